@@ -1,0 +1,40 @@
+# Two commands matter: `make run` (the whole system on embedded defaults) and `make test`.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+
+.PHONY: run test test-mysql install lint migrate seed clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt bin/install-system-deps
+	bin/install-system-deps
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+## The system on embedded defaults: SQLite, filesystem broker, console notifications. Ctrl-C stops it.
+run: install
+	PORT=$(PORT) bin/run-dev
+
+## The whole suite (SQLite unless DATABASE_URL says otherwise).
+test: install
+	$(BIN)/pytest
+
+## The suite on the local MariaDB and Redis, as CI's second pass runs it.
+test-mysql: install
+	DATABASE_URL=mysql://root@127.0.0.1:3306/test REDIS_URL=redis://127.0.0.1:6379/15 $(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+
+migrate: install
+	$(BIN)/python manage.py migrate
+
+seed: install
+	$(BIN)/python manage.py seed_demo
+
+clean:
+	rm -rf $(VENV) var/db.sqlite3 var/celery var/*.log

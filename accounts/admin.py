@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from accounts.models import Profile, User
+
+
+class ProfileInline(admin.TabularInline):
+    model = Profile
+    extra = 0
+    fields = ["name", "level", "birth_date"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["id", "username", "nickname", "phone", "wechat_openid", "is_staff", "date_joined"]
+    search_fields = ["username", "nickname", "phone", "wechat_openid"]
+    list_filter = ["is_staff", "is_active"]
+    fieldsets = BaseUserAdmin.fieldsets + (("微信", {"fields": ["wechat_openid", "wechat_unionid", "nickname", "phone"]}),)
+    inlines = [ProfileInline]
+
+
+@admin.register(Profile)
+class ProfileAdmin(admin.ModelAdmin):
+    list_display = ["id", "name", "level", "birth_date", "owner", "created_at"]
+    list_editable = ["level"]
+    list_select_related = ["owner"]
+    search_fields = ["name", "owner__nickname", "owner__phone"]
+    list_filter = ["level"]
+    raw_id_fields = ["owner"]

@@ -1,0 +1,89 @@
+"""Mini-program API of accounts: WeChat login, token refresh, child profiles."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+
+from accounts import selectors, services
+from accounts.models import Profile
+from core.api import LoginRateThrottle, ok
+
+
+class WeChatLoginInput(serializers.Serializer):
+    code = serializers.CharField(max_length=128, help_text="The code from wx.login()")
+
+
+class LoginUserOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    nickname = serializers.CharField()
+
+
+class WeChatLoginOutput(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()
+    user = LoginUserOutput()
+
+
+class RefreshInput(serializers.Serializer):
+    refresh = serializers.CharField()
+
+
+class RefreshOutput(serializers.Serializer):
+    access = serializers.CharField()
+
+
+class WeChatLoginView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [LoginRateThrottle]
+
+    @extend_schema(request=WeChatLoginInput, responses=WeChatLoginOutput, tags=["auth"], auth=[])
+    def post(self, request):
+        payload = WeChatLoginInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        result = services.user_login_wechat(code=payload.validated_data["code"])
+        return ok(WeChatLoginOutput({"access": result.access, "refresh": result.refresh, "user": result.user}).data)
+
+
+class TokenRefreshView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [LoginRateThrottle]
+
+    @extend_schema(request=RefreshInput, responses=RefreshOutput, tags=["auth"], auth=[])
+    def post(self, request):
+        payload = RefreshInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        # simplejwt raises InvalidToken for a bad or expired refresh token: 401 in the envelope.
+        refreshed = TokenRefreshSerializer(data={"refresh": payload.validated_data["refresh"]})
+        refreshed.is_valid(raise_exception=True)
+        return ok({"access": refreshed.validated_data["access"]})
+
+
+class ProfileInput(serializers.Serializer):
+    name = serializers.CharField(max_length=64)
+    level = serializers.IntegerField(min_value=1, max_value=20)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+
+
+class ProfileOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Profile
+        fields = ["id", "name", "level", "birth_date"]
+
+
+@extend_schema(tags=["profiles"])
+class ProfileViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = ProfileOutput
+
+    def get_queryset(self):
+        return selectors.profiles_of(user=self.request.user)
+
+    @extend_schema(request=ProfileInput, responses=ProfileOutput)
+    def create(self, request):
+        payload = ProfileInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        profile = services.profile_create(owner=request.user, **payload.validated_data)
+        return ok(ProfileOutput(profile).data)

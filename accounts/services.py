@@ -1,0 +1,74 @@
+"""Writes of accounts: WeChat login (code2session) and child profiles."""
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+import requests
+from django.conf import settings
+from django.db import transaction
+from rest_framework_simplejwt.tokens import RefreshToken
+from wechatpy.exceptions import WeChatClientException
+
+from accounts import messages
+from accounts.models import Profile, User
+from core import messages as core_messages
+from core.errors import BusinessError
+from core.wechat import wechat_client
+
+logger = logging.getLogger(__name__)
+
+# code2session errors that mean "this code is no good": used, expired or made up.
+INVALID_CODE_ERRCODES = {40029, 40163}
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User
+    created: bool
+    access: str
+    refresh: str
+
+
+def _wechat_identity(code: str) -> dict:
+    if settings.WECHAT_LOGIN_BACKEND == "dev":
+        # Development without WeChat credentials (`make run`): the code stands for the openid.
+        return {"openid": f"dev_{code}"}
+    try:
+        identity = wechat_client().code_to_session(code)
+    except WeChatClientException as exc:
+        if exc.errcode in INVALID_CODE_ERRCODES:
+            raise BusinessError.bad_request("invalid_code", messages.LOGIN_CODE_INVALID) from exc
+        logger.warning("code2session failed: errcode=%s errmsg=%s", exc.errcode, exc.errmsg)
+        raise BusinessError.unavailable("wechat_unavailable", messages.WECHAT_UNAVAILABLE) from exc
+    except requests.RequestException as exc:  # wechatpy lets connection errors and timeouts through
+        logger.warning("code2session unreachable: %s", exc)
+        raise BusinessError.unavailable("wechat_unavailable", messages.WECHAT_UNAVAILABLE) from exc
+    if not isinstance(identity, dict) or not identity.get("openid"):
+        logger.warning("code2session answered without an openid: %r", identity)
+        raise BusinessError.unavailable("wechat_unavailable", messages.WECHAT_UNAVAILABLE)
+    return identity
+
+
+def user_login_wechat(*, code: str) -> LoginResult:
+    """Exchanges a wx.login code for the parent's account (created on first login) and JWTs."""
+    identity = _wechat_identity(code)
+    openid = identity["openid"]
+    with transaction.atomic():
+        # get_or_create survives two first logins racing: the loser reads the winner's row.
+        user, created = User.objects.get_or_create(
+            wechat_openid=openid,
+            defaults={"username": f"wx_{openid}"[:150], "wechat_unionid": identity.get("unionid", "")},
+        )
+        unionid = identity.get("unionid")
+        if not created and unionid and user.wechat_unionid != unionid:
+            user.wechat_unionid = unionid
+            user.save(update_fields=["wechat_unionid"])
+    if not user.is_active:
+        raise BusinessError(401, "not_authenticated", core_messages.NOT_AUTHENTICATED)
+    refresh = RefreshToken.for_user(user)
+    return LoginResult(user=user, created=created, access=str(refresh.access_token), refresh=str(refresh))
+
+
+def profile_create(*, owner: User, name: str, level: int, birth_date: date | None = None) -> Profile:
+    return Profile.objects.create(owner=owner, name=name, level=level, birth_date=birth_date)

@@ -1,0 +1,13 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from accounts.api import ProfileViewSet, TokenRefreshView, WeChatLoginView
+
+router = SimpleRouter(trailing_slash=False)
+router.register("profiles", ProfileViewSet, basename="profile")
+
+urlpatterns = [
+    path("auth/wechat-login", WeChatLoginView.as_view(), name="auth-wechat-login"),
+    path("auth/refresh", TokenRefreshView.as_view(), name="auth-refresh"),
+    *router.urls,
+]

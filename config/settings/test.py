@@ -1,0 +1,15 @@
+"""pytest: the same settings as development, with fast hashing and tasks run in-process when called."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = "test-only-key-long-enough-for-hmac-sha256-signing"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+WECHAT_APPID = "wx-test-appid"
+WECHAT_SECRET = "wx-test-secret"
+WECHAT_LOGIN_BACKEND = "wechat"  # tests log in through the WeChat stub, exercising wechatpy
+WECHAT_API_BASE = env("WECHAT_API_BASE", "http://127.0.0.1:9/")  # the stub fixture overrides this
+CELERY_BROKER_URL = "memory://"
+CELERY_TASK_ALWAYS_EAGER = True
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -1,0 +1,190 @@
+"""What every endpoint shares: the response envelope (RULES.md §10), error mapping, pagination,
+throttling and the health check."""
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import connection
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.defaults import page_not_found, server_error
+from rest_framework import exceptions
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
+
+from core import messages
+from core.errors import BusinessError
+
+logger = logging.getLogger(__name__)
+
+
+def ok(data: Any = None, message: str = messages.OK) -> Response:
+    """A success answer; the renderer wraps it as {code: 200, message, data}."""
+    response = Response(data)
+    response.envelope_message = message
+    return response
+
+
+def error_body(status: int, error: str, message: str, data: Any = None) -> dict:
+    return {"code": status, "message": message, "error": error, "data": data}
+
+
+class EnvelopeRenderer(JSONRenderer):
+    """Wraps every successful DRF answer as {code, message, data}; error answers arrive wrapped."""
+
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        response = (renderer_context or {}).get("response")
+        if response is not None and not getattr(response, "enveloped", False):
+            if response.status_code < 400:
+                message = getattr(response, "envelope_message", messages.OK)
+                data = {"code": 200, "message": message, "data": data}
+            else:  # an error DRF produced without our handler (should not happen; keep the shape anyway)
+                data = error_body(response.status_code, "error", messages.SERVER_ERROR, data)
+        return super().render(data, accepted_media_type, renderer_context)
+
+
+def _error_response(status: int, error: str, message: str, data: Any = None, headers=None) -> Response:
+    response = Response(error_body(status, error, message, data), status=status, headers=headers)
+    response.enveloped = True
+    return response
+
+
+def envelope_exception_handler(exc: Exception, context: dict) -> Response:
+    """Maps every exception of a DRF view to the envelope. Never lets a 500 page escape."""
+    if isinstance(exc, BusinessError):
+        return _error_response(exc.status, exc.error, exc.message, exc.data)
+    if isinstance(exc, exceptions.ValidationError):
+        return _error_response(400, "validation_error", messages.VALIDATION_ERROR, exc.detail)
+    if isinstance(exc, exceptions.ParseError):
+        return _error_response(400, "validation_error", messages.VALIDATION_ERROR, {"detail": str(exc.detail)})
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        return _error_response(401, "not_authenticated", messages.NOT_AUTHENTICATED, headers={"WWW-Authenticate": 'Bearer realm="api"'})
+    if isinstance(exc, exceptions.PermissionDenied | DjangoPermissionDenied):
+        return _error_response(403, "permission_denied", messages.PERMISSION_DENIED)
+    if isinstance(exc, exceptions.NotFound | Http404):
+        return _error_response(404, "not_found", messages.NOT_FOUND)
+    if isinstance(exc, exceptions.Throttled):
+        wait = int(exc.wait) if exc.wait is not None else None
+        headers = {"Retry-After": str(wait)} if wait is not None else None
+        return _error_response(429, "throttled", messages.THROTTLED, {"wait_seconds": wait}, headers=headers)
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        return _error_response(405, "method_not_allowed", messages.METHOD_NOT_ALLOWED)
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return _error_response(415, "unsupported_media_type", messages.UNSUPPORTED_MEDIA_TYPE)
+    if isinstance(exc, exceptions.NotAcceptable):
+        return _error_response(406, "not_acceptable", messages.UNSUPPORTED_MEDIA_TYPE)
+    view = context.get("view")
+    logger.exception("Unhandled error in %s", type(view).__name__ if view else "view", exc_info=exc)
+    return _error_response(500, "server_error", messages.SERVER_ERROR)
+
+
+class EnvelopePagination(PageNumberPagination):
+    """Lists answer data = {items, count, next, previous} (RULES.md §10)."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+    def paginate_queryset(self, queryset, request, view=None):
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except exceptions.NotFound as exc:
+            raise BusinessError.not_found(messages.INVALID_PAGE) from exc
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "items": data,
+                "count": self.page.paginator.count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["items", "count", "next", "previous"],
+            "properties": {
+                "items": schema,
+                "count": {"type": "integer"},
+                "next": {"type": "string", "format": "uri", "nullable": True},
+                "previous": {"type": "string", "format": "uri", "nullable": True},
+            },
+        }
+
+
+class WriteRateThrottle(UserRateThrottle):
+    """Per-user limit on writes (RULES.md §9); reads are not throttled."""
+
+    scope = "write"
+
+    def allow_request(self, request, view):
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return True
+        return super().allow_request(request, view)
+
+
+class LoginRateThrottle(SimpleRateThrottle):
+    """Per client address, for the anonymous login endpoint."""
+
+    scope = "login"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None):
+    if _is_api(request):
+        return JsonResponse(error_body(404, "not_found", messages.NOT_FOUND), status=404,
+                            json_dumps_params={"ensure_ascii": False})
+    return page_not_found(request, exception)
+
+
+def handler500(request: HttpRequest):
+    if _is_api(request):
+        return JsonResponse(error_body(500, "server_error", messages.SERVER_ERROR), status=500,
+                            json_dumps_params={"ensure_ascii": False})
+    return server_error(request)
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness for load balancers: 200 when the database answers; Redis and broker reported."""
+    status = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        status["db"] = "ok"
+    except Exception as exc:  # report, don't raise: this is the health page
+        status["db"] = f"error: {exc.__class__.__name__}"
+    if settings.REDIS_URL:
+        try:
+            cache.get("healthz")
+            status["redis"] = "ok"
+        except Exception as exc:
+            status["redis"] = f"error: {exc.__class__.__name__}"
+    else:
+        status["redis"] = "absent"
+    status["broker"] = _broker_status()
+    status["beat_heartbeat"] = cache.get("core:heartbeat")
+    return JsonResponse(status, status=200 if status["db"] == "ok" else 503)
+
+
+def _broker_status() -> str:
+    from config import celery_app
+
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return "ok"
+    except Exception as exc:
+        return f"error: {exc.__class__.__name__}"

@@ -1,0 +1,42 @@
+"""Creates or updates the django-celery-beat rows of every periodic job. Idempotent.
+
+Operators may pause a job in the admin (`enabled`); running this again keeps that choice.
+"""
+
+from dataclasses import dataclass
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    task: str
+    every_seconds: int
+    description: str
+
+
+JOBS = [
+    # Every minute: proves beat and a worker are alive (shown by /healthz as beat_heartbeat).
+    Job("heartbeat", "core.tasks.heartbeat_task", 60, "Records that beat and a worker are alive."),
+]
+
+
+class Command(BaseCommand):
+    help = "Create or update the periodic jobs (django-celery-beat). Safe to run any number of times."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        for job in JOBS:
+            interval, _ = IntervalSchedule.objects.get_or_create(
+                every=job.every_seconds, period=IntervalSchedule.SECONDS
+            )
+            task, created = PeriodicTask.objects.update_or_create(
+                name=job.name,
+                defaults={"task": job.task, "interval": interval, "description": job.description},
+            )
+            verb = "created" if created else "updated"
+            state = "enabled" if task.enabled else "paused"
+            self.stdout.write(f"{verb}: {job.name} every {job.every_seconds}s ({state})")

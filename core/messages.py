@@ -1,0 +1,12 @@
+"""User-facing texts shared by every endpoint (RULES.md §9-10). Tests compare them literally."""
+
+OK = "操作成功"
+VALIDATION_ERROR = "参数错误"
+NOT_AUTHENTICATED = "请先登录"
+PERMISSION_DENIED = "无权限"
+NOT_FOUND = "资源不存在"
+THROTTLED = "操作过于频繁，请稍后再试"
+METHOD_NOT_ALLOWED = "不支持该请求方法"
+UNSUPPORTED_MEDIA_TYPE = "请求格式不支持，请使用 JSON"
+INVALID_PAGE = "页码无效"
+SERVER_ERROR = "服务器繁忙，请稍后再试"

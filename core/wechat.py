@@ -1,0 +1,71 @@
+"""The WeChat API client, built on wechatpy, pointed at WECHAT_API_BASE (WeChat, a gateway or a stub).
+
+wechatpy hard-codes https://api.weixin.qq.com for the access token and for the mini-program
+(wxa) endpoints, and its code_to_session fetches an access token that jscode2session does not
+need; this subclass fixes both so the same code talks to WeChat or to the loopback stub.
+"""
+
+from django.conf import settings
+from wechatpy import WeChatClient
+from wechatpy.session.memorystorage import MemoryStorage
+
+
+class StudioWeChatClient(WeChatClient):
+    def __init__(self, *, appid: str, secret: str, api_base: str, timeout: float, session=None) -> None:
+        super().__init__(appid, secret, session=session or MemoryStorage(), timeout=timeout)
+        self.api_root = api_base.rstrip("/") + "/"
+        # Instance attributes win over wechatpy's class constants.
+        self.API_BASE_URL = self.api_root + "cgi-bin/"
+        self.wxa.API_BASE_URL = self.api_root
+
+    def fetch_access_token(self):
+        return self._fetch_access_token(
+            url=self.api_root + "cgi-bin/token",
+            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+        )
+
+    def code_to_session(self, js_code: str) -> dict:
+        """code2session: {openid, session_key, unionid?}. Raises WeChatClientException on errcode.
+
+        Params as a list of pairs: wechatpy then does not add (and fetch) an access token.
+        """
+        params = [
+            ("appid", self.appid),
+            ("secret", self.secret),
+            ("js_code", js_code),
+            ("grant_type", "authorization_code"),
+        ]
+        return self.get(self.api_root + "sns/jscode2session", params=params)
+
+
+def _token_storage():
+    """Access tokens shared by every process through Redis when configured (wechatpy's RedisStorage)."""
+    if settings.REDIS_URL:
+        import redis
+        from wechatpy.session.redisstorage import RedisStorage
+
+        return RedisStorage(redis.Redis.from_url(settings.REDIS_URL), prefix="wechatpy")
+    return MemoryStorage()
+
+
+_client: StudioWeChatClient | None = None
+_client_key: tuple | None = None
+
+
+def wechat_client() -> StudioWeChatClient:
+    """One client per process and configuration (settings can change in tests)."""
+    global _client, _client_key
+    key = (settings.WECHAT_APPID, settings.WECHAT_SECRET, settings.WECHAT_API_BASE, settings.REDIS_URL)
+    if _client is None or _client_key != key:
+        _client = StudioWeChatClient(
+            appid=settings.WECHAT_APPID or "",
+            secret=settings.WECHAT_SECRET or "",
+            api_base=settings.WECHAT_API_BASE,
+            timeout=settings.WECHAT_TIMEOUT_SECONDS,
+            session=_token_storage(),
+        )
+        _client_key = key
+    return _client
+
+
+__all__ = ["StudioWeChatClient", "wechat_client"]

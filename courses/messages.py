@@ -1,0 +1,11 @@
+"""User-facing texts of courses and bookings (RULES.md §1). Tests compare them literally."""
+
+SCHEDULE_NOT_FOUND = "课程不存在"
+SCHEDULE_FULL = "课程已满员"
+SCHEDULE_STARTED = "课程已开始"
+SCHEDULE_CANCELLED = "课程已取消"
+TIME_CONFLICT = "与已预约课程时间冲突"
+ALREADY_BOOKED = "您已预约该课程"
+BOOKING_NOT_ACTIVE = "该预约无法取消或请假"
+LEAVE_TOO_LATE = "请假需在开课前{hours}小时申请"
+FULL_LABEL = "已满员"

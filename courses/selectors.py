@@ -1,0 +1,112 @@
+"""Reads of courses: seat counts in SQL, time conflicts, the caller's bookings."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import Profile, User
+from core.errors import BusinessError
+from courses import messages
+from courses.models import Booking, CourseSchedule
+
+
+def _count_subquery(queryset: QuerySet) -> Coalesce:
+    counted = queryset.order_by().values("schedule_id").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def with_seats(queryset: QuerySet[CourseSchedule]) -> QuerySet[CourseSchedule]:
+    """Annotates booked_count and available (RULES §1: capacity - booked - held) in SQL."""
+    booked = Booking.objects.filter(schedule=OuterRef("pk"), status=Booking.Status.BOOKED)
+    return queryset.annotate(booked_count=_count_subquery(booked)).annotate(
+        available=F("capacity") - F("booked_count")
+    )
+
+
+def schedule_seats(*, schedule: CourseSchedule) -> int:
+    """Seats available now (read inside the schedule lock by the services)."""
+    return with_seats(CourseSchedule.objects.filter(pk=schedule.pk)).values_list("available", flat=True).get()
+
+
+def waitlist_cutoff(*, schedule: CourseSchedule) -> datetime:
+    return schedule.starts_at - settings.WAITLIST_CUTOFF
+
+
+def schedule_waitlist_open(*, schedule: CourseSchedule, now: datetime) -> bool:
+    return schedule.status == CourseSchedule.Status.OPEN and now < waitlist_cutoff(schedule=schedule)
+
+
+def profile_has_time_conflict(*, profile: Profile, schedule: CourseSchedule) -> bool:
+    """True when the profile holds a booked class whose time range intersects the schedule's."""
+    return (
+        Booking.objects.filter(profile=profile, status=Booking.Status.BOOKED)
+        .exclude(schedule_id=schedule.pk)
+        .filter(schedule__starts_at__lt=schedule.ends_at, schedule__ends_at__gt=schedule.starts_at)
+        .exists()
+    )
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+
+
+def schedule_list(
+    *,
+    now: datetime,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    course_type: str | None = None,
+    level: int | None = None,
+    profile: Profile | None = None,
+) -> QuerySet[CourseSchedule]:
+    """Open schedules with seat counts (and the profile's booking); upcoming ones by default."""
+    queryset = CourseSchedule.objects.filter(status=CourseSchedule.Status.OPEN)
+    if date_from is not None:
+        queryset = queryset.filter(starts_at__gte=_local_midnight(date_from))
+    else:
+        queryset = queryset.filter(ends_at__gt=now)
+    if date_to is not None:
+        queryset = queryset.filter(starts_at__lt=_local_midnight(date_to + timedelta(days=1)))
+    if course_type:
+        queryset = queryset.filter(course__course_type__code=course_type)
+    if level is not None:
+        queryset = queryset.filter(course__level=level)
+    return schedule_details(queryset, profile=profile).order_by("starts_at", "id")
+
+
+def schedule_details(queryset: QuerySet[CourseSchedule], *, profile: Profile | None) -> QuerySet[CourseSchedule]:
+    """What a schedule item shows: course, seats and the profile's own booking, in one query."""
+    queryset = with_seats(queryset.select_related("course__course_type"))
+    if profile is not None:
+        mine = Booking.objects.filter(schedule=OuterRef("pk"), profile=profile, status=Booking.Status.BOOKED)
+        queryset = queryset.annotate(my_booking_id=Subquery(mine.values("pk")[:1]))
+    return queryset
+
+
+def schedule_detail(*, schedule_id: int, profile: Profile | None) -> CourseSchedule:
+    schedule = schedule_details(CourseSchedule.objects.filter(pk=schedule_id), profile=profile).first()
+    if schedule is None:
+        raise BusinessError.not_found(messages.SCHEDULE_NOT_FOUND)
+    return schedule
+
+
+def bookings_of(*, user: User, profile: Profile | None = None, status: str | None = None) -> QuerySet[Booking]:
+    queryset = Booking.objects.filter(profile__owner=user)
+    if profile is not None:
+        queryset = queryset.filter(profile=profile)
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset.select_related("profile", "schedule__course__course_type").order_by(
+        "schedule__starts_at", "id"
+    )
+
+
+def booking_of_owner(*, user: User, booking_id: int) -> Booking:
+    """The caller's booking, or 404 资源不存在 (another parent's looks the same as none)."""
+    booking = Booking.objects.filter(pk=booking_id, profile__owner=user).first()
+    if booking is None:
+        raise BusinessError.not_found()
+    return booking

@@ -1,0 +1,117 @@
+"""Writes of courses: booking a seat, cancelling, taking leave (RULES.md §1).
+
+Every path that grants a seat locks the schedule row first, then the profile row, inside one
+transaction; the database's unique key is the last word on double bookings.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Profile
+from core.db import retry_on_deadlock
+from core.errors import BusinessError
+from core.formatting import hours_text
+from courses import messages, selectors
+from courses.models import Booking, CourseSchedule
+
+
+def _lock_schedule(schedule_id: int) -> CourseSchedule:
+    schedule = CourseSchedule.objects.select_for_update().select_related("course").filter(pk=schedule_id).first()
+    if schedule is None:
+        raise BusinessError.not_found(messages.SCHEDULE_NOT_FOUND)
+    return schedule
+
+
+def _check_bookable(*, schedule: CourseSchedule, profile: Profile, now: datetime) -> None:
+    """The seat rules of RULES §1, in the order a parent would want to hear them."""
+    if schedule.status != CourseSchedule.Status.OPEN:
+        raise BusinessError.conflict("schedule_cancelled", messages.SCHEDULE_CANCELLED)
+    if now >= schedule.starts_at:
+        raise BusinessError.conflict("schedule_started", messages.SCHEDULE_STARTED)
+    if Booking.objects.filter(profile=profile, schedule=schedule, status=Booking.Status.BOOKED).exists():
+        raise BusinessError.conflict("already_booked", messages.ALREADY_BOOKED)
+    if selectors.schedule_seats(schedule=schedule) <= 0:
+        can_join = selectors.schedule_waitlist_open(schedule=schedule, now=now)
+        raise BusinessError.conflict("schedule_full", messages.SCHEDULE_FULL, {"can_join_waitlist": can_join})
+    if selectors.profile_has_time_conflict(profile=profile, schedule=schedule):
+        raise BusinessError.conflict("time_conflict", messages.TIME_CONFLICT)
+
+
+@retry_on_deadlock
+def booking_create(
+    *,
+    profile: Profile,
+    schedule_id: int,
+    kind: str = Booking.Kind.REGULAR,
+    now: datetime | None = None,
+) -> Booking:
+    """Books a seat for the profile (a normal booking). Locks the schedule, then the profile."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        schedule = _lock_schedule(schedule_id)
+        # The profile lock serialises one child's bookings across schedules (overlap check).
+        Profile.objects.select_for_update().filter(pk=profile.pk).first()
+        _check_bookable(schedule=schedule, profile=profile, now=now)
+        try:
+            with transaction.atomic():
+                booking = Booking.objects.create(
+                    profile=profile, schedule=schedule, kind=kind, status=Booking.Status.BOOKED,
+                    booked_at=now, active=True,
+                )
+        except IntegrityError as exc:  # the unique key caught a double booking the lock did not
+            raise BusinessError.conflict("already_booked", messages.ALREADY_BOOKED) from exc
+    return booking
+
+
+def _lock_active_booking(booking_id: int, now: datetime) -> tuple[Booking, CourseSchedule]:
+    """Locks schedule then booking; refuses anything but a booked seat of a class not started."""
+    schedule_id = Booking.objects.filter(pk=booking_id).values_list("schedule_id", flat=True).first()
+    if schedule_id is None:
+        raise BusinessError.not_found()
+    schedule = _lock_schedule(schedule_id)
+    booking = Booking.objects.select_for_update().get(pk=booking_id)
+    if booking.status != Booking.Status.BOOKED or now >= schedule.starts_at:
+        raise BusinessError.conflict("booking_not_active", messages.BOOKING_NOT_ACTIVE)
+    return booking, schedule
+
+
+def booking_release(*, booking: Booking, status: str, now: datetime) -> Booking:
+    """Ends a booked seat (cancelled or on leave): the one place a parent's seat is freed.
+
+    Runs inside the caller's transaction with the schedule locked.
+    """
+    booking.status = status
+    booking.active = None
+    fields = ["status", "active", "updated_at"]
+    if status == Booking.Status.CANCELLED:
+        booking.cancelled_at = now
+        fields.append("cancelled_at")
+    elif status == Booking.Status.ON_LEAVE:
+        booking.leave_at = now
+        fields += ["leave_at", "leave_reason"]
+    booking.save(update_fields=fields)
+    return booking
+
+
+@retry_on_deadlock
+def booking_cancel(*, booking_id: int, now: datetime | None = None) -> Booking:
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking, _schedule = _lock_active_booking(booking_id, now)
+        return booking_release(booking=booking, status=Booking.Status.CANCELLED, now=now)
+
+
+@retry_on_deadlock
+def booking_leave(*, booking_id: int, reason: str = "", now: datetime | None = None) -> Booking:
+    """请假: allowed until LEAVE_DEADLINE before the start (at the deadline itself still allowed)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        booking, schedule = _lock_active_booking(booking_id, now)
+        if now > schedule.starts_at - settings.LEAVE_DEADLINE:
+            hours = hours_text(settings.LEAVE_DEADLINE.total_seconds() / 60)
+            raise BusinessError.conflict("leave_too_late", messages.LEAVE_TOO_LATE.format(hours=hours))
+        booking.leave_reason = reason
+        return booking_release(booking=booking, status=Booking.Status.ON_LEAVE, now=now)

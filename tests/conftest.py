@@ -1,0 +1,95 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from tests.factories import ProfileFactory, UserFactory
+from tests.wechat_stub import WeChatStub
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(text: str) -> datetime:
+    """A Shanghai wall-clock time, e.g. at("2026-12-02 19:00") (the seed's Wednesday class)."""
+    return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=SHANGHAI)
+
+
+def pytest_report_header(config):
+    engine = django_settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    return f"database: {engine}; cache: {'redis' if django_settings.REDIS_URL else 'locmem'}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Race tests need real row locks: they run in the MariaDB pass of CI, not on SQLite."""
+    if django_settings.DATABASE_IS_MYSQL:
+        return
+    deselected = [item for item in items if item.get_closest_marker("mysql")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("mysql")]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()  # throttle counters and cached reads never leak between tests
+    yield
+
+
+@pytest.fixture(scope="session")
+def _wechat_stub_server():
+    stub = WeChatStub(appid="wx-test-appid", secret="wx-test-secret").start()
+    yield stub
+    stub.stop()
+
+
+@pytest.fixture
+def wechat_stub(_wechat_stub_server, settings):
+    """The loopback WeChat API, fresh for each test, with WECHAT_API_BASE pointed at it."""
+    _wechat_stub_server.reset()
+    settings.WECHAT_API_BASE = _wechat_stub_server.base_url
+    return _wechat_stub_server
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return client
+
+
+@pytest.fixture
+def anon_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def parent(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def parent_client(parent) -> APIClient:
+    return client_for(parent)
+
+
+@pytest.fixture
+def profile(parent):
+    return ProfileFactory(owner=parent, name="乐乐", level=2)
+
+
+@pytest.fixture
+def other_parent(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_client(other_parent) -> APIClient:
+    return client_for(other_parent)
+
+
+@pytest.fixture
+def other_profile(other_parent):
+    return ProfileFactory(owner=other_parent, name="豆豆", level=2)
