@@ -4,11 +4,14 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from accounts import selectors, services
 from accounts.models import Profile
+from core import messages as core_messages
 from core.api import LoginRateThrottle, ok
+from core.errors import BusinessError
 
 
 class WeChatLoginInput(serializers.Serializer):
@@ -56,9 +59,11 @@ class TokenRefreshView(APIView):
     def post(self, request):
         payload = RefreshInput(data=request.data)
         payload.is_valid(raise_exception=True)
-        # simplejwt raises InvalidToken for a bad or expired refresh token: 401 in the envelope.
         refreshed = TokenRefreshSerializer(data={"refresh": payload.validated_data["refresh"]})
-        refreshed.is_valid(raise_exception=True)
+        try:
+            refreshed.is_valid(raise_exception=True)
+        except TokenError as exc:  # bad, expired or blacklisted: the mini-program logs in again
+            raise BusinessError(401, "not_authenticated", core_messages.NOT_AUTHENTICATED) from exc
         return ok({"access": refreshed.validated_data["access"]})
 
 

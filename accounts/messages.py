@@ -3,4 +3,3 @@
 PROFILE_NOT_FOUND = "档案不存在"
 LOGIN_CODE_INVALID = "微信登录凭证无效，请重新登录"
 WECHAT_UNAVAILABLE = "微信服务繁忙，请稍后再试"
-REFRESH_INVALID = "登录已过期，请重新登录"

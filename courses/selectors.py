@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from accounts.models import Profile, User
@@ -21,8 +21,9 @@ def _count_subquery(queryset: QuerySet) -> Coalesce:
 def with_seats(queryset: QuerySet[CourseSchedule]) -> QuerySet[CourseSchedule]:
     """Annotates booked_count and available (RULES §1: capacity - booked - held) in SQL."""
     booked = Booking.objects.filter(schedule=OuterRef("pk"), status=Booking.Status.BOOKED)
+    # capacity is UNSIGNED on MySQL: subtract in signed arithmetic (capacity may be lowered below bookings).
     return queryset.annotate(booked_count=_count_subquery(booked)).annotate(
-        available=F("capacity") - F("booked_count")
+        available=Cast(F("capacity"), IntegerField()) - F("booked_count")
     )
 
 

@@ -10,6 +10,7 @@ Run it alone with `python -m tests.wechat_stub --port 8900` (then WECHAT_API_BAS
 """
 
 import argparse
+import contextlib
 import itertools
 import json
 import threading
@@ -183,7 +184,9 @@ class WeChatStub:
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                # The client may have given up (a timeout test): nothing left to answer.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(data)
 
             def do_GET(self):  # noqa: N802 - http.server's naming
                 self._answer(None)

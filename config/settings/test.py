@@ -1,5 +1,7 @@
 """pytest: the same settings as development, with fast hashing and tasks run in-process when called."""
 
+from datetime import timedelta
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -13,3 +15,5 @@ WECHAT_API_BASE = env("WECHAT_API_BASE", "http://127.0.0.1:9/")  # the stub fixt
 CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Tests travel hours ahead within one test; a token minted at its start must still be valid.
+SIMPLE_JWT = {**SIMPLE_JWT, "ACCESS_TOKEN_LIFETIME": timedelta(days=3)}  # noqa: F405

@@ -1,0 +1,86 @@
+"""Races on MariaDB with real threads: the schedule row lock and the unique key decide, not Python."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from core.errors import BusinessError
+from courses import services
+from courses.models import Booking
+from tests.factories import BookingFactory, ProfileFactory, ScheduleFactory
+
+pytestmark = [pytest.mark.mysql, pytest.mark.django_db(transaction=True)]
+
+
+def run_together(workers):
+    """Starts every worker at the same instant; returns what each returned or raised."""
+    barrier = threading.Barrier(len(workers))
+    results = [None] * len(workers)
+
+    def run(index, work):
+        try:
+            barrier.wait()
+            results[index] = work()
+        except Exception as exc:  # collected and asserted on by the test
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_twenty_parents_racing_for_the_last_seat_make_exactly_one_booking():
+    schedule = ScheduleFactory(capacity=6, starts_at=timezone.now() + timedelta(days=1))
+    for _ in range(5):
+        BookingFactory(schedule=schedule)
+    profiles = [ProfileFactory() for _ in range(20)]
+    results = run_together([lambda p=p: services.booking_create(profile=p, schedule_id=schedule.pk) for p in profiles])
+    winners = [r for r in results if isinstance(r, Booking)]
+    refused = [r for r in results if isinstance(r, BusinessError)]
+    assert len(winners) == 1
+    assert len(refused) == 19 and {r.error for r in refused} == {"schedule_full"}
+    assert Booking.objects.filter(schedule=schedule, status="booked").count() == 6
+
+
+def test_one_child_booked_twice_at_once_gets_one_seat():
+    schedule = ScheduleFactory(capacity=6, starts_at=timezone.now() + timedelta(days=1))
+    profile = ProfileFactory()
+    results = run_together([lambda: services.booking_create(profile=profile, schedule_id=schedule.pk)] * 10)
+    assert sum(isinstance(r, Booking) for r in results) == 1
+    assert {r.error for r in results if isinstance(r, BusinessError)} == {"already_booked"}
+    assert Booking.objects.filter(profile=profile, status="booked").count() == 1
+
+
+def test_one_child_into_two_overlapping_classes_at_once_gets_one():
+    start = timezone.now() + timedelta(days=1)
+    first = ScheduleFactory(starts_at=start)
+    second = ScheduleFactory(starts_at=start + timedelta(minutes=30))
+    profile = ProfileFactory()
+    results = run_together([
+        lambda: services.booking_create(profile=profile, schedule_id=first.pk),
+        lambda: services.booking_create(profile=profile, schedule_id=second.pk),
+    ] * 4)
+    assert sum(isinstance(r, Booking) for r in results) == 1
+    assert {r.error for r in results if isinstance(r, BusinessError)} <= {"time_conflict", "already_booked"}
+    assert Booking.objects.filter(profile=profile, status="booked").count() == 1
+
+
+def test_cancel_and_rebook_race_never_exceeds_capacity():
+    schedule = ScheduleFactory(capacity=3, starts_at=timezone.now() + timedelta(days=1))
+    holders = [BookingFactory(schedule=schedule) for _ in range(3)]
+    newcomers = [ProfileFactory() for _ in range(12)]
+    work = [lambda b=b: services.booking_cancel(booking_id=b.pk) for b in holders]
+    work += [lambda p=p: services.booking_create(profile=p, schedule_id=schedule.pk) for p in newcomers]
+    results = run_together(work)
+    assert not [r for r in results if not isinstance(r, Booking | BusinessError)], results
+    assert Booking.objects.filter(schedule=schedule, status="booked").count() <= 3
+    assert sum(isinstance(r, Booking) and r.status == "booked" for r in results) == \
+        Booking.objects.filter(schedule=schedule, status="booked").count()
