@@ -1,0 +1,112 @@
+"""Health check, OpenAPI schema, periodic jobs, heartbeat, admin screens."""
+
+from io import StringIO
+
+import pytest
+import yaml
+from django.core.cache import cache
+from django.core.management import call_command
+from django_celery_beat.models import PeriodicTask
+
+from core.tasks import heartbeat_task
+from tests.factories import BookingFactory, StaffFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_reports_database_redis_and_broker(anon_client, settings):
+    response = anon_client.get("/healthz")
+    body = response.json()
+    assert response.status_code == 200
+    assert body["db"] == "ok"
+    assert body["redis"] == ("ok" if settings.REDIS_URL else "absent")
+    assert body["broker"] == "ok"
+
+
+def test_healthz_shows_the_last_heartbeat(anon_client):
+    stamp = heartbeat_task()
+    assert cache.get("core:heartbeat") == stamp
+    assert anon_client.get("/healthz").json()["beat_heartbeat"] == stamp
+
+
+def test_schema_describes_every_endpoint_with_the_envelope(anon_client):
+    response = anon_client.get("/api/schema/")
+    assert response.status_code == 200
+    schema = yaml.safe_load(response.content)
+    paths = schema["paths"]
+    expected = {
+        ("/api/v1/auth/wechat-login", "post"), ("/api/v1/auth/refresh", "post"),
+        ("/api/v1/profiles", "get"), ("/api/v1/profiles", "post"),
+        ("/api/v1/schedules", "get"), ("/api/v1/schedules/{id}", "get"),
+        ("/api/v1/bookings", "post"), ("/api/v1/bookings/my", "get"),
+        ("/api/v1/bookings/{id}/cancel", "post"), ("/api/v1/bookings/{id}/leave", "post"),
+    }
+    assert expected <= {(path, method) for path, ops in paths.items() for method in ops}
+    booking = paths["/api/v1/bookings"]["post"]
+    assert "requestBody" in booking
+    ok_schema = booking["responses"]["200"]["content"]["application/json"]["schema"]
+    assert set(ok_schema["properties"]) == {"code", "message", "data"}
+    assert booking["responses"]["409"]["content"]["application/json"]["schema"]["$ref"].endswith("ErrorEnvelope")
+    listing = paths["/api/v1/schedules"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    page = schema["components"]["schemas"][listing["properties"]["data"]["$ref"].rsplit("/", 1)[-1]]
+    assert set(page["properties"]) == {"items", "count", "next", "previous"}
+    assert paths["/api/v1/bookings/my"]["get"]["responses"]["200"]["content"]["application/json"]["schema"][
+        "properties"]["data"]["$ref"].endswith("PaginatedBookingOutputList")
+
+
+def test_swagger_ui_is_served(anon_client):
+    response = anon_client.get("/api/docs/")
+    assert response.status_code == 200
+    assert b"swagger" in response.content.lower()
+
+
+def test_setup_periodic_tasks_is_idempotent_and_keeps_a_paused_job_paused():
+    call_command("setup_periodic_tasks", stdout=StringIO())
+    call_command("setup_periodic_tasks", stdout=StringIO())
+    task = PeriodicTask.objects.get(name="heartbeat")
+    assert task.task == "core.tasks.heartbeat_task"
+    assert task.interval.every == 60 and task.interval.period == "seconds"
+    task.enabled = False
+    task.save()
+    out = StringIO()
+    call_command("setup_periodic_tasks", stdout=out)
+    assert PeriodicTask.objects.filter(name="heartbeat").count() == 1
+    assert PeriodicTask.objects.get(name="heartbeat").enabled is False
+    assert "paused" in out.getvalue()
+
+
+@pytest.mark.parametrize("url", [
+    "/admin/", "/admin/accounts/user/", "/admin/accounts/profile/", "/admin/courses/coursetype/",
+    "/admin/courses/course/", "/admin/courses/courseschedule/", "/admin/courses/booking/",
+    "/admin/django_celery_beat/periodictask/",
+])
+def test_admin_screens_open_for_staff(client, url):
+    BookingFactory()
+    client.force_login(StaffFactory(is_superuser=True))
+    assert client.get(url).status_code == 200
+
+
+def test_admin_schedule_change_page_shows_bookings(client):
+    booking = BookingFactory()
+    client.force_login(StaffFactory(is_superuser=True))
+    response = client.get(f"/admin/courses/courseschedule/{booking.schedule_id}/change/")
+    assert response.status_code == 200
+    assert booking.profile.name in response.content.decode()
+
+
+def test_admin_needs_staff(client, parent):
+    client.force_login(parent)
+    assert client.get("/admin/courses/courseschedule/").status_code == 302
+
+
+def test_staff_edits_capacity_and_waitlist_override_in_the_list(client):
+    booking = BookingFactory()
+    schedule = booking.schedule
+    client.force_login(StaffFactory(is_superuser=True))
+    response = client.post("/admin/courses/courseschedule/", {
+        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000",
+        "form-0-id": str(schedule.pk), "form-0-capacity": "9", "form-0-waitlist_capacity": "3", "_save": "保存",
+    })
+    assert response.status_code == 302
+    schedule.refresh_from_db()
+    assert (schedule.capacity, schedule.waitlist_capacity) == (9, 3)

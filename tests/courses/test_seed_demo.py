@@ -1,0 +1,50 @@
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import Profile, User
+from courses.models import Booking, Course, CourseSchedule, CourseType
+from courses.selectors import with_seats
+from tests.conftest import at
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot():
+    return {
+        "types": list(CourseType.objects.order_by("code").values_list("code", "waitlist_capacity")),
+        "courses": list(Course.objects.order_by("name").values_list("name", "level", "duration_minutes", "price")),
+        "schedules": list(CourseSchedule.objects.order_by("starts_at", "course_id").values_list("course__name", "starts_at", "capacity", "coach", "venue")),
+        "users": list(User.objects.order_by("username").values_list("username", "is_staff")),
+        "profiles": list(Profile.objects.order_by("owner__username", "name").values_list("owner__username", "name", "level")),
+        "bookings": list(Booking.objects.order_by("schedule__starts_at", "profile__name").values_list("schedule_id", "profile_id", "status")),
+    }
+
+
+def test_seed_demo_twice_gives_the_same_data(settings, time_machine):
+    settings.DEBUG = True
+    time_machine.move_to(at("2026-12-01 08:00"), tick=False)
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    first = snapshot()
+    call_command("seed_demo", stdout=StringIO())
+    assert snapshot() == first
+    assert "password 'studio-admin'" in out.getvalue()
+    # What a person needs to click through: both types with their waitlist capacity, three levels,
+    # 60/90/120 minutes, two weeks of classes, families, and some full classes.
+    assert first["types"] == [("regular", 8), ("vip", 5)]
+    assert {level for _, level, _, _ in first["courses"]} == {1, 2, 3}
+    assert {minutes for _, _, minutes, _ in first["courses"]} == {60, 90, 120}
+    assert len(first["schedules"]) == 14 * 8
+    assert User.objects.filter(is_staff=False).count() == 8 and Profile.objects.count() == 12
+    full = [s for s in with_seats(CourseSchedule.objects.all()) if s.available <= 0]
+    assert len(full) >= 3
+    assert User.objects.get(username="admin").check_password("studio-admin")
+
+
+def test_seed_demo_refuses_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("seed_demo", stdout=StringIO())
+    assert not CourseType.objects.exists()
