@@ -175,8 +175,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
     else:
         status["redis"] = "absent"
     status["broker"] = _broker_status()
-    status["beat_heartbeat"] = cache.get("core:heartbeat")
+    status["worker_heartbeat"] = _last_heartbeat()
     return JsonResponse(status, status=200 if status["db"] == "ok" else 503)
+
+
+def _last_heartbeat() -> str | None:
+    from core.models import Heartbeat
+
+    try:
+        seen = Heartbeat.objects.filter(name="worker").values_list("seen_at", flat=True).first()
+    except Exception:  # the database is down: already reported as such
+        return None
+    return seen.isoformat() if seen else None
 
 
 def _broker_status() -> str:

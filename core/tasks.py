@@ -3,8 +3,9 @@
 import logging
 
 from celery import shared_task
-from django.core.cache import cache
 from django.utils import timezone
+
+from core.models import Heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -12,7 +13,7 @@ logger = logging.getLogger(__name__)
 @shared_task(ignore_result=True)
 def heartbeat_task() -> str:
     """Records when a worker last ran a beat-scheduled job; /healthz shows it."""
-    stamp = timezone.now().isoformat()
-    cache.set("core:heartbeat", stamp, timeout=None)
-    logger.info("heartbeat: worker and beat alive at %s", stamp)
-    return stamp
+    now = timezone.now()
+    Heartbeat.objects.update_or_create(name="worker", defaults={"seen_at": now})
+    logger.info("heartbeat: worker and beat alive at %s", now.isoformat())
+    return now.isoformat()

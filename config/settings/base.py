@@ -219,7 +219,6 @@ WECHAT_LOGIN_BACKEND = env("WECHAT_LOGIN_BACKEND", "wechat" if WECHAT_APPID else
 # --- Business rules (RULES.md) --------------------------------------------------------------
 LEAVE_DEADLINE = timedelta(minutes=int(env("LEAVE_DEADLINE_MINUTES", "120")))
 WAITLIST_CUTOFF = timedelta(minutes=int(env("WAITLIST_CUTOFF_MINUTES", "360")))
-WAITLIST_DEFAULT_CAPACITY = int(env("WAITLIST_DEFAULT_CAPACITY", "8"))
 DEFAULT_SCHEDULE_CAPACITY = 6
 
 LOGGING = {

@@ -19,7 +19,7 @@ class Job:
 
 
 JOBS = [
-    # Every minute: proves beat and a worker are alive (shown by /healthz as beat_heartbeat).
+    # Every minute: proves beat and a worker are alive (shown by /healthz as worker_heartbeat).
     Job("heartbeat", "core.tasks.heartbeat_task", 60, "Records that beat and a worker are alive."),
 ]
 
