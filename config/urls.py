@@ -7,6 +7,7 @@ from core.api import healthz
 api_v1 = [
     path("", include("accounts.urls")),
     path("", include("courses.urls")),
+    path("", include("notifications.urls")),
 ]
 
 urlpatterns = [

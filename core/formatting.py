@@ -5,3 +5,11 @@ def hours_text(minutes: int | float) -> str:
     """Hours with at most one decimal and no trailing .0: 90 -> "1.5", 60 -> "1", 120 -> "2"."""
     text = f"{minutes / 60:.1f}"
     return text[:-2] if text.endswith(".0") else text
+
+
+def local_time_text(moment) -> str:
+    """A Shanghai wall-clock time as parents read it and WeChat's `time` fields accept: 2026年12月2日 19:00."""
+    from django.utils import timezone
+
+    local = timezone.localtime(moment)
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"

@@ -12,7 +12,9 @@ from wechatpy.session.memorystorage import MemoryStorage
 
 class StudioWeChatClient(WeChatClient):
     def __init__(self, *, appid: str, secret: str, api_base: str, timeout: float, session=None) -> None:
-        super().__init__(appid, secret, session=session or MemoryStorage(), timeout=timeout)
+        # auto_retry off: wechatpy retries token errors by recursion without a bound; callers that
+        # want a token refresh do exactly one (see notifications.channels).
+        super().__init__(appid, secret, session=session or MemoryStorage(), timeout=timeout, auto_retry=False)
         self.api_root = api_base.rstrip("/") + "/"
         # Instance attributes win over wechatpy's class constants.
         self.API_BASE_URL = self.api_root + "cgi-bin/"
@@ -55,7 +57,8 @@ _client_key: tuple | None = None
 def wechat_client() -> StudioWeChatClient:
     """One client per process and configuration (settings can change in tests)."""
     global _client, _client_key
-    key = (settings.WECHAT_APPID, settings.WECHAT_SECRET, settings.WECHAT_API_BASE, settings.REDIS_URL)
+    key = (settings.WECHAT_APPID, settings.WECHAT_SECRET, settings.WECHAT_API_BASE, settings.REDIS_URL,
+           settings.WECHAT_TIMEOUT_SECONDS)
     if _client is None or _client_key != key:
         _client = StudioWeChatClient(
             appid=settings.WECHAT_APPID or "",
@@ -68,4 +71,7 @@ def wechat_client() -> StudioWeChatClient:
     return _client
 
 
-__all__ = ["StudioWeChatClient", "wechat_client"]
+def wechat_client_reset() -> None:
+    """Forget the process's client (and its in-memory token); tests use it between stub resets."""
+    global _client, _client_key
+    _client = _client_key = None

@@ -39,6 +39,16 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def locmem_outbox():
+    """The locmem channel's outbox (and injected failures), empty for each test."""
+    from notifications.channels import LocmemChannel
+
+    LocmemChannel.outbox.clear()
+    LocmemChannel.failures.clear()
+    yield LocmemChannel.outbox
+
+
 @pytest.fixture(scope="session")
 def _wechat_stub_server():
     stub = WeChatStub(appid="wx-test-appid", secret="wx-test-secret").start()
@@ -49,7 +59,10 @@ def _wechat_stub_server():
 @pytest.fixture
 def wechat_stub(_wechat_stub_server, settings):
     """The loopback WeChat API, fresh for each test, with WECHAT_API_BASE pointed at it."""
+    from core.wechat import wechat_client_reset
+
     _wechat_stub_server.reset()
+    wechat_client_reset()  # the reset stub has revoked every token the old client cached
     settings.WECHAT_API_BASE = _wechat_stub_server.base_url
     return _wechat_stub_server
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "courses",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -135,6 +136,9 @@ else:
     # picks up whatever was not enqueued.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5, "max_retries": 1}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing during a broker outage gives up fast: the request is not held, the outbox row stays
+# pending and the resender enqueues it when the broker is back.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = "Asia/Shanghai"
@@ -215,6 +219,94 @@ WECHAT_API_BASE = env("WECHAT_API_BASE", "https://api.weixin.qq.com/")
 WECHAT_TIMEOUT_SECONDS = float(env("WECHAT_TIMEOUT_SECONDS", "5"))
 # `dev` trusts the code as the openid (for `make run` without WeChat credentials); `wechat` calls code2session.
 WECHAT_LOGIN_BACKEND = env("WECHAT_LOGIN_BACKEND", "wechat" if WECHAT_APPID else "dev")
+
+WECHAT_MINIPROGRAM_STATE = env("WECHAT_MINIPROGRAM_STATE", "formal")  # formal / trial / developer
+WECHAT_LANG = env("WECHAT_LANG", "zh_CN")
+
+# --- Notifications (RULES.md §8) ------------------------------------------------------------
+# wechat (subscribe messages through wechatpy), console (prints), locmem (tests keep an outbox list).
+NOTIFICATION_BACKEND = env("NOTIFICATION_BACKEND", "wechat" if WECHAT_APPID else "console")
+NOTIFICATION_MAX_RETRIES = 5  # transient failures retried this many times after the first attempt
+NOTIFICATION_RETRY_BASE_SECONDS = float(env("NOTIFICATION_RETRY_BASE_SECONDS", "2"))
+NOTIFICATION_RESEND_PENDING_AFTER = timedelta(seconds=30)  # pending this long: the enqueue was lost
+NOTIFICATION_RESEND_SENDING_AFTER = timedelta(minutes=5)  # sending this long: the worker died mid-send
+
+# Each key of RULES §8: the WeChat subscribe template id (empty: in-app only), the mini-program page,
+# the in-app title and body, and the template's fields. Texts are str.format templates over the
+# payload the caller gives; a field's type is its name without the digits (thing1 -> thing), and
+# values are cut to WeChat's length limit of that type.
+NOTIFICATION_TEMPLATES = {
+    "waitlist_seat_available": {
+        "wechat_template_id": env("WECHAT_TEMPLATE_WAITLIST_SEAT_AVAILABLE", ""),
+        "page": "pages/waitlist/status/index?id={entry_id}",
+        "title": "候补有名额了",
+        "body": "{course_name}（{starts_at}）有名额释放，请在{deadline}前确认预约。",
+        "fields": {"thing1": "{course_name}", "time2": "{starts_at}", "time3": "{deadline}", "thing4": "名额有限，先确认先得"},
+    },
+    "waitlist_seat_reserved": {
+        "wechat_template_id": env("WECHAT_TEMPLATE_WAITLIST_SEAT_RESERVED", ""),
+        "page": "pages/waitlist/status/index?id={entry_id}",
+        "title": "名额已为您保留",
+        "body": "{course_name}（{starts_at}）的名额已为您保留，请在{deadline}前确认预约。",
+        "fields": {"thing1": "{course_name}", "time2": "{starts_at}", "time3": "{deadline}", "thing4": "名额已为您保留，请及时确认"},
+    },
+    "waitlist_offer_taken": {  # in-app only (RULES §4)
+        "wechat_template_id": "",
+        "page": "pages/waitlist/detail/index?id={entry_id}",
+        "title": "名额已被抢占",
+        "body": "{course_name}（{starts_at}）的名额已被其他候补用户预约，您仍在候补队列中。",
+        "fields": {},
+    },
+    "waitlist_booked": {
+        "wechat_template_id": env("WECHAT_TEMPLATE_WAITLIST_BOOKED", ""),
+        "page": "pages/waitlist/detail/index?id={entry_id}",
+        "title": "候补成功",
+        "body": "{profile_name}已成功预约{course_name}（{starts_at}）。",
+        "fields": {"thing1": "{course_name}", "time2": "{starts_at}", "name3": "{profile_name}", "thing4": "候补成功，已为您预约"},
+    },
+    "waitlist_expired": {
+        "wechat_template_id": env("WECHAT_TEMPLATE_WAITLIST_EXPIRED", ""),
+        "page": "pages/waitlist/index/index",
+        "title": "候补确认已过期",
+        "body": "候补确认已过期，名额已顺位给下一位候补用户：{course_name}（{starts_at}）。",
+        "fields": {"thing1": "{course_name}", "time2": "{starts_at}", "thing3": "确认已过期，名额已顺位"},
+    },
+    "waitlist_closed": {
+        "wechat_template_id": env("WECHAT_TEMPLATE_WAITLIST_CLOSED", ""),
+        "page": "pages/waitlist/index/index",
+        "title": "候补已截止",
+        "body": "候补已截止，本次未能候补成功：{course_name}（{starts_at}）。",
+        "fields": {"thing1": "{course_name}", "time2": "{starts_at}", "thing3": "候补已截止，本次未能候补成功"},
+    },
+    "makeup_booked": {
+        "wechat_template_id": env("WECHAT_TEMPLATE_MAKEUP_BOOKED", ""),
+        "page": "pages/makeup/index/index",
+        "title": "补课预约成功",
+        "body": "{profile_name}的补课已预约：{course_name}（{starts_at}）。",
+        "fields": {"thing1": "{course_name}", "time2": "{starts_at}", "name3": "{profile_name}", "thing4": "补课预约成功"},
+    },
+    "makeup_cancelled": {
+        "wechat_template_id": env("WECHAT_TEMPLATE_MAKEUP_CANCELLED", ""),
+        "page": "pages/makeup/index/index",
+        "title": "补课已取消",
+        "body": "{profile_name}的补课{course_name}（{starts_at}）已取消，可重新预约补课。",
+        "fields": {"thing1": "{course_name}", "time2": "{starts_at}", "name3": "{profile_name}", "thing4": "补课已取消，可重新预约"},
+    },
+    "session_cancelled": {
+        "wechat_template_id": env("WECHAT_TEMPLATE_SESSION_CANCELLED", ""),
+        "page": "pages/makeup/index/index",
+        "title": "课程取消通知",
+        "body": "{course_name}（{starts_at}）因故取消，{profile_name}的课时已转为待补课。",
+        "fields": {"thing1": "{course_name}", "time2": "{starts_at}", "name3": "{profile_name}", "thing4": "课程取消，已转为待补课"},
+    },
+    "compensation_expiring": {
+        "wechat_template_id": env("WECHAT_TEMPLATE_COMPENSATION_EXPIRING", ""),
+        "page": "pages/makeup/compensation/index?profile_id={profile_id}",
+        "title": "课时补偿即将过期",
+        "body": "{profile_name}有{minutes}分钟课时补偿将于{expires_at}过期，请尽快使用。",
+        "fields": {"name1": "{profile_name}", "number2": "{minutes}", "time3": "{expires_at}", "thing4": "课时补偿即将过期，请尽快使用"},
+    },
+}
 
 # --- Business rules (RULES.md) --------------------------------------------------------------
 LEAVE_DEADLINE = timedelta(minutes=int(env("LEAVE_DEADLINE_MINUTES", "120")))

@@ -17,3 +17,10 @@ CELERY_TASK_ALWAYS_EAGER = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Tests travel hours ahead within one test; a token minted at its start must still be valid.
 SIMPLE_JWT = {**SIMPLE_JWT, "ACCESS_TOKEN_LIFETIME": timedelta(days=3)}  # noqa: F405
+
+NOTIFICATION_BACKEND = "locmem"
+# Every template has a WeChat id in tests, except the one RULES keeps in-app only.
+NOTIFICATION_TEMPLATES = {
+    key: {**template, "wechat_template_id": f"tmpl-{key}" if key != "waitlist_offer_taken" else ""}
+    for key, template in NOTIFICATION_TEMPLATES.items()  # noqa: F405
+}

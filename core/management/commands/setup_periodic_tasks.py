@@ -21,6 +21,9 @@ class Job:
 JOBS = [
     # Every minute: proves beat and a worker are alive (shown by /healthz as worker_heartbeat).
     Job("heartbeat", "core.tasks.heartbeat_task", 60, "Records that beat and a worker are alive."),
+    # Every minute: outbox rows whose task was lost (broker down, worker killed) are sent again.
+    Job("notification-resender", "notifications.tasks.notification_resend_stuck_task", 60,
+        "Re-enqueues notifications pending > 30 s or sending > 5 min."),
 ]
 
 

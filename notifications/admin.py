@@ -1,0 +1,39 @@
+from django.contrib import admin, messages
+
+from notifications import services
+from notifications.models import Notification, SubscriptionGrant
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["id", "template", "user", "profile", "title", "wechat_status", "errcode", "last_error", "attempts",
+                    "created_at", "sent_at", "read_at"]
+    list_filter = ["wechat_status", "template", ("created_at", admin.DateFieldListFilter), "errcode"]
+    list_select_related = ["user", "profile"]
+    search_fields = ["title", "body", "user__nickname", "user__phone", "user__wechat_openid"]
+    date_hierarchy = "created_at"
+    actions = ["resend"]
+    readonly_fields = [f.name for f in Notification._meta.fields]
+
+    def has_add_permission(self, request):
+        return False  # notifications come from business actions, through the outbox
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="重新发送（失败或未订阅的通知）")
+    def resend(self, request, queryset):
+        count = services.notification_resend(notification_ids=list(queryset.values_list("pk", flat=True)))
+        self.message_user(request, f"已重新加入发送队列：{count} 条", messages.SUCCESS)
+
+
+@admin.register(SubscriptionGrant)
+class SubscriptionGrantAdmin(admin.ModelAdmin):
+    list_display = ["id", "user", "template", "remaining", "updated_at"]
+    list_filter = ["template"]
+    list_select_related = ["user"]
+    search_fields = ["user__nickname", "user__wechat_openid"]
+    readonly_fields = ["user", "template", "remaining"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,278 @@
+"""The outbox (RULES.md §8): rows written in the caller's transaction, sent by a Celery task after
+commit, claimed atomically, retried with backoff, re-enqueued by a periodic job when stuck.
+
+Delivery is at least once: a worker killed after WeChat accepted a message but before the row was
+marked sent makes the resender send it again. A row is never sent by two workers at once.
+"""
+
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from core.errors import BusinessError
+from notifications import messages
+from notifications.channels import Message, SendError, channel
+from notifications.models import Notification, SubscriptionGrant
+
+logger = logging.getLogger(__name__)
+
+Status = Notification.WeChatStatus
+
+# WeChat's value limits per field type (characters); types not listed take any length.
+FIELD_LIMITS = {"thing": 20, "name": 10, "phrase": 5, "symbol": 5, "car_number": 8, "phone_number": 17,
+                "character_string": 32, "number": 32, "letter": 32}
+ELLIPSIS_TYPES = {"thing", "name"}  # others must stay digits/letters: cut without an ellipsis
+
+
+@dataclass(frozen=True)
+class NotificationSpec:
+    """One notification to create: who, which template, and the values its texts need."""
+
+    user_id: int
+    template: str
+    payload: dict = field(default_factory=dict)
+    profile_id: int | None = None
+
+
+def _template(key: str) -> dict:
+    try:
+        return settings.NOTIFICATION_TEMPLATES[key]
+    except KeyError as exc:
+        raise ValueError(f"Unknown notification template {key!r}") from exc
+
+
+def field_value(field_name: str, text: str) -> str:
+    """Cuts a value to its WeChat field type's limit, cleanly (thing1 → 20 characters, … at the end)."""
+    kind = field_name.rstrip("0123456789")
+    limit = FIELD_LIMITS.get(kind)
+    if limit is None or len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…" if kind in ELLIPSIS_TYPES else text[:limit]
+
+
+def template_fields(template_key: str, payload: dict) -> dict:
+    fields = _template(template_key)["fields"]
+    return {name: {"value": field_value(name, pattern.format_map(payload))} for name, pattern in fields.items()}
+
+
+def _row(spec: NotificationSpec) -> Notification:
+    template = _template(spec.template)
+    payload = dict(spec.payload)
+    return Notification(
+        user_id=spec.user_id,
+        profile_id=spec.profile_id,
+        template=spec.template,
+        title=template["title"].format_map(payload)[:100],
+        body=template["body"].format_map(payload)[:500],
+        page=template["page"].format_map(payload)[:255],
+        payload=payload,
+    )
+
+
+def notification_create_many(*, specs: list[NotificationSpec]) -> list[Notification]:
+    """Writes the outbox rows in one INSERT inside the caller's transaction; sends after commit."""
+    rows = [_row(spec) for spec in specs]
+    if not rows:
+        return []
+    Notification.objects.bulk_create(rows)  # MariaDB ≥ 10.5 and SQLite ≥ 3.35 return the ids
+    ids = [row.pk for row in rows]
+    transaction.on_commit(lambda: notification_enqueue(ids=ids), robust=True)
+    return rows
+
+
+def notification_create(*, user_id: int, template: str, payload: dict, profile_id: int | None = None) -> Notification:
+    return notification_create_many(specs=[NotificationSpec(user_id, template, payload, profile_id)])[0]
+
+
+def notification_enqueue(*, ids: list[int]) -> None:
+    """Publishes one send task per row over a single broker connection. A broker outage is logged,
+    not raised: the rows stay pending and the resender enqueues them later."""
+    from notifications.tasks import notification_send_task
+
+    if not ids:
+        return
+    try:
+        with notification_send_task.app.producer_or_acquire() as producer:
+            for notification_id in ids:
+                notification_send_task.apply_async((notification_id,), producer=producer)
+    except Exception:  # broker down: nothing is lost, the outbox row is the record
+        logger.exception("Could not enqueue notifications %s; the resender will pick them up", ids[:20])
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    status: str  # the row's wechat_status after this attempt, or "not_claimed"
+    retry_in: float | None = None  # seconds until the next attempt, for a transient failure
+
+
+def _backoff(attempt: int) -> float:
+    """Exponential backoff with jitter: about 2, 4, 8, 16, 32 s (half to full of each step)."""
+    step = settings.NOTIFICATION_RETRY_BASE_SECONDS * 2 ** (attempt - 1)
+    return min(step, 300.0) * random.uniform(0.5, 1.0)
+
+
+def _page_with_id(page: str, notification_id: int) -> str:
+    # nid lets the mini-program mark the in-app message read when the parent opens the WeChat message.
+    return f"{page}{'&' if '?' in page else '?'}nid={notification_id}"
+
+
+def _finish(row: Notification, claimed_at: datetime, **values) -> bool:
+    """Records the result only if this worker still holds the claim."""
+    values["updated_at"] = timezone.now()
+    values["grant_held"] = False
+    return bool(Notification.objects.filter(pk=row.pk, wechat_status=Status.SENDING, claimed_at=claimed_at).update(**values))
+
+
+def _reserve_grant(row: Notification) -> bool:
+    with transaction.atomic():
+        reserved = bool(
+            SubscriptionGrant.objects.filter(user_id=row.user_id, template=row.template, remaining__gt=0)
+            .update(remaining=F("remaining") - 1, updated_at=timezone.now())
+        )
+        if reserved:
+            Notification.objects.filter(pk=row.pk).update(grant_held=True)
+    return reserved
+
+
+def _return_grant(row: Notification) -> None:
+    SubscriptionGrant.objects.filter(user_id=row.user_id, template=row.template).update(
+        remaining=F("remaining") + 1, updated_at=timezone.now()
+    )
+
+
+def notification_send(*, notification_id: int, now: datetime | None = None) -> SendOutcome:
+    """One attempt at the WeChat message of an outbox row. Safe to call any number of times.
+
+    The claim (pending → sending) is one conditional UPDATE: of two workers, exactly one wins.
+    The subscription grant is reserved before the call and given back unless WeChat accepted, so
+    a grant is used only by a success, even with several messages of one template in flight.
+    """
+    now = now or timezone.now()
+    claimed = Notification.objects.filter(pk=notification_id, wechat_status=Status.PENDING).update(
+        wechat_status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1, next_attempt_at=None, updated_at=now
+    )
+    if not claimed:
+        return SendOutcome("not_claimed")
+    row = Notification.objects.select_related("user").get(pk=notification_id)
+    template_id = _template(row.template)["wechat_template_id"]
+    if not template_id:
+        _finish(row, now, wechat_status=Status.IN_APP_ONLY)
+        return SendOutcome(Status.IN_APP_ONLY)
+    if not row.user.wechat_openid or not _reserve_grant(row):
+        _finish(row, now, wechat_status=Status.SKIPPED_NO_SUBSCRIPTION)
+        return SendOutcome(Status.SKIPPED_NO_SUBSCRIPTION)
+    message = Message(
+        openid=row.user.wechat_openid,
+        template_id=template_id,
+        page=_page_with_id(row.page, row.pk),
+        data=template_fields(row.template, row.payload),
+        notification_id=row.pk,
+    )
+    try:
+        msgid = channel().send(message)
+    except SendError as exc:
+        return _record_failure(row, now, exc)
+    except Exception as exc:  # a bug or an unexpected library error: retried like a transient one, then failed
+        logger.exception("Unexpected error sending notification %s", row.pk)
+        return _record_failure(row, now, SendError(transient=True, errcode=None, message=f"{type(exc).__name__}: {exc}"[:200]))
+    _finish(row, now, wechat_status=Status.SENT, sent_at=timezone.now(), wechat_msgid=msgid[:64], last_error="", errcode=None)
+    return SendOutcome(Status.SENT)
+
+
+def _record_failure(row: Notification, claimed_at: datetime, exc: SendError) -> SendOutcome:
+    if exc.errcode == 43101:  # the parent's subscription is gone: WeChat will refuse until they accept again
+        SubscriptionGrant.objects.filter(user_id=row.user_id, template=row.template).update(remaining=0, updated_at=timezone.now())
+    else:
+        _return_grant(row)
+    error = f"{exc.errcode}: {exc.message}" if exc.errcode is not None else exc.message
+    if exc.transient and row.attempts <= settings.NOTIFICATION_MAX_RETRIES:
+        delay = _backoff(row.attempts)
+        _finish(row, claimed_at, wechat_status=Status.PENDING, last_error=error[:255], errcode=exc.errcode,
+                next_attempt_at=timezone.now() + timedelta(seconds=delay))
+        logger.info("Notification %s: transient failure (%s), retry %d in %.1fs", row.pk, error, row.attempts, delay)
+        return SendOutcome(Status.PENDING, retry_in=delay)
+    _finish(row, claimed_at, wechat_status=Status.FAILED, last_error=error[:255], errcode=exc.errcode)
+    logger.warning("Notification %s failed for good after %d attempts: %s", row.pk, row.attempts, error)
+    return SendOutcome(Status.FAILED)
+
+
+def notification_resend_stuck(*, now: datetime | None = None, limit: int = 500) -> int:
+    """The safety net (periodic): rows whose task was lost (broker down, worker killed) go out again.
+
+    pending for over 30 s past their due time, or sending for over 5 minutes (the worker died
+    mid-send), are re-enqueued. Returns how many were enqueued.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        stale = list(
+            Notification.objects.select_for_update()
+            .filter(wechat_status=Status.SENDING, claimed_at__lt=now - settings.NOTIFICATION_RESEND_SENDING_AFTER)
+            .order_by("pk")[:limit]
+        )
+        for row in stale:
+            if row.grant_held:  # the dead attempt's outcome is unknown: WeChat refuses (43101) if it was used
+                _return_grant(row)
+        revived = [row.pk for row in stale]
+        Notification.objects.filter(pk__in=revived).update(
+            wechat_status=Status.PENDING, claimed_at=None, grant_held=False, updated_at=now
+        )
+    due = (
+        Notification.objects.filter(wechat_status=Status.PENDING)
+        .annotate(due_at=Coalesce("next_attempt_at", "created_at"))
+        .filter(due_at__lt=now - settings.NOTIFICATION_RESEND_PENDING_AFTER)
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    ids = revived + [pk for pk in due if pk not in set(revived)]
+    notification_enqueue(ids=ids)
+    return len(ids)
+
+
+def notification_resend(*, notification_ids: list[int]) -> int:
+    """Operators: send failed or skipped rows again, through the outbox (never directly)."""
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.filter(pk__in=notification_ids)
+            .filter(Q(wechat_status=Status.FAILED) | Q(wechat_status=Status.SKIPPED_NO_SUBSCRIPTION))
+            .values_list("pk", flat=True)
+        )
+        Notification.objects.filter(pk__in=ids).update(
+            wechat_status=Status.PENDING, attempts=0, next_attempt_at=None, claimed_at=None, updated_at=timezone.now()
+        )
+        transaction.on_commit(lambda: notification_enqueue(ids=ids), robust=True)
+    return len(ids)
+
+
+def subscription_grant(*, user_id: int, template_ids: list[str]) -> dict[str, int]:
+    """The parent accepted these WeChat template ids in wx.requestSubscribeMessage: one grant each."""
+    by_id = {t["wechat_template_id"]: key for key, t in settings.NOTIFICATION_TEMPLATES.items() if t["wechat_template_id"]}
+    unknown = sorted({tid for tid in template_ids if tid not in by_id})
+    if unknown:
+        raise BusinessError.bad_request("validation_error", messages.UNKNOWN_TEMPLATE_IDS, {"accepted": unknown})
+    keys = sorted({by_id[tid] for tid in template_ids})
+    with transaction.atomic():
+        for key in keys:
+            SubscriptionGrant.objects.get_or_create(user_id=user_id, template=key)
+            SubscriptionGrant.objects.filter(user_id=user_id, template=key).update(
+                remaining=F("remaining") + 1, updated_at=timezone.now()
+            )
+        grants = SubscriptionGrant.objects.filter(user_id=user_id, template__in=keys)
+        return {grant.template: grant.remaining for grant in grants}
+
+
+def notification_mark_read(*, user_id: int, notification_id: int, now: datetime | None = None) -> Notification:
+    now = now or timezone.now()
+    row = Notification.objects.filter(pk=notification_id, user_id=user_id).first()
+    if row is None:
+        raise BusinessError.not_found(messages.NOTIFICATION_NOT_FOUND)
+    if row.read_at is None:
+        Notification.objects.filter(pk=row.pk, read_at__isnull=True).update(read_at=now)
+        row.refresh_from_db(fields=["read_at"])
+    return row

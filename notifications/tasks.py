@@ -1,0 +1,20 @@
+"""Celery tasks of notifications: thin wrappers over the services, safe to run twice."""
+
+from celery import shared_task
+
+from notifications import services
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None, ignore_result=True, soft_time_limit=30, time_limit=60)
+def notification_send_task(self, notification_id: int) -> str:
+    """Sends one outbox row. Transient failures come back after the backoff the service chose;
+    the number of attempts is bounded by the row itself (attempts), not by Celery."""
+    outcome = services.notification_send(notification_id=notification_id)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.status
+
+
+@shared_task(ignore_result=True)
+def notification_resend_stuck_task() -> int:
+    return services.notification_resend_stuck()
