@@ -33,6 +33,14 @@ class Call:
     params: dict
     body: dict | None
     at: float = field(default_factory=time.time)
+    finished_at: float | None = None  # when the answer was ready (after any injected latency)
+
+    @property
+    def notification_id(self) -> int | None:
+        """The outbox row a subscribe message came from (the `nid` the sender puts in the page)."""
+        page = (self.body or {}).get("page", "")
+        query = parse_qs(urlparse(page).query)
+        return int(query["nid"][0]) if "nid" in query else None
 
 
 class WeChatStub:
@@ -115,8 +123,16 @@ class WeChatStub:
         return None
 
     def handle(self, path: str, params: dict, body: dict | None) -> tuple[int, dict]:
+        call = Call(path, params, body)
+        try:
+            return self._answer(call)
+        finally:
+            call.finished_at = time.time()
+
+    def _answer(self, call: Call) -> tuple[int, dict]:
+        path, params, body = call.path, call.params, call.body
         with self._lock:
-            self.calls.append(Call(path, params, body))
+            self.calls.append(call)
             delay = self.latency.get(path, 0.0)
             failure = self._take_failure(path)
         if delay:

@@ -259,3 +259,10 @@ def test_profile_is_kept_on_the_row(parent):
     profile = ProfileFactory(owner=parent)
     row = services.notification_create(user_id=parent.pk, template="waitlist_closed", payload=PAYLOAD, profile_id=profile.pk)
     assert row.profile == profile
+
+
+def test_a_row_is_revived_only_after_any_attempt_on_it_must_have_ended(settings):
+    """The resender's 5 minutes exceed the task's hard time limit (which bounds the WeChat call):
+    a revived row's previous attempt is over, so two sends of one row never overlap."""
+    assert settings.NOTIFICATION_RESEND_SENDING_AFTER.total_seconds() > settings.CELERY_TASK_TIME_LIMIT
+    assert settings.CELERY_TASK_TIME_LIMIT > settings.WECHAT_TIMEOUT_SECONDS
