@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test test-mysql install lint migrate seed clean
+.PHONY: run test test-mysql install lint migrate seed clean bench-notifications
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt bin/install-system-deps
 	bin/install-system-deps
@@ -38,3 +38,9 @@ seed: install
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3 var/celery var/*.log
+
+## Benchmarks (MariaDB + Redis): numbers go to bench/results/.
+bench-notifications: install
+	bin/ensure-services
+	$(BIN)/python bench/notification_latency.py
+	$(BIN)/python bench/notification_latency.py --interval 0 --output notification_latency_stress || true
