@@ -1,6 +1,9 @@
-from django.contrib import admin, messages
+from datetime import timedelta
 
-from notifications import services
+from django.contrib import admin, messages
+from django.utils import timezone
+
+from notifications import selectors, services
 from notifications.models import Notification, SubscriptionGrant
 
 
@@ -17,6 +20,12 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # notifications come from business actions, through the outbox
+
+    def changelist_view(self, request, extra_context=None):
+        summary = selectors.delivery_summary(since=timezone.now() - timedelta(hours=24))
+        statuses = dict(Notification.WeChatStatus.choices)
+        summary["by_status_labels"] = [(statuses.get(key, key), n) for key, n in sorted(summary["by_status"].items())]
+        return super().changelist_view(request, {**(extra_context or {}), "delivery_summary": summary})
 
     def has_change_permission(self, request, obj=None):
         return False

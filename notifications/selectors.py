@@ -16,3 +16,23 @@ def notifications_of(*, user_id: int, unread: bool | None = None) -> QuerySet[No
 
 def unread_count(*, user_id: int) -> int:
     return Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
+
+
+def delivery_summary(*, since) -> dict:
+    """For operators: WeChat delivery since a moment, by status, and failures by errcode (45009 is
+    the daily quota running out)."""
+    from django.db.models import Count
+
+    recent = Notification.objects.filter(created_at__gte=since)
+    by_status = dict(recent.order_by().values_list("wechat_status").annotate(n=Count("id")))
+    failed_by_errcode = list(
+        recent.filter(wechat_status=Notification.WeChatStatus.FAILED)
+        .order_by().values("errcode").annotate(n=Count("id")).order_by("-n")
+    )
+    attempted = by_status.get("sent", 0) + by_status.get("failed", 0)
+    return {
+        "by_status": by_status,
+        "failed_by_errcode": failed_by_errcode,
+        "delivery_rate": round(by_status.get("sent", 0) / attempted, 4) if attempted else None,
+        "quota_exhausted": next((row["n"] for row in failed_by_errcode if row["errcode"] == 45009), 0),
+    }

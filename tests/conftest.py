@@ -24,13 +24,16 @@ def pytest_report_header(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Race tests need real row locks: they run in the MariaDB pass of CI, not on SQLite."""
-    if django_settings.DATABASE_IS_MYSQL:
-        return
-    deselected = [item for item in items if item.get_closest_marker("mysql")]
+    """Race tests need real row locks, Redis tests a Redis: both run in CI's MariaDB + Redis pass."""
+    missing = set()
+    if not django_settings.DATABASE_IS_MYSQL:
+        missing.add("mysql")
+    if not django_settings.REDIS_URL:
+        missing.add("redis")
+    deselected = [item for item in items if any(item.get_closest_marker(name) for name in missing)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if not item.get_closest_marker("mysql")]
+        items[:] = [item for item in items if item not in deselected]
 
 
 @pytest.fixture(autouse=True)
