@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("accounts.urls")),
     path("", include("courses.urls")),
     path("", include("notifications.urls")),
+    path("", include("waitlist.urls")),
 ]
 
 urlpatterns = [

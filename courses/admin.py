@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count, Q
 
+from courses import services
 from courses.models import Booking, Course, CourseSchedule, CourseType
 
 
@@ -50,6 +51,17 @@ class CourseScheduleAdmin(admin.ModelAdmin):
     @admin.display(description="已预约", ordering="booked_total")
     def booked(self, schedule):
         return schedule.booked_total
+
+    def save_model(self, request, obj, form, change):
+        # Seats go through the service: raising capacity offers the new seats to the waitlist.
+        new_capacity = obj.capacity
+        capacity_changed = change and "capacity" in form.changed_data
+        if capacity_changed:
+            obj.capacity = form.initial["capacity"]
+        super().save_model(request, obj, form, change)
+        if capacity_changed:
+            services.schedule_set_capacity(schedule_id=obj.pk, capacity=new_capacity)
+            obj.refresh_from_db()
 
 
 @admin.register(Booking)

@@ -1,5 +1,7 @@
 """Mini-program API of courses: schedules, bookings, cancel and leave. Thin: validate, call, render."""
 
+import math
+
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
@@ -8,8 +10,12 @@ from rest_framework.decorators import action
 from accounts.selectors import profile_of_owner
 from core.api import ok
 from core.fields import IdField
-from courses import messages, selectors, services
+from courses import messages as course_messages
+from courses import selectors, services
 from courses.models import Booking, Course, CourseSchedule
+from waitlist import messages
+from waitlist import selectors as waitlist_selectors
+from waitlist import services as waitlist_services
 
 
 class CourseOutput(serializers.ModelSerializer):
@@ -20,8 +26,34 @@ class CourseOutput(serializers.ModelSerializer):
         fields = ["id", "name", "course_type", "level", "duration_minutes", "price"]
 
 
+class ScheduleWaitlistOutput(serializers.Serializer):
+    count = serializers.IntegerField()
+    capacity = serializers.IntegerField()
+    is_open = serializers.BooleanField()
+    display = serializers.CharField()
+
+
+class ScheduleOfferOutput(serializers.Serializer):
+    offer_id = serializers.IntegerField()
+    deadline = serializers.DateTimeField()
+    seconds_left = serializers.IntegerField()
+    phase = serializers.CharField()
+    button = serializers.CharField()
+
+
 class ScheduleMyOutput(serializers.Serializer):
     booking_id = serializers.IntegerField(allow_null=True)
+    waitlist_id = serializers.IntegerField(allow_null=True)
+    waitlist_status = serializers.CharField(allow_null=True)
+    position = serializers.IntegerField(allow_null=True)
+    offer = ScheduleOfferOutput(allow_null=True, required=False, help_text="schedule detail only")
+    button = serializers.CharField(allow_null=True, required=False, help_text="schedule detail only: 加入候补 / 已候补")
+
+
+def offer_view(takeable, now) -> dict:
+    seconds_left = max(0, math.ceil((takeable.deadline - now).total_seconds()))
+    return ScheduleOfferOutput({"offer_id": takeable.offer.pk, "deadline": takeable.deadline, "seconds_left": seconds_left,
+                                "phase": takeable.offer.phase, "button": messages.BUTTON_TAKE}).data
 
 
 class ScheduleItemOutput(serializers.ModelSerializer):
@@ -32,13 +64,14 @@ class ScheduleItemOutput(serializers.ModelSerializer):
     available = serializers.SerializerMethodField()
     is_full = serializers.SerializerMethodField()
     label = serializers.SerializerMethodField()
+    waitlist = serializers.SerializerMethodField()
     my = serializers.SerializerMethodField()
 
     class Meta:
         model = CourseSchedule
         fields = [
             "id", "course", "starts_at", "ends_at", "coach", "venue", "capacity", "status",
-            "booked_count", "available", "is_full", "label", "my",
+            "booked_count", "available", "is_full", "label", "waitlist", "my",
         ]
 
     def get_available(self, schedule) -> int:
@@ -48,13 +81,37 @@ class ScheduleItemOutput(serializers.ModelSerializer):
         return schedule.available <= 0
 
     def get_label(self, schedule) -> str | None:
-        return messages.FULL_LABEL if schedule.available <= 0 else None
+        return course_messages.FULL_LABEL if schedule.available <= 0 else None
+
+    @extend_schema(responses=ScheduleWaitlistOutput)
+    def get_waitlist(self, schedule) -> dict:
+        count, capacity = schedule.waitlist_count, schedule.effective_waitlist_capacity
+        return {
+            "count": count,
+            "capacity": capacity,
+            "is_open": waitlist_selectors.waitlist_is_open(schedule=schedule, now=self.context["now"]),
+            "display": waitlist_selectors.count_display(count, capacity),
+        }
 
     @extend_schema(responses=ScheduleMyOutput(allow_null=True))
     def get_my(self, schedule) -> dict | None:
         if not hasattr(schedule, "my_booking_id"):
             return None
-        return {"booking_id": schedule.my_booking_id}
+        entry = self.context.get("my_entries", {}).get(schedule.pk)
+        waiting = entry is not None and entry.status == "waiting"
+        my = {
+            "booking_id": schedule.my_booking_id,
+            "waitlist_id": entry.pk if entry else None,
+            "waitlist_status": entry.status if entry else None,
+            "position": entry.ahead + 1 if waiting else None,
+        }
+        if self.context.get("detail"):
+            my["offer"] = self.context.get("my_offer")
+            joinable = (schedule.available <= 0 and not waiting and schedule.my_booking_id is None
+                        and waitlist_selectors.waitlist_is_open(schedule=schedule, now=self.context["now"])
+                        and schedule.waitlist_count < schedule.effective_waitlist_capacity)
+            my["button"] = messages.BUTTON_JOINED if waiting else (messages.BUTTON_JOIN if joinable else None)
+        return my
 
 
 class ScheduleQuery(serializers.Serializer):
@@ -91,17 +148,32 @@ class ScheduleViewSet(viewsets.GenericViewSet):
         filters = dict(query.validated_data)
         profile = _profile_from(request, filters)
         filters.pop("profile_id", None)
-        schedules = selectors.schedule_list(now=timezone.now(), profile=profile, **filters)
+        now = timezone.now()
+        schedules = selectors.schedule_list(now=now, profile=profile, **filters)
         page = self.paginate_queryset(schedules)
-        return self.get_paginated_response(ScheduleItemOutput(page, many=True).data)
+        context = {"now": now}
+        if profile is not None:
+            context["my_entries"] = waitlist_selectors.my_entries_by_schedule(profile=profile, schedule_ids=[s.pk for s in page])
+        return self.get_paginated_response(ScheduleItemOutput(page, many=True, context=context).data)
 
     @extend_schema(parameters=[ScheduleDetailQuery], responses=ScheduleItemOutput)
     def retrieve(self, request, pk=None):
         query = ScheduleDetailQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         profile = _profile_from(request, query.validated_data)
+        now = timezone.now()
+        context = {"now": now, "detail": True}
+        if profile is not None:
+            # my.offer must not show what a due hand-over has already taken away (RULES §5.5).
+            waitlist_services.waitlist_catch_up(schedule_id=int(pk), now=now)
         schedule = selectors.schedule_detail(schedule_id=int(pk), profile=profile)
-        return ok(ScheduleItemOutput(schedule).data)
+        if profile is not None:
+            entries = waitlist_selectors.my_entries_by_schedule(profile=profile, schedule_ids=[schedule.pk])
+            context["my_entries"] = entries
+            entry = entries.get(schedule.pk)
+            offers = waitlist_selectors.takeable_offers(entry=entry, now=now) if entry else []
+            context["my_offer"] = offer_view(offers[0], now) if offers else None
+        return ok(ScheduleItemOutput(schedule, context=context).data)
 
 
 class BookingCreateInput(serializers.Serializer):

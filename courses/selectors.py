@@ -2,7 +2,6 @@
 
 from datetime import date, datetime, time, timedelta
 
-from django.conf import settings
 from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
@@ -19,25 +18,19 @@ def _count_subquery(queryset: QuerySet) -> Coalesce:
 
 
 def with_seats(queryset: QuerySet[CourseSchedule]) -> QuerySet[CourseSchedule]:
-    """Annotates booked_count and available (RULES §1: capacity - booked - held) in SQL."""
+    """Annotates booked_count, held_count and available (RULES §1: capacity - booked - held) in SQL."""
+    from waitlist.selectors import held_seats_subquery
+
     booked = Booking.objects.filter(schedule=OuterRef("pk"), status=Booking.Status.BOOKED)
     # capacity is UNSIGNED on MySQL: subtract in signed arithmetic (capacity may be lowered below bookings).
-    return queryset.annotate(booked_count=_count_subquery(booked)).annotate(
-        available=Cast(F("capacity"), IntegerField()) - F("booked_count")
+    return queryset.annotate(booked_count=_count_subquery(booked), held_count=held_seats_subquery()).annotate(
+        available=Cast(F("capacity"), IntegerField()) - F("booked_count") - F("held_count")
     )
 
 
 def schedule_seats(*, schedule: CourseSchedule) -> int:
     """Seats available now (read inside the schedule lock by the services)."""
     return with_seats(CourseSchedule.objects.filter(pk=schedule.pk)).values_list("available", flat=True).get()
-
-
-def waitlist_cutoff(*, schedule: CourseSchedule) -> datetime:
-    return schedule.starts_at - settings.WAITLIST_CUTOFF
-
-
-def schedule_waitlist_open(*, schedule: CourseSchedule, now: datetime) -> bool:
-    return schedule.status == CourseSchedule.Status.OPEN and now < waitlist_cutoff(schedule=schedule)
 
 
 def profile_has_time_conflict(*, profile: Profile, schedule: CourseSchedule) -> bool:
@@ -80,7 +73,11 @@ def schedule_list(
 
 def schedule_details(queryset: QuerySet[CourseSchedule], *, profile: Profile | None) -> QuerySet[CourseSchedule]:
     """What a schedule item shows: course, seats and the profile's own booking, in one query."""
-    queryset = with_seats(queryset.select_related("course__course_type"))
+    from waitlist.selectors import capacity_expression, waiting_count_subquery
+
+    queryset = with_seats(queryset.select_related("course__course_type")).annotate(
+        waitlist_count=waiting_count_subquery(), effective_waitlist_capacity=capacity_expression()
+    )
     if profile is not None:
         mine = Booking.objects.filter(schedule=OuterRef("pk"), profile=profile, status=Booking.Status.BOOKED)
         queryset = queryset.annotate(my_booking_id=Subquery(mine.values("pk")[:1]))

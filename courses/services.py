@@ -16,6 +16,8 @@ from core.errors import BusinessError
 from core.formatting import hours_text
 from courses import messages, selectors
 from courses.models import Booking, CourseSchedule
+from waitlist import selectors as waitlist_selectors
+from waitlist import services as waitlist_services
 
 
 def _lock_schedule(schedule_id: int) -> CourseSchedule:
@@ -34,10 +36,19 @@ def _check_bookable(*, schedule: CourseSchedule, profile: Profile, now: datetime
     if Booking.objects.filter(profile=profile, schedule=schedule, status=Booking.Status.BOOKED).exists():
         raise BusinessError.conflict("already_booked", messages.ALREADY_BOOKED)
     if selectors.schedule_seats(schedule=schedule) <= 0:
-        can_join = selectors.schedule_waitlist_open(schedule=schedule, now=now)
+        can_join = waitlist_selectors.can_join(schedule=schedule, profile=profile, now=now)
         raise BusinessError.conflict("schedule_full", messages.SCHEDULE_FULL, {"can_join_waitlist": can_join})
     if selectors.profile_has_time_conflict(profile=profile, schedule=schedule):
         raise BusinessError.conflict("time_conflict", messages.TIME_CONFLICT)
+
+
+def _insert_booking(*, profile: Profile, schedule: CourseSchedule, kind: str, now: datetime) -> Booking:
+    try:
+        with transaction.atomic():
+            return Booking.objects.create(profile=profile, schedule=schedule, kind=kind, status=Booking.Status.BOOKED,
+                                          booked_at=now, active=True)
+    except IntegrityError as exc:  # the unique key caught a double booking the lock did not
+        raise BusinessError.conflict("already_booked", messages.ALREADY_BOOKED) from exc
 
 
 @retry_on_deadlock
@@ -55,15 +66,26 @@ def booking_create(
         # The profile lock serialises one child's bookings across schedules (overlap check).
         Profile.objects.select_for_update().filter(pk=profile.pk).first()
         _check_bookable(schedule=schedule, profile=profile, now=now)
-        try:
-            with transaction.atomic():
-                booking = Booking.objects.create(
-                    profile=profile, schedule=schedule, kind=kind, status=Booking.Status.BOOKED,
-                    booked_at=now, active=True,
-                )
-        except IntegrityError as exc:  # the unique key caught a double booking the lock did not
-            raise BusinessError.conflict("already_booked", messages.ALREADY_BOOKED) from exc
+        booking = _insert_booking(profile=profile, schedule=schedule, kind=kind, now=now)
+        waitlist_services.waitlist_entry_booked_directly(profile=profile, schedule=schedule, now=now)
     return booking
+
+
+def booking_create_for_offer(*, profile: Profile, schedule: CourseSchedule, kind: str, now: datetime) -> Booking:
+    """Turns a seat held by a waitlist offer into a booking. The caller holds the schedule lock and
+    the offer; the public availability (which counts the hold) is not consulted, but a seat must
+    still exist under the capacity: nobody is booked into a seat that does not exist."""
+    Profile.objects.select_for_update().filter(pk=profile.pk).first()
+    if now >= schedule.starts_at:
+        raise BusinessError.conflict("schedule_started", messages.SCHEDULE_STARTED)
+    if Booking.objects.filter(profile=profile, schedule=schedule, status=Booking.Status.BOOKED).exists():
+        raise BusinessError.conflict("already_booked", messages.ALREADY_BOOKED)
+    booked = Booking.objects.filter(schedule=schedule, status=Booking.Status.BOOKED).count()
+    if booked >= schedule.capacity:
+        raise BusinessError.conflict("seat_gone", messages.SCHEDULE_FULL)
+    if selectors.profile_has_time_conflict(profile=profile, schedule=schedule):
+        raise BusinessError.conflict("time_conflict", messages.TIME_CONFLICT)
+    return _insert_booking(profile=profile, schedule=schedule, kind=kind, now=now)
 
 
 def _lock_active_booking(booking_id: int, now: datetime) -> tuple[Booking, CourseSchedule]:
@@ -78,8 +100,9 @@ def _lock_active_booking(booking_id: int, now: datetime) -> tuple[Booking, Cours
     return booking, schedule
 
 
-def booking_release(*, booking: Booking, status: str, now: datetime) -> Booking:
-    """Ends a booked seat (cancelled or on leave): the one place a parent's seat is freed.
+def booking_release(*, booking: Booking, schedule: CourseSchedule, status: str, reason: str, now: datetime) -> Booking:
+    """Ends a booked seat (cancelled or on leave): the one place a parent's seat is freed, and the
+    explicit call into the waitlist that offers it (RULES §3), in the same transaction.
 
     Runs inside the caller's transaction with the schedule locked.
     """
@@ -93,6 +116,7 @@ def booking_release(*, booking: Booking, status: str, now: datetime) -> Booking:
         booking.leave_at = now
         fields += ["leave_at", "leave_reason"]
     booking.save(update_fields=fields)
+    waitlist_services.waitlist_seat_released(schedule=schedule, reason=reason, now=now)
     return booking
 
 
@@ -100,8 +124,8 @@ def booking_release(*, booking: Booking, status: str, now: datetime) -> Booking:
 def booking_cancel(*, booking_id: int, now: datetime | None = None) -> Booking:
     now = now or timezone.now()
     with transaction.atomic():
-        booking, _schedule = _lock_active_booking(booking_id, now)
-        return booking_release(booking=booking, status=Booking.Status.CANCELLED, now=now)
+        booking, schedule = _lock_active_booking(booking_id, now)
+        return booking_release(booking=booking, schedule=schedule, status=Booking.Status.CANCELLED, reason="cancel", now=now)
 
 
 @retry_on_deadlock
@@ -114,4 +138,23 @@ def booking_leave(*, booking_id: int, reason: str = "", now: datetime | None = N
             hours = hours_text(settings.LEAVE_DEADLINE.total_seconds() / 60)
             raise BusinessError.conflict("leave_too_late", messages.LEAVE_TOO_LATE.format(hours=hours))
         booking.leave_reason = reason
-        return booking_release(booking=booking, status=Booking.Status.ON_LEAVE, now=now)
+        return booking_release(booking=booking, schedule=schedule, status=Booking.Status.ON_LEAVE, reason="leave", now=now)
+
+
+@retry_on_deadlock
+def schedule_set_capacity(*, schedule_id: int, capacity: int, now: datetime | None = None) -> CourseSchedule:
+    """Operators change a class's seats. Raising frees that many seats to the waitlist (RULES §1, §3);
+    lowering never removes anyone, and open offers whose seats no longer exist lapse."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        schedule = _lock_schedule(schedule_id)
+        old = schedule.capacity
+        schedule.capacity = capacity
+        schedule.save(update_fields=["capacity", "updated_at"])
+        if capacity > old:
+            free = max(0, selectors.schedule_seats(schedule=schedule))
+            waitlist_services.waitlist_seat_released(schedule=schedule, reason="capacity", now=now,
+                                                     seats=min(capacity - old, free))
+        elif capacity < old:
+            waitlist_services.waitlist_offers_trim(schedule=schedule, now=now)
+    return schedule

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "accounts",
     "courses",
     "notifications",
+    "waitlist",
 ]
 
 MIDDLEWARE = [
@@ -311,6 +312,15 @@ NOTIFICATION_TEMPLATES = {
 # --- Business rules (RULES.md) --------------------------------------------------------------
 LEAVE_DEADLINE = timedelta(minutes=int(env("LEAVE_DEADLINE_MINUTES", "120")))
 WAITLIST_CUTOFF = timedelta(minutes=int(env("WAITLIST_CUTOFF_MINUTES", "360")))
+WAITLIST_DEFAULT_CAPACITY = int(env("WAITLIST_DEFAULT_CAPACITY", "8"))
+WAITLIST_RESPONSE_WINDOW = timedelta(minutes=int(env("WAITLIST_RESPONSE_WINDOW_MINUTES", "15")))
+FLOW_GRACE = timedelta(minutes=int(env("FLOW_GRACE_MINUTES", "5")))
+# Response windows count waking time only (RULES §5.4): ("22:00", "08:00") in Asia/Shanghai; "off" disables.
+_quiet = env("WAITLIST_QUIET_HOURS", "22:00-08:00")
+WAITLIST_QUIET_HOURS = None if _quiet.lower() in {"off", "none", ""} else tuple(_quiet.split("-", 1))
+WAITLIST_PROMOTION_LOOKBACK_DAYS = 90
+WAITLIST_PROMOTION_MIN_SCHEDULES = 10
+WAITLIST_SWEEP_BATCH = int(env("WAITLIST_SWEEP_BATCH", "200"))  # schedules per sweep run
 DEFAULT_SCHEDULE_CAPACITY = 6
 
 LOGGING = {

@@ -1,0 +1,261 @@
+"""Reads of the waitlist: capacities, positions (in SQL), what an entry may take now, estimates."""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from waitlist import messages
+from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistNotification, WaitlistOffer
+
+Status = WaitlistEntry.Status
+
+
+def _count(queryset: QuerySet, field: str = "schedule_id") -> Coalesce:
+    counted = queryset.order_by().values(field).annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def held_seats_subquery() -> Coalesce:
+    """Open offers of OuterRef('pk') (a schedule): seats held for the waitlist (RULES §1)."""
+    return _count(WaitlistOffer.objects.filter(schedule=OuterRef("pk"), status=WaitlistOffer.Status.OPEN))
+
+
+def waiting_count_subquery() -> Coalesce:
+    return _count(WaitlistEntry.objects.filter(schedule=OuterRef("pk"), status=Status.WAITING))
+
+
+def capacity_expression() -> Coalesce:
+    """Effective waitlist capacity: the schedule's override, else the course type's, else the default."""
+    return Coalesce(
+        "waitlist_capacity", "course__course_type__waitlist_capacity", Value(settings.WAITLIST_DEFAULT_CAPACITY),
+        output_field=IntegerField(),
+    )
+
+
+def effective_capacity(*, schedule) -> int:
+    for value in (schedule.waitlist_capacity, schedule.course.course_type.waitlist_capacity):
+        if value is not None:
+            return value
+    return settings.WAITLIST_DEFAULT_CAPACITY
+
+
+def waiting_count(*, schedule_id: int) -> int:
+    return WaitlistEntry.objects.filter(schedule_id=schedule_id, status=Status.WAITING).count()
+
+
+def cutoff_of(schedule) -> datetime:
+    return schedule.starts_at - settings.WAITLIST_CUTOFF
+
+
+def waitlist_is_open(*, schedule, now: datetime) -> bool:
+    return schedule.status == "open" and now < cutoff_of(schedule)
+
+
+def queue(*, schedule_id: int) -> QuerySet[WaitlistEntry]:
+    """Waiting entries in position order: priority (desc), join time, id."""
+    return WaitlistEntry.objects.filter(schedule_id=schedule_id, status=Status.WAITING).order_by("-priority", "joined_at", "id")
+
+
+def _ahead_filter(prefix: str = "") -> Q:
+    def ref(name):
+        return OuterRef(f"{prefix}{name}") if prefix else OuterRef(name)
+
+    return (
+        Q(priority__gt=ref("priority"))
+        | Q(priority=ref("priority"), joined_at__lt=ref("joined_at"))
+        | Q(priority=ref("priority"), joined_at=ref("joined_at"), id__lt=ref("id"))
+    )
+
+
+def with_positions(queryset: QuerySet[WaitlistEntry]) -> QuerySet[WaitlistEntry]:
+    """Annotates `ahead`: waiting entries before each entry in its queue (position = ahead + 1)."""
+    ahead = WaitlistEntry.objects.filter(schedule_id=OuterRef("schedule_id"), status=Status.WAITING).filter(_ahead_filter())
+    return queryset.annotate(ahead=_count(ahead))
+
+
+def position_of(*, entry: WaitlistEntry) -> int | None:
+    if entry.status != Status.WAITING:
+        return None
+    return with_positions(WaitlistEntry.objects.filter(pk=entry.pk)).values_list("ahead", flat=True).get() + 1
+
+
+def position_display(position: int) -> str:
+    return messages.POSITION.format(position=position)
+
+
+def count_display(count: int, capacity: int) -> str:
+    return messages.COUNT.format(count=count, capacity=capacity)
+
+
+def estimated_wait_time(*, schedule, now: datetime) -> str:
+    """Time until the entry is decided at the latest, i.e. until the cutoff (RULES §2)."""
+    hours = max(0, math.floor((cutoff_of(schedule) - now).total_seconds() / 3600))
+    if hours < 1:
+        return messages.SOON
+    if hours < 24:
+        return messages.ABOUT_HOURS.format(hours=hours)
+    days = hours // 24
+    if hours % 24 == 0:
+        return messages.ABOUT_DAYS.format(days=days)
+    return messages.DAYS_RANGE.format(days=days, next_days=days + 1)
+
+
+def offers_released_history(*, course_ids, now: datetime) -> dict[int, list[int]]:
+    """For each course: how many offers each of its schedules that started in the last 90 days opened
+    before its cutoff (one query for any number of courses)."""
+    since = now - timedelta(days=settings.WAITLIST_PROMOTION_LOOKBACK_DAYS)
+    from courses.models import CourseSchedule
+
+    offers = WaitlistOffer.objects.filter(
+        schedule=OuterRef("pk"), released_at__lt=F("schedule__starts_at") - settings.WAITLIST_CUTOFF
+    )
+    rows = (
+        CourseSchedule.objects.filter(course_id__in=set(course_ids), starts_at__gte=since, starts_at__lt=now)
+        .exclude(status="cancelled")
+        .annotate(offers=_count(offers))
+        .values_list("course_id", "offers")
+    )
+    history: dict[int, list[int]] = defaultdict(list)
+    for course_id, count in rows:
+        history[course_id].append(count)
+    return history
+
+
+def promotion_chance(history: list[int], position: int | None) -> float | None:
+    """The share of recent schedules of the course that opened at least `position` offers; null with
+    fewer than 10 schedules to judge from."""
+    if position is None or len(history) < settings.WAITLIST_PROMOTION_MIN_SCHEDULES:
+        return None
+    return round(sum(1 for offers in history if offers >= position) / len(history), 2)
+
+
+# --- what an entry may take ------------------------------------------------------------------
+
+def flow_grace_end(flow: WaitlistFlow) -> datetime:
+    return flow.started_at + settings.FLOW_GRACE
+
+
+def protecting_flows(offer: WaitlistOffer, flows: list[WaitlistFlow]) -> list[WaitlistFlow]:
+    """Flows that extend the offer: started in its current round, at or before its deadline."""
+    return [
+        flow for flow in flows
+        if flow.offer_id == offer.pk and flow.round == offer.round and flow.status == WaitlistFlow.Status.STARTED
+        and flow.started_at <= offer.deadline
+    ]
+
+
+def closing_time(offer: WaitlistOffer, flows: list[WaitlistFlow]) -> datetime:
+    """RULES §5.1: the later of the deadline and the grace end of every protecting flow."""
+    return max([offer.deadline, *(flow_grace_end(flow) for flow in protecting_flows(offer, flows))])
+
+
+@dataclass(frozen=True)
+class Takeable:
+    offer: WaitlistOffer
+    flow: WaitlistFlow | None  # the entry's protecting flow, if it has one
+    deadline: datetime  # until when this entry may still accept
+
+
+def _notified_offer_ids(entry_ids, offer_ids) -> set[tuple[int, int]]:
+    rows = WaitlistNotification.objects.filter(
+        entry_id__in=entry_ids, offer_id__in=offer_ids,
+        kind__in=[WaitlistNotification.Kind.SEAT_AVAILABLE, WaitlistNotification.Kind.SEAT_RESERVED],
+    ).values_list("entry_id", "offer_id")
+    return set(rows)
+
+
+def takeable_offers_for(entries: list[WaitlistEntry], now: datetime) -> dict[int, list[Takeable]]:
+    """RULES §4 step 2 for many entries in three queries: open offers reserved for the entry, or open
+    broadcast offers it was notified of, where now ≤ deadline or its flow of that round is in grace.
+    Earliest released first."""
+    waiting = [entry for entry in entries if entry.status == Status.WAITING]
+    result: dict[int, list[Takeable]] = {entry.pk: [] for entry in entries}
+    if not waiting:
+        return result
+    schedule_ids = {entry.schedule_id for entry in waiting}
+    offers = list(WaitlistOffer.objects.filter(schedule_id__in=schedule_ids, status=WaitlistOffer.Status.OPEN)
+                  .order_by("released_at", "id"))
+    if not offers:
+        return result
+    entry_ids = [entry.pk for entry in waiting]
+    offer_ids = [offer.pk for offer in offers]
+    notified = _notified_offer_ids(entry_ids, offer_ids)
+    flows = list(WaitlistFlow.objects.filter(entry_id__in=entry_ids, offer_id__in=offer_ids, status=WaitlistFlow.Status.STARTED))
+    for entry in waiting:
+        for offer in offers:
+            if offer.schedule_id != entry.schedule_id:
+                continue
+            if offer.phase == WaitlistOffer.Phase.RESERVED:
+                eligible = offer.reserved_for_id == entry.pk
+            else:
+                eligible = (entry.pk, offer.pk) in notified
+            if not eligible:
+                continue
+            mine = [flow for flow in protecting_flows(offer, flows) if flow.entry_id == entry.pk]
+            flow = mine[0] if mine else None
+            deadline = max(offer.deadline, flow_grace_end(flow)) if flow else offer.deadline
+            if now <= deadline:
+                result[entry.pk].append(Takeable(offer, flow, deadline))
+    return result
+
+
+def takeable_offers(*, entry: WaitlistEntry, now: datetime) -> list[Takeable]:
+    return takeable_offers_for([entry], now)[entry.pk]
+
+
+def was_superseded(*, entry: WaitlistEntry) -> bool:
+    return WaitlistNotification.objects.filter(entry=entry, status=WaitlistNotification.Status.SUPERSEDED).exists()
+
+
+def was_notified_of_open_offer(*, entry: WaitlistEntry) -> bool:
+    return WaitlistNotification.objects.filter(
+        entry=entry, offer__status=WaitlistOffer.Status.OPEN,
+        kind__in=[WaitlistNotification.Kind.SEAT_AVAILABLE, WaitlistNotification.Kind.SEAT_RESERVED],
+    ).exists()
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+def entries_of(*, user, profile=None, status: str | None = Status.WAITING) -> QuerySet[WaitlistEntry]:
+    queryset = WaitlistEntry.objects.filter(profile__owner=user)
+    if profile is not None:
+        queryset = queryset.filter(profile=profile)
+    if status:
+        queryset = queryset.filter(status=status)
+    return with_positions(queryset).select_related("schedule__course__course_type", "profile").order_by("-joined_at", "-id")
+
+
+def my_entries_by_schedule(*, profile, schedule_ids) -> dict[int, WaitlistEntry]:
+    """The profile's entry per schedule (the waiting one, else the latest), with its position."""
+    rows = with_positions(WaitlistEntry.objects.filter(profile=profile, schedule_id__in=list(schedule_ids)))
+    chosen: dict[int, WaitlistEntry] = {}
+    for entry in rows.order_by("joined_at", "id"):
+        current = chosen.get(entry.schedule_id)
+        if current is None or current.status != Status.WAITING:
+            chosen[entry.schedule_id] = entry
+    return chosen
+
+
+def can_join(*, schedule, profile, now: datetime) -> bool:
+    """For `can_join_waitlist`: open before the cutoff, room in the queue, not already waiting."""
+    if not waitlist_is_open(schedule=schedule, now=now):
+        return False
+    if WaitlistEntry.objects.filter(schedule=schedule, profile=profile, status=Status.WAITING).exists():
+        return False
+    return waiting_count(schedule_id=schedule.pk) < effective_capacity(schedule=schedule)
+
+
+def notifications_of_entry(*, entry: WaitlistEntry) -> QuerySet[WaitlistNotification]:
+    return WaitlistNotification.objects.filter(entry=entry).select_related("notification").order_by("-created_at", "-id")
+
+
+def queues_full_filter() -> Q:
+    """Schedules whose waitlist is at capacity (for operators)."""
+    return Q(waitlist_count__gte=F("effective_waitlist_capacity"))
+
+
