@@ -209,11 +209,11 @@ def waitlist_apply_overdue(*, schedule: CourseSchedule, now: datetime) -> None:
     if offers:
         flows = list(Flow.objects.filter(offer__in=offers, status=Flow.Status.STARTED))
         for offer in offers:
-            if now <= selectors.closing_time(offer, flows):
-                continue
             if now >= cutoff or schedule.status != CourseSchedule.Status.OPEN:
-                _lapse(offer, now)
-            else:
+                # The waitlist has ended: only a flow still in grace keeps its offer open.
+                if not any(now <= selectors.flow_grace_end(flow) for flow in selectors.protecting_flows(offer, flows)):
+                    _lapse(offer, now)
+            elif now > selectors.closing_time(offer, flows):
                 _hand_over(offer, schedule, now)
     if now >= cutoff:
         _close_at_cutoff(schedule, now)
@@ -414,8 +414,9 @@ def _accept(entry: WaitlistEntry, choice: selectors.Takeable, schedule: CourseSc
     offer.booking = booking
     offer.closed_at = now
     offer.save(update_fields=["status", "claimed_by", "booking", "closed_at", "updated_at"])
-    _end_entry(entry, Entry.Status.BOOKED, now, schedule=schedule, keep_offer=offer)
+    # Tell the others first: a reservation passed on below is then the last word they hear.
     _notify(schedule=schedule, entries=losers, template="waitlist_offer_taken", kind=WN.Kind.OFFER_TAKEN, now=now, offer=offer)
+    _end_entry(entry, Entry.Status.BOOKED, now, schedule=schedule, keep_offer=offer)
     notification_create_many(specs=[NotificationSpec(entry.profile.owner_id, "waitlist_booked",
                                                      _payload(entry, schedule, None), entry.profile_id)])
     return booking

@@ -24,6 +24,12 @@ JOBS = [
     # Every minute: outbox rows whose task was lost (broker down, worker killed) are sent again.
     Job("notification-resender", "notifications.tasks.notification_resend_stuck_task", 60,
         "Re-enqueues notifications pending > 30 s or sending > 5 min."),
+    # Every 15 s: offers past their closing time hand over (broadcast → reserved → next) or lapse.
+    Job("waitlist-offer-sweeper", "waitlist.tasks.waitlist_offers_sweep_task", 15,
+        "Applies overdue offer transitions (RULES §5.1)."),
+    # Every minute: waiting entries of classes past their cutoff close (RULES §5.2).
+    Job("waitlist-cutoff-closer", "waitlist.tasks.waitlist_cutoff_close_task", 60,
+        "Closes waitlists at the cutoff (6 h before class)."),
 ]
 
 

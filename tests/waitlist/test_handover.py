@@ -1,0 +1,365 @@
+"""RULES §5: the hand-over chain (by the sweeper, and by API calls alone), the cutoff, quiet hours,
+idempotent sweeps, capacity changes, direct bookings, operators."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django_celery_beat.models import PeriodicTask
+
+from courses.models import Booking
+from courses.services import schedule_set_capacity
+from notifications.models import Notification
+from tests.conftest import at, client_for
+from tests.factories import ScheduleFactory, StaffFactory
+from tests.waitlist.conftest import WEDNESDAY_19
+from waitlist import services
+from waitlist.models import WaitlistEntry, WaitlistNotification, WaitlistOffer
+from waitlist.tasks import waitlist_cutoff_close_task, waitlist_offers_sweep_task
+
+pytestmark = pytest.mark.django_db
+
+
+def state():
+    offer = WaitlistOffer.objects.order_by("id").last()
+    return offer.phase, offer.status, offer.reserved_for_id, offer.deadline
+
+
+def statuses(parents):
+    return [p.entry.status for p in parents]
+
+
+def positions(parents):
+    return [p.client.get(f"/api/v1/waitlist/position/{p.entry_id}").json()["data"]["position"] for p in parents]
+
+
+def last_template(parent):
+    return Notification.objects.filter(user=parent.profile.owner).order_by("id").last().template
+
+
+@pytest.mark.parametrize("driver", ["sweeper", "api"])
+def test_the_full_hand_over_chain(wednesday_class, queue_of, free_a_seat, clock, driver):
+    """Broadcast lapses → #1 reserved → expires → #2 reserved → accepts."""
+    p1, p2, p3 = queue_of(wednesday_class, 3)
+
+    def tick(text):
+        clock.go(text)
+        if driver == "sweeper":
+            services.waitlist_offers_sweep()
+        else:
+            p3.detail(wednesday_class)  # any read of my.offer (or respond, join, cancel) catches up
+
+    clock.go("2026-12-02 10:00")
+    free_a_seat(wednesday_class)
+    assert state() == ("broadcast", "open", None, at("2026-12-02 10:15"))
+    tick("2026-12-02 10:15")  # the deadline itself: nothing moves yet
+    assert state() == ("broadcast", "open", None, at("2026-12-02 10:15"))
+    tick("2026-12-02 10:16")
+    assert state() == ("reserved", "open", p1.entry_id, at("2026-12-02 10:31"))
+    assert last_template(p1) == "waitlist_seat_reserved"
+    assert statuses([p1, p2, p3]) == ["waiting"] * 3 and positions([p1, p2, p3]) == [1, 2, 3]
+    assert set(WaitlistNotification.objects.filter(kind="seat_available").values_list("status", flat=True)) == {"expired"}
+    tick("2026-12-02 10:32")
+    assert state() == ("reserved", "open", p2.entry_id, at("2026-12-02 10:47"))
+    assert statuses([p1, p2, p3]) == ["expired", "waiting", "waiting"]
+    assert positions([p2, p3]) == [1, 2]
+    assert last_template(p1) == "waitlist_expired" and last_template(p2) == "waitlist_seat_reserved"
+    assert WaitlistNotification.objects.get(entry_id=p1.entry_id, kind="expired").offer_id == WaitlistOffer.objects.get().pk
+    assert p1.respond("accept").json()["error"] == "not_waiting"
+    assert p3.respond("accept").status_code == 410
+    clock.go("2026-12-02 10:40")
+    response = p2.respond("accept")
+    assert response.status_code == 200
+    assert state()[:2] == ("reserved", "claimed")
+    assert statuses([p1, p2, p3]) == ["expired", "booked", "waiting"]
+    assert positions([p3]) == [1]
+    assert Booking.objects.get(pk=response.json()["data"]["booking_id"]).kind == "waitlist"
+    assert last_template(p2) == "waitlist_booked"
+
+
+def test_nobody_left_the_offer_lapses_and_the_seat_is_public(wednesday_class, queue_of, free_a_seat, clock, make_parent):
+    (p1,) = queue_of(wednesday_class, 1)
+    free_a_seat(wednesday_class)
+    clock.go("2026-12-02 10:16")
+    services.waitlist_offers_sweep()
+    clock.go("2026-12-02 10:32")
+    services.waitlist_offers_sweep()
+    assert state()[:2] == ("reserved", "lapsed")
+    assert p1.entry.status == "expired"
+    outsider = make_parent()
+    book = outsider.client.post("/api/v1/bookings", {"course_schedule_id": wednesday_class.pk,
+                                                     "profile_id": outsider.profile.pk}, format="json")
+    assert book.status_code == 200
+
+
+def test_a_late_sweep_does_not_shorten_the_next_window(wednesday_class, queue_of, free_a_seat, clock):
+    queue_of(wednesday_class, 2)
+    free_a_seat(wednesday_class)  # deadline 10:15
+    clock.go("2026-12-02 10:40")  # the sweeper was down for 25 minutes
+    services.waitlist_offers_sweep()
+    assert state()[3] == at("2026-12-02 10:55")  # counted from the moment of the reservation
+
+
+def test_a_sweep_twice_changes_nothing_more(wednesday_class, queue_of, free_a_seat, clock):
+    queue_of(wednesday_class, 3)
+    free_a_seat(wednesday_class)
+    clock.go("2026-12-02 10:16")
+    services.waitlist_offers_sweep()
+    before = (list(WaitlistOffer.objects.values()), list(WaitlistEntry.objects.values()),
+              WaitlistNotification.objects.count(), Notification.objects.count())
+    services.waitlist_offers_sweep()
+    waitlist_offers_sweep_task()
+    waitlist_cutoff_close_task()
+    after = (list(WaitlistOffer.objects.values()), list(WaitlistEntry.objects.values()),
+             WaitlistNotification.objects.count(), Notification.objects.count())
+    assert before == after
+
+
+def test_a_reservation_skips_entries_holding_another(wednesday_class, queue_of, free_a_seat, clock):
+    p1, p2, p3 = queue_of(wednesday_class, 3)
+    free_a_seat(wednesday_class)
+    free_a_seat(wednesday_class)
+    clock.go("2026-12-02 10:16")
+    services.waitlist_offers_sweep()
+    first, second = WaitlistOffer.objects.order_by("id")
+    assert (first.reserved_for_id, second.reserved_for_id) == (p1.entry_id, p2.entry_id)
+
+
+def test_a_winner_s_other_reservation_passes_on_at_once(wednesday_class, queue_of, free_a_seat, clock):
+    p1, p2, p3 = queue_of(wednesday_class, 3)
+    clock.go("2026-12-02 10:00")
+    free_a_seat(wednesday_class)  # offer B: broadcast until 10:15
+    clock.go("2026-12-02 10:01")
+    free_a_seat(wednesday_class)  # offer A: broadcast until 10:16
+    clock.go("2026-12-02 10:14")
+    p1.respond("start")  # p1's flow on B (the earliest it may take): grace until 10:19
+    clock.go("2026-12-02 10:16", seconds=1)
+    services.waitlist_offers_sweep()  # A closes and is reserved for p1, the first without a reservation
+    offer_b, offer_a = WaitlistOffer.objects.order_by("released_at")
+    offer_a.refresh_from_db()
+    assert (offer_a.phase, offer_a.reserved_for_id) == ("reserved", p1.entry_id)
+    clock.go("2026-12-02 10:17")
+    assert p1.respond("accept").status_code == 200  # takes B, the earliest released it may take
+    offer_a.refresh_from_db()
+    offer_b.refresh_from_db()
+    assert (offer_b.status, offer_b.claimed_by_id) == ("claimed", p1.entry_id)
+    assert (offer_a.status, offer_a.reserved_for_id, offer_a.deadline) == ("open", p2.entry_id, at("2026-12-02 10:32"))
+    assert last_template(p2) == "waitlist_seat_reserved"
+
+
+# --- cutoff ----------------------------------------------------------------------------------
+
+def test_at_the_cutoff_every_waiting_entry_closes_once_and_offers_lapse(wednesday_class, queue_of, free_a_seat, clock):
+    parents = queue_of(wednesday_class, 3)
+    clock.go("2026-12-02 12:50")
+    free_a_seat(wednesday_class)  # deadline capped at 13:00
+    assert state()[3] == at("2026-12-02 13:00")
+    clock.go("2026-12-02 12:59", seconds=59)
+    services.waitlist_cutoff_close()
+    assert statuses(parents) == ["waiting"] * 3
+    clock.go("2026-12-02 13:00")  # the waitlist ends at the cutoff itself
+    services.waitlist_cutoff_close()
+    services.waitlist_cutoff_close()
+    assert statuses(parents) == ["closed"] * 3
+    assert state()[1] == "lapsed"
+    closed = Notification.objects.filter(template="waitlist_closed")
+    assert closed.count() == 3  # once each
+    assert closed.first().body.startswith("候补已截止，本次未能候补成功")
+    assert WaitlistNotification.objects.filter(kind="closed", offer__isnull=True).count() == 3
+
+
+def test_a_reservation_reaching_the_cutoff_ends_closed_not_expired(wednesday_class, queue_of, free_a_seat, clock):
+    p1, p2 = queue_of(wednesday_class, 2)
+    clock.go("2026-12-02 12:30")
+    free_a_seat(wednesday_class)
+    clock.go("2026-12-02 12:46")
+    services.waitlist_offers_sweep()
+    assert state()[2:] == (p1.entry_id, at("2026-12-02 13:00"))
+    clock.go("2026-12-02 13:00", seconds=1)
+    services.waitlist_offers_sweep()
+    services.waitlist_cutoff_close()
+    assert statuses([p1, p2]) == ["closed", "closed"]
+    assert not Notification.objects.filter(template="waitlist_expired").exists()
+
+
+def test_a_flow_in_grace_survives_the_cutoff_and_may_accept(wednesday_class, queue_of, free_a_seat, clock):
+    p1, p2, p3 = queue_of(wednesday_class, 3)
+    clock.go("2026-12-02 12:50")
+    free_a_seat(wednesday_class)
+    clock.go("2026-12-02 12:58")
+    p2.respond("start")  # grace until 13:03
+    clock.go("2026-12-02 13:01")
+    services.waitlist_cutoff_close()
+    services.waitlist_offers_sweep()
+    assert statuses([p1, p2, p3]) == ["closed", "waiting", "closed"]
+    assert state()[1] == "open"
+    assert p1.respond("accept").json()["error"] == "not_waiting"
+    clock.go("2026-12-02 13:03")
+    response = p2.respond("accept")
+    assert response.status_code == 200
+    assert p2.entry.status == "booked"
+
+
+def test_a_flow_in_grace_at_the_cutoff_ends_closed_when_its_grace_ends(wednesday_class, queue_of, free_a_seat, clock):
+    (p1, p2) = queue_of(wednesday_class, 2)
+    clock.go("2026-12-02 12:50")
+    free_a_seat(wednesday_class)
+    clock.go("2026-12-02 12:58")
+    p2.respond("start")
+    clock.go("2026-12-02 13:03", seconds=1)
+    services.waitlist_cutoff_close()
+    assert statuses([p1, p2]) == ["closed", "closed"]
+    assert state()[1] == "lapsed"
+    assert Notification.objects.filter(template="waitlist_closed").count() == 2
+
+
+# --- quiet hours -----------------------------------------------------------------------------
+
+def test_a_seat_freed_at_night_waits_for_the_morning(queue_of, free_a_seat, clock):
+    thursday = ScheduleFactory(starts_at=at("2026-12-03 19:00"), capacity=1)
+    from tests.factories import BookingFactory
+
+    BookingFactory(schedule=thursday)
+    p1, p2 = queue_of(thursday, 2)
+    clock.go("2026-12-02 23:00")
+    free_a_seat(thursday)
+    assert state()[3] == at("2026-12-03 08:15")  # notified at once, decided in waking time
+    assert Notification.objects.filter(template="waitlist_seat_available").count() == 2
+    clock.go("2026-12-03 03:00")
+    services.waitlist_offers_sweep()
+    assert state()[0] == "broadcast"  # the queue does not run through while parents sleep
+    clock.go("2026-12-03 08:15", seconds=1)
+    services.waitlist_offers_sweep()
+    assert state()[2:] == (p1.entry_id, at("2026-12-03 08:30") + timedelta(seconds=1))
+
+
+def test_a_window_spanning_22_00_pauses_overnight(queue_of, free_a_seat, clock):
+    thursday = ScheduleFactory(starts_at=at("2026-12-03 19:00"), capacity=1)
+    from tests.factories import BookingFactory
+
+    BookingFactory(schedule=thursday)
+    queue_of(thursday, 1)
+    clock.go("2026-12-02 21:50")
+    free_a_seat(thursday)
+    assert state()[3] == at("2026-12-03 08:05")
+
+
+# --- capacity, direct booking, operators -----------------------------------------------------
+
+def test_raising_capacity_offers_the_new_seats(wednesday_class, queue_of):
+    queue_of(wednesday_class, 3)
+    schedule_set_capacity(schedule_id=wednesday_class.pk, capacity=8)
+    offers = WaitlistOffer.objects.filter(status="open")
+    assert offers.count() == 2 and set(offers.values_list("reason", flat=True)) == {"capacity"}
+
+
+def test_raising_capacity_in_the_admin_goes_through_the_service(client, wednesday_class, queue_of):
+    queue_of(wednesday_class, 1)
+    client.force_login(StaffFactory(is_superuser=True))
+    response = client.post("/admin/courses/courseschedule/", {
+        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000",
+        "form-0-id": str(wednesday_class.pk), "form-0-capacity": "7", "form-0-waitlist_capacity": "", "_save": "保存",
+    })
+    assert response.status_code == 302
+    wednesday_class.refresh_from_db()
+    assert wednesday_class.capacity == 7
+    assert WaitlistOffer.objects.get().reason == "capacity"
+
+
+def test_lowering_capacity_lapses_offers_whose_seats_are_gone(wednesday_class, queue_of, free_a_seat):
+    queue_of(wednesday_class, 2)
+    free_a_seat(wednesday_class)
+    schedule_set_capacity(schedule_id=wednesday_class.pk, capacity=5)
+    assert WaitlistOffer.objects.get().status == "lapsed"
+    assert WaitlistEntry.objects.filter(status="waiting").count() == 2
+
+
+def test_a_direct_booking_ends_a_waiting_entry(make_parent, queue_of):
+    schedule = ScheduleFactory(starts_at=WEDNESDAY_19, capacity=1)
+    from tests.factories import BookingFactory
+
+    holder = BookingFactory(schedule=schedule)
+    (p1,) = queue_of(schedule, 1)
+    # A seat frees without an offer (an operator's data fix), so it is public: p1 books it directly.
+    holder.status, holder.active = "cancelled", None
+    holder.save()
+    response = p1.client.post("/api/v1/bookings", {"course_schedule_id": schedule.pk, "profile_id": p1.profile.pk}, format="json")
+    assert response.status_code == 200
+    entry = p1.entry
+    assert (entry.status, entry.end_reason) == ("booked", "direct_booking")
+
+
+def test_operator_removes_an_entry_with_a_reason(wednesday_class, queue_of, free_a_seat, clock):
+    p1, p2 = queue_of(wednesday_class, 2)
+    free_a_seat(wednesday_class)
+    clock.go("2026-12-02 10:16")
+    services.waitlist_offers_sweep()
+    staff = StaffFactory()
+    services.waitlist_entry_remove(entry_id=p1.entry_id, reason="家长电话要求取消", by=staff)
+    entry = p1.entry
+    assert (entry.status, entry.end_reason, entry.ended_by) == ("removed", "家长电话要求取消", staff)
+    assert state()[2] == p2.entry_id
+
+
+def test_operator_actions_need_a_reason(wednesday_class, queue_of):
+    from core.errors import BusinessError
+
+    (p1,) = queue_of(wednesday_class, 1)
+    for action in (services.waitlist_entry_remove, services.waitlist_entry_prioritize):
+        with pytest.raises(BusinessError) as refused:
+            action(entry_id=p1.entry_id, reason="  ", by=None)
+        assert refused.value.message == "请填写原因"
+    assert p1.entry.status == "waiting"
+
+
+def test_staff_manual_send_offers_free_seats(wednesday_class, queue_of):
+    queue_of(wednesday_class, 2)
+    booking = wednesday_class.bookings.first()
+    booking.status, booking.active = "cancelled", None  # a seat freed outside the services (e.g. data fix)
+    booking.save()
+    staff = client_for(StaffFactory())
+    response = staff.post("/api/v1/waitlist/notify", {"course_schedule_id": wednesday_class.pk}, format="json")
+    assert response.status_code == 200
+    assert response.json()["data"] == {"offers_opened": 1, "notified": 2}
+    assert WaitlistOffer.objects.get().reason == "manual"
+    again = staff.post("/api/v1/waitlist/notify", {"course_schedule_id": wednesday_class.pk}, format="json")
+    assert again.json()["data"] == {"offers_opened": 0, "notified": 0}
+
+
+def test_manual_send_from_the_admin_session(client, wednesday_class):
+    client.force_login(StaffFactory())
+    response = client.post("/api/v1/waitlist/notify", {"course_schedule_id": wednesday_class.pk}, content_type="application/json")
+    assert response.status_code == 200
+
+
+def test_manual_send_is_staff_only(wednesday_class, make_parent, anon_client):
+    parent = make_parent()
+    response = parent.client.post("/api/v1/waitlist/notify", {"course_schedule_id": wednesday_class.pk}, format="json")
+    assert response.status_code == 403
+    assert response.json() == {"code": 403, "message": "无权限", "error": "permission_denied", "data": None}
+    assert anon_client.post("/api/v1/waitlist/notify", {"course_schedule_id": 1}, format="json").status_code == 401
+
+
+def test_periodic_jobs_are_scheduled():
+    call_command("setup_periodic_tasks", stdout=__import__("io").StringIO())
+    sweeper = PeriodicTask.objects.get(name="waitlist-offer-sweeper")
+    closer = PeriodicTask.objects.get(name="waitlist-cutoff-closer")
+    assert (sweeper.task, sweeper.interval.every) == ("waitlist.tasks.waitlist_offers_sweep_task", 15)
+    assert (closer.task, closer.interval.every) == ("waitlist.tasks.waitlist_cutoff_close_task", 60)
+
+
+def test_sweeps_work_in_bounded_batches(queue_of, clock, settings):
+    from tests.factories import BookingFactory
+
+    schedules = []
+    for hour in range(5):
+        schedule = ScheduleFactory(starts_at=WEDNESDAY_19 + timedelta(days=1, hours=hour), capacity=1)
+        holder = BookingFactory(schedule=schedule)
+        queue_of(schedule, 1)
+        client_for(holder.profile.owner).post(f"/api/v1/bookings/{holder.pk}/cancel")
+        schedules.append(schedule)
+    clock.go("2026-12-02 10:16")
+    assert services.waitlist_offers_sweep(batch=2) == 2
+    assert services.waitlist_offers_sweep(batch=2) == 2
+    assert services.waitlist_offers_sweep(batch=2) == 1
+    assert services.waitlist_offers_sweep(batch=2) == 0
