@@ -146,8 +146,12 @@ class WaitlistViewSet(viewsets.GenericViewSet):
         profile = profile_of_owner(user=request.user, profile_id=profile_id) if profile_id else None
         status = query.validated_data["status"]
         entries = selectors.entries_of(user=request.user, profile=profile, status=None if status == "all" else status)
-        page = self.paginate_queryset(entries)
-        return self.get_paginated_response(entry_items(list(page), timezone.now()))
+        page = list(self.paginate_queryset(entries))
+        now = timezone.now()
+        waiting = {entry.schedule_id for entry in page if entry.status == WaitlistEntry.Status.WAITING}
+        if services.waitlist_catch_up_overdue(schedule_ids=waiting, now=now):
+            page = list(entries.filter(pk__in=[entry.pk for entry in page]))  # re-read what the catch-up changed
+        return self.get_paginated_response(entry_items(page, now))
 
     @extend_schema(request=None, responses=inline_serializer("WaitlistCancelOutput", {
         "id": serializers.IntegerField(), "status": serializers.CharField()}))

@@ -523,3 +523,14 @@ def waitlist_offers_trim(*, schedule: CourseSchedule, now: datetime) -> int:
 def waitlist_catch_up(*, schedule_id: int, now: datetime | None = None) -> None:
     """Applies a schedule's overdue transitions before a read shows its offers (RULES §5.5)."""
     _run_locked(schedule_id, now or timezone.now(), lambda schedule: None)
+
+
+def waitlist_catch_up_overdue(*, schedule_ids, now: datetime | None = None) -> int:
+    """Catches up those of the given schedules that have an offer past its deadline (one query when
+    none has): lists that show offers never show one a due hand-over has taken away."""
+    now = now or timezone.now()
+    due = list(Offer.objects.filter(schedule_id__in=list(schedule_ids), status=Offer.Status.OPEN, deadline__lt=now)
+               .values_list("schedule_id", flat=True).distinct())
+    for schedule_id in due:
+        waitlist_catch_up(schedule_id=schedule_id, now=now)
+    return len(due)

@@ -95,3 +95,15 @@ def test_schedules_query_count_with_waitlists_does_not_grow(make_parent, free_a_
         items = parent.client.get(url).json()["data"]["items"]
     assert len(items) == 25
     assert all(item["my"]["waitlist_status"] == "waiting" and item["my"]["position"] == 1 for item in items)
+
+
+def test_my_waitlists_show_a_reservation_that_is_due_without_waiting_for_the_sweeper(
+        wednesday_class, queue_of, free_a_seat, clock):
+    first, second = queue_of(wednesday_class, 2)
+    clock.go("2026-12-02 11:00")
+    free_a_seat(wednesday_class)
+    clock.go("2026-12-02 11:16")  # the broadcast closed; no sweeper ran
+    (mine,) = first.client.get("/api/v1/waitlist/my").json()["data"]["items"]
+    assert mine["offer"]["phase"] == "reserved" and mine["offer"]["deadline"] == "2026-12-02T11:31:00+08:00"
+    (theirs,) = second.client.get("/api/v1/waitlist/my").json()["data"]["items"]
+    assert theirs["offer"] is None
