@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test test-mysql install lint migrate seed clean bench-notifications
+.PHONY: run test test-mysql install lint migrate seed clean bench-notifications bench-waitlist
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt bin/install-system-deps
 	bin/install-system-deps
@@ -44,3 +44,7 @@ bench-notifications: install
 	bin/ensure-services
 	$(BIN)/python bench/notification_latency.py
 	$(BIN)/python bench/notification_latency.py --interval 0 --output notification_latency_stress || true
+
+bench-waitlist: install
+	bin/ensure-services
+	$(BIN)/python bench/waitlist_contention.py
