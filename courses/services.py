@@ -15,13 +15,26 @@ from core.db import retry_on_deadlock
 from core.errors import BusinessError
 from core.formatting import hours_text
 from courses import messages, selectors
-from courses.models import Booking, CourseSchedule
+from courses.models import Booking, Course, CourseSchedule
 from waitlist import selectors as waitlist_selectors
 from waitlist import services as waitlist_services
 
 
+def schedule_lock(schedule_id: int, *, skip_locked: bool = False) -> CourseSchedule | None:
+    """Locks one schedule row, and only that row, for the caller's transaction.
+
+    No JOIN in the locking query: MySQL/MariaDB would lock the joined course and course-type rows
+    too, serialising every class of a course type (and making SKIP LOCKED skip unrelated classes).
+    The course is read afterwards without a lock. With skip_locked, None when another holds it.
+    """
+    schedule = CourseSchedule.objects.select_for_update(skip_locked=skip_locked).filter(pk=schedule_id).first()
+    if schedule is not None:
+        schedule.course = Course.objects.select_related("course_type").get(pk=schedule.course_id)
+    return schedule
+
+
 def _lock_schedule(schedule_id: int) -> CourseSchedule:
-    schedule = CourseSchedule.objects.select_for_update().select_related("course").filter(pk=schedule_id).first()
+    schedule = schedule_lock(schedule_id)
     if schedule is None:
         raise BusinessError.not_found(messages.SCHEDULE_NOT_FOUND)
     return schedule

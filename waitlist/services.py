@@ -34,8 +34,9 @@ WN = WaitlistNotification
 # --- the lock and the catch-up ---------------------------------------------------------------
 
 def _lock_schedule(schedule_id: int) -> CourseSchedule:
-    schedule = (CourseSchedule.objects.select_for_update().select_related("course__course_type")
-                .filter(pk=schedule_id).first())
+    from courses.services import schedule_lock
+
+    schedule = schedule_lock(schedule_id)
     if schedule is None:
         raise BusinessError.not_found(messages.SCHEDULE_NOT_FOUND)
     return schedule
@@ -75,7 +76,17 @@ def _schedule_of_entry(entry_id: int) -> int:
 
 
 def _lock_entry(entry_id: int) -> WaitlistEntry:
-    return Entry.objects.select_for_update().select_related("profile").get(pk=entry_id)
+    entry = Entry.objects.select_for_update().get(pk=entry_id)  # no JOIN: lock the entry row only
+    entry.profile  # noqa: B018 - the profile is read (not locked) for texts and the booking
+    return entry
+
+
+def _lock_waiting_entry(entry_id: int) -> WaitlistEntry:
+    """Only a waiting entry can be acted on; every other status is final (RULES §2)."""
+    entry = _lock_entry(entry_id)
+    if entry.status != Entry.Status.WAITING:
+        raise BusinessError.conflict("not_waiting", messages.NOT_WAITING)
+    return entry
 
 
 # --- notifications ---------------------------------------------------------------------------
@@ -297,9 +308,7 @@ def waitlist_entry_cancel(*, entry_id: int, now: datetime | None = None) -> Wait
     now = now or timezone.now()
 
     def decide(schedule: CourseSchedule) -> WaitlistEntry:
-        entry = _lock_entry(entry_id)
-        if entry.status != Entry.Status.WAITING:
-            raise BusinessError.conflict("not_waiting", messages.NOT_WAITING)
+        entry = _lock_waiting_entry(entry_id)
         _end_entry(entry, Entry.Status.CANCELLED, now, schedule=schedule)
         return entry
 
@@ -328,9 +337,7 @@ def waitlist_entry_prioritize(*, entry_id: int, reason: str, by, now: datetime |
     reason = _reason_required(reason)
 
     def decide(schedule: CourseSchedule) -> WaitlistEntry:
-        entry = _lock_entry(entry_id)
-        if entry.status != Entry.Status.WAITING:
-            raise BusinessError.conflict("not_waiting", messages.NOT_WAITING)
+        entry = _lock_waiting_entry(entry_id)
         top = selectors.queue(schedule_id=schedule.pk).exclude(pk=entry.pk).values_list("priority", flat=True).first()
         entry.priority = max(entry.priority, (top or 0) + 1)
         entry.priority_reason = f"{reason}（{getattr(by, 'username', '')}）" if by else reason
@@ -347,9 +354,7 @@ def waitlist_entry_remove(*, entry_id: int, reason: str, by, now: datetime | Non
     reason = _reason_required(reason)
 
     def decide(schedule: CourseSchedule) -> WaitlistEntry:
-        entry = _lock_entry(entry_id)
-        if entry.status != Entry.Status.WAITING:
-            raise BusinessError.conflict("not_waiting", messages.NOT_WAITING)
+        entry = _lock_waiting_entry(entry_id)
         _end_entry(entry, Entry.Status.REMOVED, now, schedule=schedule, reason=reason, by=by)
         return entry
 
@@ -437,9 +442,7 @@ def waitlist_respond(*, entry_id: int, action: str, now: datetime | None = None)
     act = ACTIONS[action]
 
     def decide(schedule: CourseSchedule):
-        entry = _lock_entry(entry_id)
-        if entry.status != Entry.Status.WAITING:
-            raise BusinessError.conflict("not_waiting", messages.NOT_WAITING)
+        entry = _lock_waiting_entry(entry_id)
         takeable = selectors.takeable_offers(entry=entry, now=now)
         if not takeable:
             raise _why_not(entry)
@@ -452,10 +455,11 @@ def waitlist_respond(*, entry_id: int, action: str, now: datetime | None = None)
 
 @retry_on_deadlock
 def _sweep_schedule(schedule_id: int, now: datetime) -> bool:
+    from courses.services import schedule_lock
+
     with transaction.atomic():
         # skip_locked: a schedule locked by a respond or a cancel is being caught up by that caller.
-        schedule = (CourseSchedule.objects.select_for_update(skip_locked=True).select_related("course__course_type")
-                    .filter(pk=schedule_id).first())
+        schedule = schedule_lock(schedule_id, skip_locked=True)
         if schedule is None:
             return False
         waitlist_apply_overdue(schedule=schedule, now=now)

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
 
 from core.tasks import heartbeat_task
+from tests.conftest import admin_list_edit
 from tests.factories import BookingFactory, StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -103,10 +104,7 @@ def test_staff_edits_capacity_and_waitlist_override_in_the_list(client):
     booking = BookingFactory()
     schedule = booking.schedule
     client.force_login(StaffFactory(is_superuser=True))
-    response = client.post("/admin/courses/courseschedule/", {
-        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000",
-        "form-0-id": str(schedule.pk), "form-0-capacity": "9", "form-0-waitlist_capacity": "3", "_save": "保存",
-    })
+    response = admin_list_edit(client, "/admin/courses/courseschedule/", schedule.pk, capacity=9, waitlist_capacity=3)
     assert response.status_code == 302
     schedule.refresh_from_db()
     assert (schedule.capacity, schedule.waitlist_capacity) == (9, 3)

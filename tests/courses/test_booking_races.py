@@ -4,37 +4,15 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from core.errors import BusinessError
 from courses import services
 from courses.models import Booking
+from tests.concurrency import run_together
 from tests.factories import BookingFactory, ProfileFactory, ScheduleFactory
 
 pytestmark = [pytest.mark.mysql, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(workers):
-    """Starts every worker at the same instant; returns what each returned or raised."""
-    barrier = threading.Barrier(len(workers))
-    results = [None] * len(workers)
-
-    def run(index, work):
-        try:
-            barrier.wait()
-            results[index] = work()
-        except Exception as exc:  # collected and asserted on by the test
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_twenty_parents_racing_for_the_last_seat_make_exactly_one_booking():
@@ -84,3 +62,42 @@ def test_cancel_and_rebook_race_never_exceeds_capacity():
     assert Booking.objects.filter(schedule=schedule, status="booked").count() <= 3
     assert sum(isinstance(r, Booking) and r.status == "booked" for r in results) == \
         Booking.objects.filter(schedule=schedule, status="booked").count()
+
+
+def test_locking_one_class_does_not_lock_its_course_or_other_classes_of_the_type():
+    """The schedule lock takes the schedule row only: no JOIN in the FOR UPDATE, so classes of one
+    course type do not serialise on its row, and SKIP LOCKED skips only the class really held."""
+    import time
+
+    from django.db import transaction
+
+    from courses.services import schedule_lock
+
+    start = timezone.now() + timedelta(days=1)
+    held = ScheduleFactory(starts_at=start)
+    other = ScheduleFactory(starts_at=start + timedelta(hours=3))
+    assert held.course.course_type_id == other.course.course_type_id
+    locked, release = threading.Event(), threading.Event()
+
+    def hold():
+        with transaction.atomic():
+            schedule_lock(held.pk)
+            locked.set()
+            release.wait(10)
+        return "held"
+
+    def contend():
+        locked.wait(10)
+        started = time.monotonic()
+        with transaction.atomic():
+            skipped_held = schedule_lock(held.pk, skip_locked=True) is None
+            got_other = schedule_lock(other.pk, skip_locked=True) is not None
+        booking = services.booking_create(profile=ProfileFactory(), schedule_id=other.pk)
+        release.set()
+        return skipped_held, got_other, booking.status, time.monotonic() - started
+
+    results = run_together([hold, contend])
+    assert results[0] == "held"
+    skipped_held, got_other, status, waited = results[1]
+    assert (skipped_held, got_other, status) == (True, True, "booked")
+    assert waited < 2  # nothing waited for the lock on the other class

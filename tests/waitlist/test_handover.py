@@ -10,7 +10,7 @@ from django_celery_beat.models import PeriodicTask
 from courses.models import Booking
 from courses.services import schedule_set_capacity
 from notifications.models import Notification
-from tests.conftest import at, client_for
+from tests.conftest import admin_list_edit, at, client_for
 from tests.factories import ScheduleFactory, StaffFactory
 from tests.waitlist.conftest import WEDNESDAY_19
 from waitlist import services
@@ -256,10 +256,7 @@ def test_raising_capacity_offers_the_new_seats(wednesday_class, queue_of):
 def test_raising_capacity_in_the_admin_goes_through_the_service(client, wednesday_class, queue_of):
     queue_of(wednesday_class, 1)
     client.force_login(StaffFactory(is_superuser=True))
-    response = client.post("/admin/courses/courseschedule/", {
-        "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000",
-        "form-0-id": str(wednesday_class.pk), "form-0-capacity": "7", "form-0-waitlist_capacity": "", "_save": "保存",
-    })
+    response = admin_list_edit(client, "/admin/courses/courseschedule/", wednesday_class.pk, capacity=7, waitlist_capacity=None)
     assert response.status_code == 302
     wednesday_class.refresh_from_db()
     assert wednesday_class.capacity == 7

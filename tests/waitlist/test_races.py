@@ -1,41 +1,19 @@
 """Races on MariaDB with real threads: the schedule lock and the unique keys decide."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from core.errors import BusinessError
 from courses.models import Booking
 from courses.services import booking_cancel
+from tests.concurrency import run_together
 from tests.factories import BookingFactory, ProfileFactory, ScheduleFactory
 from waitlist import services
 from waitlist.models import WaitlistEntry, WaitlistNotification, WaitlistOffer
 
 pytestmark = [pytest.mark.mysql, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(workers, timeout=120):
-    barrier = threading.Barrier(len(workers))
-    results = [None] * len(workers)
-
-    def run(index, work):
-        try:
-            barrier.wait()
-            results[index] = work()
-        except Exception as exc:  # collected and asserted on
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=timeout)
-    return results
 
 
 def full_class(capacity=6, hours=30):
