@@ -42,6 +42,8 @@ class CourseScheduleAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     ordering = ["starts_at"]
     inlines = [BookingInline]
+    # Cancelling a class notifies families and owes make-ups (RULES §6.7): never a bare status edit.
+    readonly_fields = ["status"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(

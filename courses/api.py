@@ -9,7 +9,7 @@ from rest_framework.decorators import action
 
 from accounts.selectors import profile_of_owner
 from core.api import ok
-from core.fields import IdField
+from core.fields import BoundedDateField, IdField
 from courses import messages as course_messages
 from courses import selectors, services
 from courses.models import Booking, Course, CourseSchedule
@@ -115,8 +115,8 @@ class ScheduleItemOutput(serializers.ModelSerializer):
 
 
 class ScheduleQuery(serializers.Serializer):
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
+    date_from = BoundedDateField(required=False)
+    date_to = BoundedDateField(required=False)
     course_type = serializers.SlugField(required=False, max_length=32)
     level = serializers.IntegerField(required=False, min_value=1, max_value=99)
     profile_id = IdField(required=False)

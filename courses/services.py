@@ -89,6 +89,8 @@ def booking_create_for_offer(*, profile: Profile, schedule: CourseSchedule, kind
     the offer; the public availability (which counts the hold) is not consulted, but a seat must
     still exist under the capacity: nobody is booked into a seat that does not exist."""
     Profile.objects.select_for_update().filter(pk=profile.pk).first()
+    if schedule.status != CourseSchedule.Status.OPEN:
+        raise BusinessError.conflict("schedule_cancelled", messages.SCHEDULE_CANCELLED)
     if now >= schedule.starts_at:
         raise BusinessError.conflict("schedule_started", messages.SCHEDULE_STARTED)
     if Booking.objects.filter(profile=profile, schedule=schedule, status=Booking.Status.BOOKED).exists():
@@ -165,9 +167,8 @@ def schedule_set_capacity(*, schedule_id: int, capacity: int, now: datetime | No
         schedule.capacity = capacity
         schedule.save(update_fields=["capacity", "updated_at"])
         if capacity > old:
-            free = max(0, selectors.schedule_seats(schedule=schedule))
-            waitlist_services.waitlist_seat_released(schedule=schedule, reason="capacity", now=now,
-                                                     seats=min(capacity - old, free))
+            # The release offers only seats that exist: at most the raise, at most what is free.
+            waitlist_services.waitlist_seat_released(schedule=schedule, reason="capacity", now=now, seats=capacity - old)
         elif capacity < old:
             waitlist_services.waitlist_offers_trim(schedule=schedule, now=now)
     return schedule

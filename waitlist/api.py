@@ -122,6 +122,9 @@ class WaitlistViewSet(viewsets.GenericViewSet):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         profile = profile_of_owner(user=request.user, profile_id=data["profile_id"])
+        if data.get("makeup_id"):
+            # Waitlisting for a make-up (RULES §6.4) arrives with the make-up work; no make-up exists to name yet.
+            raise BusinessError.not_found(messages.MAKEUP_NOT_FOUND)
         now = timezone.now()
         result = services.waitlist_join(profile=profile, schedule_id=data["course_schedule_id"], now=now,
                                         confirm_shorter=data["confirm_shorter"], use_compensation=data["use_compensation"])
@@ -146,12 +149,8 @@ class WaitlistViewSet(viewsets.GenericViewSet):
         profile = profile_of_owner(user=request.user, profile_id=profile_id) if profile_id else None
         status = query.validated_data["status"]
         entries = selectors.entries_of(user=request.user, profile=profile, status=None if status == "all" else status)
-        page = list(self.paginate_queryset(entries))
-        now = timezone.now()
-        waiting = {entry.schedule_id for entry in page if entry.status == WaitlistEntry.Status.WAITING}
-        if services.waitlist_catch_up_overdue(schedule_ids=waiting, now=now):
-            page = list(entries.filter(pk__in=[entry.pk for entry in page]))  # re-read what the catch-up changed
-        return self.get_paginated_response(entry_items(page, now))
+        page = self.paginate_queryset(entries)
+        return self.get_paginated_response(entry_items(list(page), timezone.now()))
 
     @extend_schema(request=None, responses=inline_serializer("WaitlistCancelOutput", {
         "id": serializers.IntegerField(), "status": serializers.CharField()}))

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from waitlist import messages
@@ -140,13 +140,42 @@ def flow_grace_end(flow: WaitlistFlow) -> datetime:
     return flow.started_at + settings.FLOW_GRACE
 
 
+# A flow protects whatever its last accept answered: a parent refused for a time conflict may fix
+# it and accept again within the grace (RULES §4 step 2 counts "a flow on that offer").
+PROTECTING_STATUSES = (WaitlistFlow.Status.STARTED, WaitlistFlow.Status.REJECTED)
+
+
 def protecting_flows(offer: WaitlistOffer, flows: list[WaitlistFlow]) -> list[WaitlistFlow]:
     """Flows that extend the offer: started in its current round, at or before its deadline."""
     return [
         flow for flow in flows
-        if flow.offer_id == offer.pk and flow.round == offer.round and flow.status == WaitlistFlow.Status.STARTED
+        if flow.offer_id == offer.pk and flow.round == offer.round and flow.status in PROTECTING_STATUSES
         and flow.started_at <= offer.deadline
     ]
+
+
+def flows_of_offers(offers) -> list[WaitlistFlow]:
+    return list(WaitlistFlow.objects.filter(offer__in=offers, status__in=PROTECTING_STATUSES))
+
+
+def due_offers(*, now: datetime) -> QuerySet[WaitlistOffer]:
+    """Open offers whose closing time has passed (RULES §5.1), in SQL: past the deadline and no flow
+    of the current round, started at or before the deadline, still in its grace."""
+    in_grace = WaitlistFlow.objects.filter(
+        offer=OuterRef("pk"), round=OuterRef("round"), status__in=PROTECTING_STATUSES,
+        started_at__lte=OuterRef("deadline"), started_at__gte=now - settings.FLOW_GRACE,
+    )
+    return WaitlistOffer.objects.filter(status=WaitlistOffer.Status.OPEN, deadline__lt=now).exclude(Exists(in_grace))
+
+
+def entries_to_close(*, now: datetime) -> QuerySet[WaitlistEntry]:
+    """Waiting entries of classes past their cutoff, except those a flow in grace keeps (RULES §5.2)."""
+    in_grace = WaitlistFlow.objects.filter(
+        entry=OuterRef("pk"), status__in=PROTECTING_STATUSES, started_at__gte=now - settings.FLOW_GRACE,
+        offer__status=WaitlistOffer.Status.OPEN,
+    )
+    return (WaitlistEntry.objects.filter(status=Status.WAITING, schedule__starts_at__lte=now + settings.WAITLIST_CUTOFF)
+            .exclude(Exists(in_grace)))
 
 
 def closing_time(offer: WaitlistOffer, flows: list[WaitlistFlow]) -> datetime:
@@ -185,7 +214,7 @@ def takeable_offers_for(entries: list[WaitlistEntry], now: datetime) -> dict[int
     entry_ids = [entry.pk for entry in waiting]
     offer_ids = [offer.pk for offer in offers]
     notified = _notified_offer_ids(entry_ids, offer_ids)
-    flows = list(WaitlistFlow.objects.filter(entry_id__in=entry_ids, offer_id__in=offer_ids, status=WaitlistFlow.Status.STARTED))
+    flows = list(WaitlistFlow.objects.filter(entry_id__in=entry_ids, offer_id__in=offer_ids, status__in=PROTECTING_STATUSES))
     for entry in waiting:
         for offer in offers:
             if offer.schedule_id != entry.schedule_id:

@@ -129,14 +129,18 @@ def waitlist_seat_released(*, schedule: CourseSchedule, reason: str, now: dateti
     Before the cutoff and while there are more waiting entries than open offers, each seat becomes
     a broadcast offer; every entry waiting at this moment is notified of it.
     """
+    from courses import selectors as course_selectors
+
     waitlist_apply_overdue(schedule=schedule, now=now)
     if not selectors.waitlist_is_open(schedule=schedule, now=now):
         return []
+    # Only seats that exist under the capacity (it may have been lowered below the bookings).
+    seats = min(seats, course_selectors.schedule_seats(schedule=schedule))
     waiting = list(selectors.queue(schedule_id=schedule.pk).select_related("profile"))
     open_offers = Offer.objects.filter(schedule=schedule, status=Offer.Status.OPEN).count()
     cutoff = selectors.cutoff_of(schedule)
     offers = []
-    for _ in range(seats):
+    for _ in range(max(0, seats)):
         if open_offers >= len(waiting):
             break
         deadline = waking_deadline(now, cap=cutoff)
@@ -218,32 +222,40 @@ def waitlist_apply_overdue(*, schedule: CourseSchedule, now: datetime) -> None:
     offers = list(Offer.objects.select_for_update().filter(schedule=schedule, status=Offer.Status.OPEN)
                   .order_by("released_at", "id"))
     if offers:
-        flows = list(Flow.objects.filter(offer__in=offers, status=Flow.Status.STARTED))
+        flows = selectors.flows_of_offers(offers)
         for offer in offers:
             if now >= cutoff or schedule.status != CourseSchedule.Status.OPEN:
                 # The waitlist has ended: only a flow still in grace keeps its offer open.
-                if not any(now <= selectors.flow_grace_end(flow) for flow in selectors.protecting_flows(offer, flows)):
-                    _lapse(offer, now)
+                if any(now <= selectors.flow_grace_end(flow) for flow in selectors.protecting_flows(offer, flows)):
+                    continue
+                if schedule.status == CourseSchedule.Status.OPEN and selectors.closing_time(offer, flows) < cutoff:
+                    _expire_reservation(offer, schedule, now)  # its window ended before the cutoff (a late sweep)
+                _lapse(offer, now)
             elif now > selectors.closing_time(offer, flows):
                 _hand_over(offer, schedule, now)
     if now >= cutoff:
         _close_at_cutoff(schedule, now)
 
 
+def _expire_reservation(offer: WaitlistOffer, schedule: CourseSchedule, now: datetime) -> None:
+    """自动顺位: the parent the seat was reserved for did not confirm in time and leaves the queue."""
+    if offer.phase != Offer.Phase.RESERVED or not offer.reserved_for_id:
+        return
+    entry = _lock_entry(offer.reserved_for_id)
+    if entry.status == Entry.Status.WAITING:
+        _end_entry(entry, Entry.Status.EXPIRED, now, schedule=schedule, keep_offer=offer)
+        _notify(schedule=schedule, entries=[entry], template="waitlist_expired", kind=WN.Kind.EXPIRED, now=now, offer=offer)
+
+
 def _hand_over(offer: WaitlistOffer, schedule: CourseSchedule, now: datetime) -> None:
     _end_round(offer, now)
-    if offer.phase == Offer.Phase.RESERVED and offer.reserved_for_id:
-        entry = _lock_entry(offer.reserved_for_id)
-        if entry.status == Entry.Status.WAITING:
-            # 自动顺位: the reserved parent did not confirm in time and leaves the queue.
-            _end_entry(entry, Entry.Status.EXPIRED, now, schedule=schedule, keep_offer=offer)
-            _notify(schedule=schedule, entries=[entry], template="waitlist_expired", kind=WN.Kind.EXPIRED, now=now, offer=offer)
+    _expire_reservation(offer, schedule, now)
     _reserve_next(offer, schedule, now)
 
 
 def _close_at_cutoff(schedule: CourseSchedule, now: datetime) -> None:
     still_open = list(Offer.objects.filter(schedule=schedule, status=Offer.Status.OPEN))
-    flows = list(Flow.objects.filter(offer__in=still_open, status=Flow.Status.STARTED))
+    flows = selectors.flows_of_offers(still_open)
     in_grace = {
         flow.entry_id for offer in still_open for flow in selectors.protecting_flows(offer, flows)
         if now <= selectors.flow_grace_end(flow)
@@ -385,6 +397,8 @@ def _start(entry: WaitlistEntry, choice: selectors.Takeable, schedule: CourseSch
     flow = choice.flow
     if flow is None:
         flow = Flow.objects.create(entry=entry, offer=offer, round=offer.round, started_at=now)
+    elif flow.status != Flow.Status.STARTED:  # after a refused accept: the same flow, the same start time
+        Flow.objects.filter(pk=flow.pk).update(status=Flow.Status.STARTED, completed_at=None)
     # The time this parent has: the deadline, or the flow's grace if that ends later (以开始时间为准).
     deadline = max(offer.deadline, selectors.flow_grace_end(flow))
     seconds_left = max(0, math.ceil((deadline - now).total_seconds()))
@@ -410,9 +424,12 @@ def _accept(entry: WaitlistEntry, choice: selectors.Takeable, schedule: CourseSc
     if choice.flow is not None:
         Flow.objects.filter(pk=choice.flow.pk).update(status=Flow.Status.COMPLETED, completed_at=now)
     WN.objects.filter(offer=offer, entry=entry, status=WN.Status.OPEN).update(status=WN.Status.ACCEPTED)
-    losers = list(Entry.objects.filter(notifications__offer=offer, notifications__status=WN.Status.OPEN)
-                  .exclude(pk=entry.pk).select_related("profile").distinct().order_by("pk"))
-    WN.objects.filter(offer=offer, status=WN.Status.OPEN).exclude(entry=entry).update(status=WN.Status.SUPERSEDED)
+    # "marks the other notifications of that offer superseded": the broadcast's too, if it has ended.
+    others = (WN.objects.filter(offer=offer, kind__in=[WN.Kind.SEAT_AVAILABLE, WN.Kind.SEAT_RESERVED],
+                                status__in=[WN.Status.OPEN, WN.Status.EXPIRED]).exclude(entry=entry))
+    losers = list(Entry.objects.filter(pk__in=others.values("entry_id"), status=Entry.Status.WAITING)
+                  .select_related("profile").order_by("pk"))
+    others.update(status=WN.Status.SUPERSEDED)
     Flow.objects.filter(offer=offer, status=Flow.Status.STARTED).update(status=Flow.Status.ABANDONED, completed_at=now)
     offer.status = Offer.Status.CLAIMED
     offer.claimed_by = entry
@@ -471,8 +488,8 @@ def waitlist_offers_sweep(*, now: datetime | None = None, batch: int | None = No
     many schedules were caught up (at most `batch`; the next run takes the rest)."""
     now = now or timezone.now()
     batch = batch or settings.WAITLIST_SWEEP_BATCH
-    schedule_ids = list(Offer.objects.filter(status=Offer.Status.OPEN, deadline__lt=now)
-                        .order_by("schedule_id").values_list("schedule_id", flat=True).distinct()[:batch])
+    schedule_ids = list(selectors.due_offers(now=now).order_by("schedule_id")
+                        .values_list("schedule_id", flat=True).distinct()[:batch])
     return sum(_sweep_schedule(schedule_id, now) for schedule_id in schedule_ids)
 
 
@@ -480,9 +497,8 @@ def waitlist_cutoff_close(*, now: datetime | None = None, batch: int | None = No
     """The cutoff closer (every minute): schedules past their cutoff that still have waiting entries."""
     now = now or timezone.now()
     batch = batch or settings.WAITLIST_SWEEP_BATCH
-    schedule_ids = list(Entry.objects.filter(status=Entry.Status.WAITING,
-                                             schedule__starts_at__lte=now + settings.WAITLIST_CUTOFF)
-                        .order_by("schedule_id").values_list("schedule_id", flat=True).distinct()[:batch])
+    schedule_ids = list(selectors.entries_to_close(now=now).order_by("schedule_id")
+                        .values_list("schedule_id", flat=True).distinct()[:batch])
     return sum(_sweep_schedule(schedule_id, now) for schedule_id in schedule_ids)
 
 
@@ -500,7 +516,7 @@ def waitlist_notify(*, schedule_id: int, now: datetime | None = None) -> NotifyR
     now = now or timezone.now()
 
     def decide(schedule: CourseSchedule) -> NotifyResult:
-        free = max(0, course_selectors.schedule_seats(schedule=schedule))
+        free = course_selectors.schedule_seats(schedule=schedule)
         before = WN.objects.filter(offer__schedule=schedule).count()
         offers = waitlist_seat_released(schedule=schedule, reason=Offer.Reason.MANUAL, now=now, seats=free)
         return NotifyResult(len(offers), WN.objects.filter(offer__schedule=schedule).count() - before)
@@ -528,13 +544,3 @@ def waitlist_catch_up(*, schedule_id: int, now: datetime | None = None) -> None:
     """Applies a schedule's overdue transitions before a read shows its offers (RULES §5.5)."""
     _run_locked(schedule_id, now or timezone.now(), lambda schedule: None)
 
-
-def waitlist_catch_up_overdue(*, schedule_ids, now: datetime | None = None) -> int:
-    """Catches up those of the given schedules that have an offer past its deadline (one query when
-    none has): lists that show offers never show one a due hand-over has taken away."""
-    now = now or timezone.now()
-    due = list(Offer.objects.filter(schedule_id__in=list(schedule_ids), status=Offer.Status.OPEN, deadline__lt=now)
-               .values_list("schedule_id", flat=True).distinct())
-    for schedule_id in due:
-        waitlist_catch_up(schedule_id=schedule_id, now=now)
-    return len(due)
