@@ -41,6 +41,11 @@ def test_schema_describes_every_endpoint_with_the_envelope(anon_client):
         ("/api/v1/schedules", "get"), ("/api/v1/schedules/{id}", "get"),
         ("/api/v1/bookings", "post"), ("/api/v1/bookings/my", "get"),
         ("/api/v1/bookings/{id}/cancel", "post"), ("/api/v1/bookings/{id}/leave", "post"),
+        ("/api/v1/waitlist/join", "post"), ("/api/v1/waitlist/my", "get"), ("/api/v1/waitlist/{id}", "delete"),
+        ("/api/v1/waitlist/position/{entry_id}", "get"), ("/api/v1/waitlist/{id}/respond", "put"),
+        ("/api/v1/waitlist/{id}/notifications", "get"), ("/api/v1/waitlist/notify", "post"),
+        ("/api/v1/notifications", "get"), ("/api/v1/notifications/unread-count", "get"),
+        ("/api/v1/notifications/{id}/read", "post"), ("/api/v1/notifications/subscriptions", "post"),
     }
     assert expected <= {(path, method) for path, ops in paths.items() for method in ops}
     booking = paths["/api/v1/bookings"]["post"]
