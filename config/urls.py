@@ -9,6 +9,8 @@ api_v1 = [
     path("", include("courses.urls")),
     path("", include("notifications.urls")),
     path("", include("waitlist.urls")),
+    path("", include("makeup.urls")),
+    path("", include("compensation.urls")),
 ]
 
 urlpatterns = [

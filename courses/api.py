@@ -257,8 +257,7 @@ class BookingViewSet(viewsets.GenericViewSet):
         payload = LeaveInput(data=request.data)
         payload.is_valid(raise_exception=True)
         booking = selectors.booking_of_owner(user=request.user, booking_id=int(pk))
-        booking = services.booking_leave(booking_id=booking.pk, reason=payload.validated_data["reason"])
-        # The make-up owed for a leave arrives with the make-up work (issue 5); until then none.
-        return ok({"booking_id": booking.pk, "status": booking.status, "makeup_id": None})
+        result = services.booking_leave(booking_id=booking.pk, reason=payload.validated_data["reason"])
+        return ok({"booking_id": result.booking.pk, "status": result.booking.status, "makeup_id": result.makeup_id})
 
 

@@ -43,7 +43,7 @@ def profile_has_time_conflict(*, profile: Profile, schedule: CourseSchedule) -> 
     )
 
 
-def _local_midnight(day: date) -> datetime:
+def local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
 
 
@@ -59,11 +59,11 @@ def schedule_list(
     """Open schedules with seat counts (and the profile's booking); upcoming ones by default."""
     queryset = CourseSchedule.objects.filter(status=CourseSchedule.Status.OPEN)
     if date_from is not None:
-        queryset = queryset.filter(starts_at__gte=_local_midnight(date_from))
+        queryset = queryset.filter(starts_at__gte=local_midnight(date_from))
     else:
         queryset = queryset.filter(ends_at__gt=now)
     if date_to is not None:
-        queryset = queryset.filter(starts_at__lt=_local_midnight(date_to + timedelta(days=1)))
+        queryset = queryset.filter(starts_at__lt=local_midnight(date_to + timedelta(days=1)))
     if course_type:
         queryset = queryset.filter(course__course_type__code=course_type)
     if level is not None:

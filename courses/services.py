@@ -4,6 +4,7 @@ Every path that grants a seat locks the schedule row first, then the profile row
 transaction; the database's unique key is the last word on double bookings.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -135,25 +136,52 @@ def booking_release(*, booking: Booking, schedule: CourseSchedule, status: str, 
     return booking
 
 
+def _cancel_makeup_seat(booking: Booking, schedule: CourseSchedule, now: datetime) -> Booking:
+    """Cancel or leave of a make-up's seat cancels the make-up (RULES §1, §6.5): no new make-up."""
+    from makeup import services as makeup_services
+
+    makeup = makeup_services.makeup_for_booking(booking=booking)
+    if makeup is None:  # a make-up seat whose record is gone: free the seat all the same
+        return booking_release(booking=booking, schedule=schedule, status=Booking.Status.CANCELLED, reason="cancel", now=now)
+    makeup_services.makeup_release(makeup=makeup, schedule=schedule, now=now)
+    booking.refresh_from_db()
+    return booking
+
+
+@dataclass(frozen=True)
+class LeaveResult:
+    booking: Booking
+    makeup_id: int | None
+
+
 @retry_on_deadlock
 def booking_cancel(*, booking_id: int, now: datetime | None = None) -> Booking:
     now = now or timezone.now()
     with transaction.atomic():
         booking, schedule = _lock_active_booking(booking_id, now)
+        if booking.kind == Booking.Kind.MAKEUP:
+            return _cancel_makeup_seat(booking, schedule, now)
         return booking_release(booking=booking, schedule=schedule, status=Booking.Status.CANCELLED, reason="cancel", now=now)
 
 
 @retry_on_deadlock
-def booking_leave(*, booking_id: int, reason: str = "", now: datetime | None = None) -> Booking:
-    """请假: allowed until LEAVE_DEADLINE before the start (at the deadline itself still allowed)."""
+def booking_leave(*, booking_id: int, reason: str = "", now: datetime | None = None) -> LeaveResult:
+    """请假: allowed until LEAVE_DEADLINE before the start (at the deadline itself still allowed); the
+    make-up it owes is created in the same transaction."""
+    from makeup import services as makeup_services
+
     now = now or timezone.now()
     with transaction.atomic():
         booking, schedule = _lock_active_booking(booking_id, now)
+        if booking.kind == Booking.Kind.MAKEUP:
+            return LeaveResult(_cancel_makeup_seat(booking, schedule, now), None)
         if now > schedule.starts_at - settings.LEAVE_DEADLINE:
             hours = hours_text(settings.LEAVE_DEADLINE.total_seconds() / 60)
             raise BusinessError.conflict("leave_too_late", messages.LEAVE_TOO_LATE.format(hours=hours))
         booking.leave_reason = reason
-        return booking_release(booking=booking, schedule=schedule, status=Booking.Status.ON_LEAVE, reason="leave", now=now)
+        booking_release(booking=booking, schedule=schedule, status=Booking.Status.ON_LEAVE, reason="leave", now=now)
+        makeup = makeup_services.makeup_create_for_leave(booking=booking, now=now)
+        return LeaveResult(booking, makeup.pk)
 
 
 @retry_on_deadlock

@@ -98,7 +98,7 @@ def entry_items(entries: list[WaitlistEntry], now) -> list[dict]:
             "promotion_chance": selectors.promotion_chance(history.get(entry.schedule.course_id, []), position),
             "schedule": entry.schedule,
             "offer": offer_view(offers[0], now) if offers else None,
-            "makeup_id": getattr(entry, "makeup_id", None),
+            "makeup_id": entry.makeup_id,
         })
     return EntryOutput(items, many=True).data
 
@@ -122,12 +122,10 @@ class WaitlistViewSet(viewsets.GenericViewSet):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         profile = profile_of_owner(user=request.user, profile_id=data["profile_id"])
-        if data.get("makeup_id"):
-            # Waitlisting for a make-up (RULES §6.4) arrives with the make-up work; no make-up exists to name yet.
-            raise BusinessError.not_found(messages.MAKEUP_NOT_FOUND)
         now = timezone.now()
         result = services.waitlist_join(profile=profile, schedule_id=data["course_schedule_id"], now=now,
-                                        confirm_shorter=data["confirm_shorter"], use_compensation=data["use_compensation"])
+                                        confirm_shorter=data["confirm_shorter"], use_compensation=data["use_compensation"],
+                                        makeup_id=data.get("makeup_id"))
         schedule = result.entry.schedule
         history = selectors.offers_released_history(course_ids=[schedule.course_id], now=now)
         return ok(JoinOutput({

@@ -22,6 +22,8 @@ class WaitlistEntry(TimeStampedModel):
     schedule = models.ForeignKey("courses.CourseSchedule", on_delete=models.PROTECT, related_name="waitlist_entries", verbose_name="排期")
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.WAITING)
     joined_at = models.DateTimeField("加入时间", default=timezone.now)
+    makeup = models.ForeignKey("makeup.MakeupBooking", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="waitlist_entries", verbose_name="补课记录")
     confirm_shorter = models.BooleanField("确认较短补课", default=False)
     use_compensation = models.BooleanField("使用课时补偿", default=False)
     ended_at = models.DateTimeField("结束时间", null=True, blank=True)

@@ -282,7 +282,7 @@ class JoinResult:
 
 @retry_on_deadlock
 def waitlist_join(*, profile, schedule_id: int, now: datetime | None = None, confirm_shorter: bool = False,
-                  use_compensation: bool = False) -> JoinResult:
+                  use_compensation: bool = False, makeup_id: int | None = None) -> JoinResult:
     """RULES §2: the checks in their order; the schedule lock and the unique key decide races."""
     from courses import selectors as course_selectors
 
@@ -303,10 +303,18 @@ def waitlist_join(*, profile, schedule_id: int, now: datetime | None = None, con
         capacity = selectors.effective_capacity(schedule=schedule)
         if count >= capacity:
             raise BusinessError.conflict("waitlist_full", messages.WAITLIST_FULL)
+        makeup = None
+        if makeup_id is not None:  # waitlisting for a make-up (RULES §6.4): its rules are checked now and at accept
+            from makeup import services as makeup_services
+
+            makeup = makeup_services.makeup_for_waitlist(profile=profile, makeup_id=makeup_id, schedule=schedule,
+                                                         confirm_shorter=confirm_shorter,
+                                                         use_compensation=use_compensation, now=now)
         try:
             with transaction.atomic():
                 entry = Entry.objects.create(profile=profile, schedule=schedule, status=Entry.Status.WAITING, joined_at=now,
-                                             confirm_shorter=confirm_shorter, use_compensation=use_compensation, active=True)
+                                             makeup=makeup, confirm_shorter=confirm_shorter,
+                                             use_compensation=use_compensation, active=True)
         except IntegrityError as exc:  # the unique key caught a second waiting entry the lock did not
             raise BusinessError.conflict("already_waitlisted", messages.ALREADY_WAITLISTED) from exc
         return JoinResult(entry, selectors.position_of(entry=entry), count + 1, capacity)
@@ -411,8 +419,18 @@ def _accept(entry: WaitlistEntry, choice: selectors.Takeable, schedule: CourseSc
     offer = choice.offer
     try:
         with transaction.atomic():
-            booking = course_services.booking_create_for_offer(profile=entry.profile, schedule=schedule,
-                                                               kind=Booking.Kind.WAITLIST, now=now)
+            if entry.makeup_id is None:
+                booking = course_services.booking_create_for_offer(profile=entry.profile, schedule=schedule,
+                                                                   kind=Booking.Kind.WAITLIST, now=now)
+            else:  # the make-up's rules again, at accept (RULES §6.4)
+                from makeup import services as makeup_services
+
+                booking = makeup_services.makeup_settle(
+                    makeup=entry.makeup, schedule=schedule, confirm_shorter=entry.confirm_shorter,
+                    use_compensation=entry.use_compensation, now=now,
+                    book=lambda: course_services.booking_create_for_offer(profile=entry.profile, schedule=schedule,
+                                                                          kind=Booking.Kind.MAKEUP, now=now),
+                ).booking
     except BusinessError as error:
         if error.error == "seat_gone":  # capacity was lowered under the offer: it cannot be honoured
             _lapse(offer, now)
@@ -544,3 +562,18 @@ def waitlist_catch_up(*, schedule_id: int, now: datetime | None = None) -> None:
     """Applies a schedule's overdue transitions before a read shows its offers (RULES §5.5)."""
     _run_locked(schedule_id, now or timezone.now(), lambda schedule: None)
 
+
+
+def waitlist_entries_end_for_makeup(*, makeup_id: int, except_schedule_id: int, now: datetime) -> int:
+    """A make-up booked in one class leaves the other waitlists it queued in (their reservations pass
+    on). Runs inside the booking's transaction; each other class is locked in id order."""
+    schedule_ids = sorted(set(Entry.objects.filter(makeup_id=makeup_id, status=Entry.Status.WAITING)
+                              .exclude(schedule_id=except_schedule_id).values_list("schedule_id", flat=True)))
+    ended = 0
+    for schedule_id in schedule_ids:
+        schedule = _lock_schedule(schedule_id)
+        for entry in Entry.objects.select_for_update().filter(makeup_id=makeup_id, schedule=schedule,
+                                                              status=Entry.Status.WAITING):
+            _end_entry(entry, Entry.Status.CANCELLED, now, schedule=schedule, reason="makeup_booked_elsewhere")
+            ended += 1
+    return ended

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "courses",
     "notifications",
     "waitlist",
+    "makeup",
+    "compensation",
 ]
 
 MIDDLEWARE = [
@@ -321,6 +323,10 @@ WAITLIST_QUIET_HOURS = None if _quiet.lower() in {"off", "none", ""} else tuple(
 WAITLIST_PROMOTION_LOOKBACK_DAYS = 90
 WAITLIST_PROMOTION_MIN_SCHEDULES = 10
 WAITLIST_SWEEP_BATCH = int(env("WAITLIST_SWEEP_BATCH", "200"))  # schedules per sweep run
+COMPENSATION_VALIDITY_DAYS = int(env("COMPENSATION_VALIDITY_DAYS", "14"))
+COMPENSATION_REMIND_BEFORE = timedelta(days=3)
+_makeup_days = env("MAKEUP_VALIDITY_DAYS")  # unset: an owed make-up never expires
+MAKEUP_VALIDITY_DAYS = int(_makeup_days) if _makeup_days else None
 DEFAULT_SCHEDULE_CAPACITY = 6
 
 LOGGING = {

@@ -6,6 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from courses.models import Booking
+from makeup.models import MakeupBooking
 from tests.conftest import at
 from tests.factories import BookingFactory, CourseFactory, ProfileFactory, ScheduleFactory
 
@@ -215,9 +216,15 @@ def test_leave_until_two_hours_before_start(parent_client, profile, wednesday_cl
     time_machine.move_to(at("2026-12-02 17:00"), tick=False)  # exactly at the deadline: still allowed
     response = parent_client.post(f"/api/v1/bookings/{booking.pk}/leave", {"reason": "发烧"}, format="json")
     assert response.status_code == 200
-    assert response.json()["data"] == {"booking_id": booking.pk, "status": "on_leave", "makeup_id": None}
+    data = response.json()["data"]
+    makeup = MakeupBooking.objects.get(pk=data["makeup_id"])
+    assert data == {"booking_id": booking.pk, "status": "on_leave", "makeup_id": makeup.pk}
     booking.refresh_from_db()
     assert (booking.status, booking.leave_at, booking.leave_reason) == ("on_leave", at("2026-12-02 17:00"), "发烧")
+    # RULES §6.1: the owed make-up, in the same transaction: pending, holding the original booking,
+    # course, minutes and leave time.
+    assert (makeup.status, makeup.profile, makeup.original_booking, makeup.original_course, makeup.original_minutes,
+            makeup.leave_at) == ("pending", profile, booking, wednesday_class.course, 60, at("2026-12-02 17:00"))
 
 
 def test_leave_one_second_after_the_deadline_is_too_late(parent_client, profile, wednesday_class, time_machine):

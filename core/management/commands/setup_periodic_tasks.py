@@ -30,6 +30,12 @@ JOBS = [
     # Every minute: waiting entries of classes past their cutoff close (RULES §5.2).
     Job("waitlist-cutoff-closer", "waitlist.tasks.waitlist_cutoff_close_task", 60,
         "Closes waitlists at the cutoff (6 h before class)."),
+    # Hourly: credits past their expiry expire; parents are reminded 3 days before (RULES §7).
+    Job("compensation-expiry", "compensation.tasks.compensation_expire_and_remind_task", 3600,
+        "Expires compensation credits and sends the 3-day reminders."),
+    # Hourly: make-ups whose class has ended are completed (unless marked absent).
+    Job("makeup-completion", "makeup.tasks.makeup_complete_task", 3600,
+        "Completes make-ups after their class; expires owed ones when MAKEUP_VALIDITY_DAYS is set."),
 ]
 
 

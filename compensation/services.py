@@ -1,0 +1,179 @@
+"""The compensation ledger (RULES.md §7): credits of minutes, spent soonest-expiring first, restored
+to the very credits they came from, expired hourly. Nothing is ever deleted.
+
+Invariant, always: for every credit `remaining = minutes − use + restore − expire − revoke` and
+`0 ≤ remaining ≤ minutes`; a profile's balance is the sum of `remaining` over its active credits.
+Every spend runs with the profile row locked, so two spends of the last minutes cannot both pass.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from accounts.models import Profile
+from compensation import messages, selectors
+from compensation.models import ClassCreditCompensation, CompensationUsage
+from core.errors import BusinessError
+from core.formatting import local_time_text
+from notifications.services import NotificationSpec, notification_create_many
+
+Credit = ClassCreditCompensation
+Usage = CompensationUsage
+
+
+def lock_profile(profile_id: int) -> None:
+    """Serialises every ledger write of one child (the lock order is schedule, then profile)."""
+    Profile.objects.select_for_update().filter(pk=profile_id).first()
+
+
+def compensation_credit_create(*, profile_id: int, minutes: int, source: str, now: datetime, makeup=None,
+                               expires_at: datetime | None = None, created_by=None, reason: str = "") -> ClassCreditCompensation:
+    expires_at = expires_at or now + timedelta(days=settings.COMPENSATION_VALIDITY_DAYS)
+    return Credit.objects.create(profile_id=profile_id, minutes=minutes, remaining=minutes, expires_at=expires_at,
+                                 source=source, makeup=makeup, created_by=created_by, reason=reason, created_at=now)
+
+
+def _spendable(profile_id: int, now: datetime):
+    """Usable credits, soonest-expiring first (即将过期优先), ties by id, locked."""
+    return list(Credit.objects.select_for_update()
+                .filter(profile_id=profile_id, status=Credit.Status.ACTIVE, remaining__gt=0, expires_at__gt=now)
+                .order_by("expires_at", "id"))
+
+
+def compensation_spend(*, profile_id: int, minutes: int, now: datetime, makeup=None, created_by=None, reason: str = "",
+                       error: BusinessError) -> list[CompensationUsage]:
+    """Takes `minutes` from the usable credits in expiry order, splitting as needed; `error` if the
+    balance is short. The caller holds the profile lock."""
+    credits = _spendable(profile_id, now)
+    if sum(credit.remaining for credit in credits) < minutes:
+        raise error
+    usages, left = [], minutes
+    for credit in credits:
+        if left == 0:
+            break
+        take = min(left, credit.remaining)
+        credit.remaining -= take
+        credit.status = Credit.Status.USED_UP if credit.remaining == 0 else Credit.Status.ACTIVE
+        credit.save(update_fields=["remaining", "status", "updated_at"])
+        usages.append(Usage(credit=credit, makeup=makeup, minutes=take, kind=Usage.Kind.USE, created_at=now,
+                            created_by=created_by, reason=reason))
+        left -= take
+    Usage.objects.bulk_create(usages)
+    return usages
+
+
+def _net_used(credit_filter: Q) -> dict[int, int]:
+    """Minutes of each matching credit used and not yet restored (use − restore), per credit."""
+    rows = (Usage.objects.filter(credit_filter, kind__in=[Usage.Kind.USE, Usage.Kind.RESTORE])
+            .values("credit_id", "kind").annotate(total=Sum("minutes")))
+    net: dict[int, int] = {}
+    for row in rows:
+        sign = 1 if row["kind"] == Usage.Kind.USE else -1
+        net[row["credit_id"]] = net.get(row["credit_id"], 0) + sign * row["total"]
+    return {credit_id: minutes for credit_id, minutes in net.items() if minutes > 0}
+
+
+def compensation_restore(*, makeup, now: datetime) -> int:
+    """Gives back what a make-up spent, to the credits it came from. A used-up credit is active again;
+    one already expired gets `restore` then `expire` (the minutes are not usable any more)."""
+    owed = _net_used(Q(makeup=makeup))
+    restored = 0
+    for credit in Credit.objects.select_for_update().filter(pk__in=owed).order_by("id"):
+        minutes = owed[credit.pk]
+        Usage.objects.create(credit=credit, makeup=makeup, minutes=minutes, kind=Usage.Kind.RESTORE, created_at=now)
+        restored += minutes
+        if credit.expires_at <= now or credit.status == Credit.Status.EXPIRED:
+            Usage.objects.create(credit=credit, makeup=makeup, minutes=minutes, kind=Usage.Kind.EXPIRE, created_at=now)
+            credit.status = Credit.Status.EXPIRED
+        else:
+            credit.remaining += minutes
+            credit.status = Credit.Status.ACTIVE
+        credit.save(update_fields=["remaining", "status", "updated_at"])
+    return restored
+
+
+def compensation_revoke_created(*, makeup, now: datetime) -> int:
+    """Revokes the credit a shorter make-up created; refuses (and changes nothing) if any of it was spent."""
+    if _net_used(Q(credit__makeup=makeup)):
+        raise BusinessError.conflict("compensation_already_used", messages.ALREADY_USED)
+    revoked = 0
+    for credit in Credit.objects.select_for_update().filter(makeup=makeup).exclude(status=Credit.Status.REVOKED):
+        if credit.remaining:
+            Usage.objects.create(credit=credit, makeup=makeup, minutes=credit.remaining, kind=Usage.Kind.REVOKE, created_at=now)
+            revoked += credit.remaining
+        if credit.status == Credit.Status.ACTIVE:
+            credit.status = Credit.Status.REVOKED
+        credit.remaining = 0
+        credit.save(update_fields=["remaining", "status", "updated_at"])
+    return revoked
+
+
+def compensation_expire(*, now: datetime | None = None, batch: int = 1000) -> int:
+    """Hourly: credits past `expires_at` expire; their remaining minutes get an `expire` row."""
+    now = now or timezone.now()
+    ids = list(Credit.objects.filter(status=Credit.Status.ACTIVE, expires_at__lte=now).values_list("id", flat=True)[:batch])
+    expired = 0
+    for credit_id in ids:
+        with transaction.atomic():
+            credit = Credit.objects.select_for_update().filter(pk=credit_id, status=Credit.Status.ACTIVE).first()
+            if credit is None:
+                continue
+            if credit.remaining:
+                Usage.objects.create(credit=credit, minutes=credit.remaining, kind=Usage.Kind.EXPIRE, created_at=now)
+            credit.remaining = 0
+            credit.status = Credit.Status.EXPIRED
+            credit.save(update_fields=["remaining", "status", "updated_at"])
+            expired += 1
+    return expired
+
+
+def compensation_remind(*, now: datetime | None = None, batch: int = 1000) -> int:
+    """Hourly: 3 days before a credit expires, its parent is reminded once (compensation_expiring)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        credits = list(Credit.objects.select_for_update(skip_locked=True)
+                       .filter(status=Credit.Status.ACTIVE, remaining__gt=0, reminded_at__isnull=True,
+                               expires_at__gt=now, expires_at__lte=now + settings.COMPENSATION_REMIND_BEFORE)
+                       .select_related("profile")[:batch])
+        if not credits:
+            return 0
+        notification_create_many(specs=[
+            NotificationSpec(credit.profile.owner_id, "compensation_expiring", {
+                "profile_id": credit.profile_id, "profile_name": credit.profile.name, "minutes": credit.remaining,
+                "expires_at": local_time_text(credit.expires_at),
+            }, credit.profile_id)
+            for credit in credits
+        ])
+        Credit.objects.filter(pk__in=[credit.pk for credit in credits]).update(reminded_at=now)
+    return len(credits)
+
+
+@dataclass(frozen=True)
+class AdjustResult:
+    minutes: int
+    balance: int
+
+
+def compensation_adjust(*, profile_id: int, minutes: int, reason: str, by, expires_at: datetime | None = None,
+                        now: datetime | None = None) -> AdjustResult:
+    """Operators: + minutes is a new credit (14 days unless a date is given); − minutes spends
+    soonest-expiring first and can never go below 0. Keeps the operator and the reason."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise BusinessError.bad_request("validation_error", messages.REASON_REQUIRED, {"reason": [messages.REASON_REQUIRED]})
+    if minutes == 0:
+        raise BusinessError.bad_request("validation_error", messages.MINUTES_INVALID, {"minutes": [messages.MINUTES_INVALID]})
+    with transaction.atomic():
+        lock_profile(profile_id)
+        if minutes > 0:
+            compensation_credit_create(profile_id=profile_id, minutes=minutes, source=Credit.Source.ADJUSTMENT, now=now,
+                                       expires_at=expires_at, created_by=by, reason=reason)
+        else:
+            compensation_spend(profile_id=profile_id, minutes=-minutes, now=now, created_by=by, reason=reason,
+                               error=BusinessError.conflict("insufficient_compensation", messages.ADJUST_BELOW_ZERO))
+        return AdjustResult(minutes, selectors.compensation_balance(profile_id=profile_id, now=now))

@@ -1,0 +1,10 @@
+"""Hourly jobs of the ledger: expiry and the 3-day reminders. Idempotent."""
+
+from celery import shared_task
+
+from compensation import services
+
+
+@shared_task(ignore_result=True, soft_time_limit=120, time_limit=180)
+def compensation_expire_and_remind_task() -> dict:
+    return {"expired": services.compensation_expire(), "reminded": services.compensation_remind()}
