@@ -15,8 +15,8 @@ WECHAT_API_BASE = env("WECHAT_API_BASE", "http://127.0.0.1:9/")  # the stub fixt
 CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
-# Tests travel hours ahead within one test; a token minted at its start must still be valid.
-SIMPLE_JWT = {**SIMPLE_JWT, "ACCESS_TOKEN_LIFETIME": timedelta(days=3)}  # noqa: F405
+# Tests travel days ahead within one test; a token minted at its start must still be valid.
+SIMPLE_JWT = {**SIMPLE_JWT, "ACCESS_TOKEN_LIFETIME": timedelta(days=30)}  # noqa: F405
 
 NOTIFICATION_BACKEND = "locmem"
 # Every template has a WeChat id in tests, except the one RULES keeps in-app only.

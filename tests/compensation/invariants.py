@@ -1,0 +1,25 @@
+"""RULES §7's invariants, checked over the whole ledger."""
+
+from collections import defaultdict
+
+from compensation.models import ClassCreditCompensation, CompensationUsage
+from compensation.selectors import compensation_history
+
+
+def assert_ledger_invariants(profile_ids=None) -> None:
+    sums = defaultdict(lambda: defaultdict(int))
+    for credit_id, kind, minutes in CompensationUsage.objects.values_list("credit_id", "kind", "minutes"):
+        sums[credit_id][kind] += minutes
+    by_profile = defaultdict(int)
+    for credit in ClassCreditCompensation.objects.all():
+        s = sums[credit.pk]
+        expected = credit.minutes - s["use"] + s["restore"] - s["expire"] - s["revoke"]
+        assert credit.remaining == expected, (credit.pk, credit.remaining, expected, dict(s))
+        assert 0 <= credit.remaining <= credit.minutes, credit.pk
+        if credit.status in ("expired", "revoked", "used_up"):
+            assert credit.remaining == 0, (credit.pk, credit.status, credit.remaining)
+        by_profile[credit.profile_id] += credit.remaining
+    for profile_id in profile_ids or by_profile:
+        history = compensation_history(profile_id=profile_id)
+        ledger_sum = history[0]["balance_after"] if history else 0
+        assert ledger_sum == by_profile[profile_id] >= 0, (profile_id, ledger_sum, by_profile[profile_id])

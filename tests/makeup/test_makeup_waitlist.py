@@ -1,0 +1,97 @@
+"""RULES §6.4: waitlisting a full session for a make-up; the §6.3 rules at join and again at accept."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from compensation.models import ClassCreditCompensation
+from makeup.models import MakeupBooking
+from tests.makeup.conftest import book, fill, give_credit
+from tests.waitlist.conftest import new_parent
+from waitlist import services as waitlist_services
+from waitlist.models import WaitlistEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def join(world, schedule, **flags):
+    body = {"course_schedule_id": schedule.pk, "profile_id": world.profile.pk, "makeup_id": world.makeup_id, **flags}
+    return world.client.post("/api/v1/waitlist/join", body, format="json")
+
+
+def free_one_seat(schedule):
+    from courses.services import booking_cancel
+
+    booking_cancel(booking_id=schedule.bookings.filter(status="booked").order_by("id").first().pk)
+
+
+def test_a_makeup_waits_and_is_booked_as_that_makeup_through_the_hand_over(world, clock):
+    session = world.sessions["90"]
+    fill(session)
+    ahead = new_parent()
+    ahead.entry_id = ahead.join(session).json()["data"]["waitlist_id"]
+    joined = join(world, session, confirm_shorter=True)
+    assert joined.status_code == 200 and joined.json()["data"]["position"] == 2
+    entry = WaitlistEntry.objects.get(pk=joined.json()["data"]["waitlist_id"])
+    assert (entry.makeup_id, entry.confirm_shorter) == (world.makeup_id, True)
+    free_one_seat(session)
+    start = timezone.now()
+    waitlist_services.waitlist_offers_sweep(now=start + timedelta(minutes=16))  # reserved for #1
+    waitlist_services.waitlist_offers_sweep(now=start + timedelta(minutes=32))  # #1 expires, reserved for the make-up
+    clock.move_to(start + timedelta(minutes=33), tick=False)
+    response = world.client.put(f"/api/v1/waitlist/{entry.pk}/respond", {"action": "accept"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["data"]["kind"] == "makeup"
+    makeup = MakeupBooking.objects.get(pk=world.makeup_id)
+    assert (makeup.status, makeup.booking.schedule, makeup.duration_difference) == ("booked", session, -30)
+    assert ClassCreditCompensation.objects.get().minutes == 30
+    items = world.client.get("/api/v1/waitlist/my?status=booked").json()["data"]["items"]
+    assert items[0]["makeup_id"] == world.makeup_id
+
+
+def test_join_checks_the_makeup_rules(world, other_client):
+    session = world.sessions["60"]
+    fill(session)
+    assert join(world, session).json()["error"] == "confirm_required"
+    longer = world.sessions["150"]
+    fill(longer)
+    assert join(world, longer).json()["error"] == "insufficient_compensation"
+    give_credit(world.profile, 30)
+    assert join(world, longer, use_compensation=True).status_code == 200
+    higher = world.sessions["higher"]
+    fill(higher)
+    assert join(world, higher).json()["error"] == "not_eligible"
+
+
+def test_join_with_someone_elses_or_an_unknown_makeup_is_404(world, other_client, other_profile):
+    session = world.sessions["120"]
+    fill(session)
+    response = other_client.post("/api/v1/waitlist/join", {"course_schedule_id": session.pk, "profile_id": other_profile.pk,
+                                                           "makeup_id": world.makeup_id}, format="json")
+    assert response.status_code == 404 and response.json()["message"] == "补课记录不存在"
+
+
+def test_accept_re_checks_the_rules_and_leaves_the_entry_waiting(world):
+    longer = world.sessions["150"]
+    fill(longer)
+    credit = give_credit(world.profile, 30)
+    entry_id = join(world, longer, use_compensation=True).json()["data"]["waitlist_id"]
+    credit.remaining = 10  # spent elsewhere meanwhile
+    credit.minutes = 10
+    credit.save()
+    free_one_seat(longer)
+    response = world.client.put(f"/api/v1/waitlist/{entry_id}/respond", {"action": "accept"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["message"] == "补课时长超出原课程30分钟，需使用课时补偿"
+    assert WaitlistEntry.objects.get(pk=entry_id).status == "waiting"
+    assert MakeupBooking.objects.get(pk=world.makeup_id).status == "pending"
+
+
+def test_booking_the_makeup_elsewhere_ends_its_other_waitlist_entries(world):
+    full = world.sessions["120"]
+    fill(full)
+    entry_id = join(world, full).json()["data"]["waitlist_id"]
+    assert book(world, world.sessions["90"], confirm_shorter=True).status_code == 200
+    entry = WaitlistEntry.objects.get(pk=entry_id)
+    assert (entry.status, entry.end_reason) == ("cancelled", "makeup_booked_elsewhere")
