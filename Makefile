@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test test-mysql install lint migrate seed clean bench-notifications bench-waitlist
+.PHONY: run test test-mysql install lint migrate seed clean bench-notifications bench-waitlist bench-ledger bench-makeup-search
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt bin/install-system-deps
 	bin/install-system-deps
@@ -48,3 +48,10 @@ bench-notifications: install
 bench-waitlist: install
 	bin/ensure-services
 	$(BIN)/python bench/waitlist_contention.py
+
+bench-ledger: install
+	$(BIN)/python bench/ledger_property.py
+
+bench-makeup-search: install
+	bin/ensure-services
+	$(BIN)/python bench/makeup_search.py
