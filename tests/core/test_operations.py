@@ -84,7 +84,9 @@ def test_setup_periodic_tasks_is_idempotent_and_keeps_a_paused_job_paused():
 @pytest.mark.parametrize("url", [
     "/admin/", "/admin/accounts/user/", "/admin/accounts/profile/", "/admin/courses/coursetype/",
     "/admin/courses/course/", "/admin/courses/courseschedule/", "/admin/courses/booking/",
-    "/admin/django_celery_beat/periodictask/",
+    "/admin/django_celery_beat/periodictask/", "/admin/notifications/notification/",
+    "/admin/notifications/subscriptiongrant/",
+    "/admin/makeup/makeupbooking/", "/admin/compensation/classcreditcompensation/",
 ])
 def test_admin_screens_open_for_staff(client, url):
     BookingFactory()

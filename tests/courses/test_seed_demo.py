@@ -19,6 +19,8 @@ def snapshot():
         "users": list(User.objects.order_by("username").values_list("username", "is_staff")),
         "profiles": list(Profile.objects.order_by("owner__username", "name").values_list("owner__username", "name", "level")),
         "bookings": list(Booking.objects.order_by("schedule__starts_at", "profile__name").values_list("schedule_id", "profile_id", "status")),
+        "makeups": list(__import__("makeup.models", fromlist=["x"]).MakeupBooking.objects.values_list("profile_id", "status")),
+        "credits": list(__import__("compensation.models", fromlist=["x"]).ClassCreditCompensation.objects.values_list("profile_id", "minutes")),
     }
 
 
@@ -41,6 +43,11 @@ def test_seed_demo_twice_gives_the_same_data(settings, time_machine):
     full = [s for s in with_seats(CourseSchedule.objects.all()) if s.available <= 0]
     assert len(full) >= 3
     assert User.objects.get(username="admin").check_password("studio-admin")
+    from compensation.models import ClassCreditCompensation
+    from makeup.models import MakeupBooking
+
+    assert MakeupBooking.objects.filter(status="pending").count() == 1
+    assert ClassCreditCompensation.objects.count() == 1
 
 
 def test_seed_demo_refuses_without_debug(settings):

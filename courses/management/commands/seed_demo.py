@@ -58,6 +58,7 @@ class Command(BaseCommand):
             profiles = self._families()
             self._admin()
         booked = self._fill(schedules, profiles)
+        self._makeup_and_credit(profiles[0])
         self.stdout.write(self.style.SUCCESS(
             f"Demo data: {len(types)} course types, {len(courses)} courses, {len(schedules)} schedules, "
             f"{len(profiles)} children, {booked} new bookings."
@@ -127,6 +128,24 @@ class Command(BaseCommand):
         admin.set_password(self.admin_password)
         admin.save()
 
+    def _makeup_and_credit(self, profile: Profile) -> None:
+        """The first child took leave from its first upcoming class (a pending make-up) and has 30
+        minutes of compensation, so the make-up pages have something to show."""
+        from compensation.models import ClassCreditCompensation
+        from compensation.services import compensation_adjust
+        from makeup.models import MakeupBooking
+
+        now = timezone.now()
+        if not MakeupBooking.objects.filter(profile=profile).exists():
+            booking = (Booking.objects.filter(profile=profile, status=Booking.Status.BOOKED,
+                                              schedule__starts_at__gt=now + settings.LEAVE_DEADLINE)
+                       .order_by("schedule__starts_at").first())
+            if booking is not None:
+                services.booking_leave(booking_id=booking.pk, reason="演示：生病请假", now=now)
+        if not ClassCreditCompensation.objects.filter(profile=profile).exists():
+            admin = User.objects.get(username="admin")
+            compensation_adjust(profile_id=profile.pk, minutes=30, reason="演示数据", by=admin, now=now)
+
     def _fill(self, schedules, profiles) -> int:
         """Books upcoming classes through the booking service; every third evening class is full."""
         now = timezone.now()
@@ -136,7 +155,8 @@ class Command(BaseCommand):
         for index, schedule in enumerate(upcoming):
             wanted = schedule.capacity if (schedule in evening and index % 3 == 0) else index % 3
             for profile in profiles:
-                if Booking.objects.filter(schedule=schedule, status=Booking.Status.BOOKED).count() >= wanted:
+                # Every row counts (a seeded leave frees a seat that a second run must not refill).
+                if Booking.objects.filter(schedule=schedule).count() >= wanted:
                     break
                 if Booking.objects.filter(schedule=schedule, profile=profile).exists():
                     continue
