@@ -46,6 +46,9 @@ def test_schema_describes_every_endpoint_with_the_envelope(anon_client):
         ("/api/v1/waitlist/{id}/notifications", "get"), ("/api/v1/waitlist/notify", "post"),
         ("/api/v1/notifications", "get"), ("/api/v1/notifications/unread-count", "get"),
         ("/api/v1/notifications/{id}/read", "post"), ("/api/v1/notifications/subscriptions", "post"),
+        ("/api/v1/makeup/my", "get"), ("/api/v1/makeup/available", "get"), ("/api/v1/makeup/book", "post"),
+        ("/api/v1/makeup/{id}/cancel", "delete"), ("/api/v1/compensation/balance", "get"),
+        ("/api/v1/compensation/history", "get"),
     }
     assert expected <= {(path, method) for path, ops in paths.items() for method in ops}
     booking = paths["/api/v1/bookings"]["post"]

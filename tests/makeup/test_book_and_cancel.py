@@ -330,3 +330,14 @@ def make_second_makeup(world):
         return MakeupBooking.objects.get(pk=response.json()["data"]["makeup_id"])
 
     return make
+
+
+def test_my_makeups_query_count_does_not_grow(world, make_second_makeup, django_assert_max_num_queries):
+    book(world, world.sessions["120"])
+    with django_assert_max_num_queries(4) as small:
+        world.client.get("/api/v1/makeup/my?page_size=100")
+    baseline = len(small.captured_queries)
+    for _ in range(8):
+        make_second_makeup()
+    with django_assert_max_num_queries(baseline):
+        assert world.client.get("/api/v1/makeup/my?page_size=100").json()["data"]["count"] == 9
