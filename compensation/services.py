@@ -86,7 +86,9 @@ def compensation_restore(*, makeup, now: datetime) -> int:
         minutes = owed[credit.pk]
         Usage.objects.create(credit=credit, makeup=makeup, minutes=minutes, kind=Usage.Kind.RESTORE, created_at=now)
         restored += minutes
-        if credit.expires_at <= now or credit.status == Credit.Status.EXPIRED:
+        if credit.status == Credit.Status.REVOKED:  # its make-up's class is gone: the minutes go with it
+            Usage.objects.create(credit=credit, makeup=makeup, minutes=minutes, kind=Usage.Kind.REVOKE, created_at=now)
+        elif credit.expires_at <= now or credit.status == Credit.Status.EXPIRED:
             Usage.objects.create(credit=credit, makeup=makeup, minutes=minutes, kind=Usage.Kind.EXPIRE, created_at=now)
             credit.status = Credit.Status.EXPIRED
         else:
@@ -96,16 +98,17 @@ def compensation_restore(*, makeup, now: datetime) -> int:
     return restored
 
 
-def compensation_revoke_created(*, makeup, now: datetime) -> int:
-    """Revokes the credit a shorter make-up created; refuses (and changes nothing) if any of it was spent."""
-    if _net_used(Q(credit__makeup=makeup)):
+def compensation_revoke_created(*, makeup, now: datetime, unspent_only: bool = False) -> int:
+    """Revokes the credit a shorter make-up created; refuses (and changes nothing) if any of it was
+    spent — or, with unspent_only (the studio cancelled the class), revokes just what is left."""
+    if not unspent_only and _net_used(Q(credit__makeup=makeup)):
         raise BusinessError.conflict("compensation_already_used", messages.ALREADY_USED)
     revoked = 0
     for credit in Credit.objects.select_for_update().filter(makeup=makeup).exclude(status=Credit.Status.REVOKED):
         if credit.remaining:
             Usage.objects.create(credit=credit, makeup=makeup, minutes=credit.remaining, kind=Usage.Kind.REVOKE, created_at=now)
             revoked += credit.remaining
-        if credit.status == Credit.Status.ACTIVE:
+        if credit.status in (Credit.Status.ACTIVE, Credit.Status.USED_UP):
             credit.status = Credit.Status.REVOKED
         credit.remaining = 0
         credit.save(update_fields=["remaining", "status", "updated_at"])

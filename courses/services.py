@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import Profile
 from core.db import retry_on_deadlock
 from core.errors import BusinessError
-from core.formatting import hours_text
+from core.formatting import hours_text, local_time_text
 from courses import messages, selectors
 from courses.models import Booking, Course, CourseSchedule
 from waitlist import selectors as waitlist_selectors
@@ -200,3 +200,69 @@ def schedule_set_capacity(*, schedule_id: int, capacity: int, now: datetime | No
         elif capacity < old:
             waitlist_services.waitlist_offers_trim(schedule=schedule, now=now)
     return schedule
+
+
+@dataclass(frozen=True)
+class ClassCancelResult:
+    schedule: CourseSchedule
+    bookings_cancelled: int
+    makeups_owed: int
+    waiting_closed: int
+
+
+@retry_on_deadlock
+def schedule_cancel_by_studio(*, schedule_id: int, reason: str, by=None, now: datetime | None = None) -> ClassCancelResult:
+    """RULES §6.7 (a coach is ill): in one transaction every booked seat is cancelled, each child is
+    owed a make-up (a make-up seat's make-up is owed again), the waitlist closes, open offers lapse,
+    every family is told, and the class is `cancelled`."""
+    from makeup import services as makeup_services
+    from makeup.models import MakeupBooking
+    from notifications.services import NotificationSpec, notification_create_many
+
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise BusinessError.bad_request("validation_error", "请填写原因", {"reason": ["请填写原因"]})
+    with transaction.atomic():
+        schedule = _lock_schedule(schedule_id)
+        if schedule.status != CourseSchedule.Status.OPEN:
+            raise BusinessError.conflict("schedule_cancelled", messages.SCHEDULE_CANCELLED)
+        if now >= schedule.ends_at:
+            raise BusinessError.conflict("schedule_ended", messages.SCHEDULE_ENDED)
+        schedule.status = CourseSchedule.Status.CANCELLED
+        schedule.save(update_fields=["status", "updated_at"])
+        bookings = list(Booking.objects.select_for_update().filter(schedule=schedule, status=Booking.Status.BOOKED)
+                        .select_related("profile", "schedule__course").order_by("pk"))
+        owed = 0
+        for booking in bookings:
+            booking.status, booking.active, booking.cancelled_at = Booking.Status.CANCELLED, None, now
+            booking.save(update_fields=["status", "active", "cancelled_at", "updated_at"])
+            if booking.kind == Booking.Kind.MAKEUP:
+                makeup = MakeupBooking.objects.select_for_update().filter(booking=booking).first()
+                if makeup is not None:
+                    makeup_services.makeup_return_for_cancelled_class(makeup=makeup, schedule=schedule, now=now)
+            else:
+                makeup_services.makeup_owed_for_cancelled_class(booking=booking, now=now)
+                owed += 1
+        waiting = waitlist_services.waitlist_close_for_cancelled_class(schedule=schedule, now=now)
+        notification_create_many(specs=[
+            NotificationSpec(booking.profile.owner_id, "session_cancelled", {
+                "course_name": schedule.course.name, "starts_at": local_time_text(schedule.starts_at),
+                "profile_name": booking.profile.name, "profile_id": booking.profile_id, "reason": reason,
+            }, booking.profile_id)
+            for booking in bookings
+        ])
+    return ClassCancelResult(schedule, len(bookings), owed, waiting)
+
+
+@retry_on_deadlock
+def booking_mark_attendance(*, booking_ids: list[int], status: str, now: datetime | None = None) -> int:
+    """Operators mark attendance after class (bulk): booked (or already marked) seats of classes that
+    have started become attended or absent. A make-up marked absent is not completed."""
+    if status not in (Booking.Status.ATTENDED, Booking.Status.ABSENT):
+        raise BusinessError.bad_request("validation_error", messages.ATTENDANCE_STATUS)
+    now = now or timezone.now()
+    with transaction.atomic():
+        return (Booking.objects.filter(pk__in=booking_ids, schedule__starts_at__lte=now,
+                                       status__in=[Booking.Status.BOOKED, Booking.Status.ATTENDED, Booking.Status.ABSENT])
+                .update(status=status, active=None, updated_at=now))

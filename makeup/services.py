@@ -239,3 +239,25 @@ def makeup_for_waitlist(*, profile, makeup_id: int, schedule: CourseSchedule, co
     check_duration_rules(makeup=makeup, schedule=schedule, confirm_shorter=confirm_shorter,
                          use_compensation=use_compensation, now=now)
     return makeup
+
+
+def makeup_owed_for_cancelled_class(*, booking: Booking, now: datetime) -> MakeupBooking:
+    """The studio cancelled the class (RULES §6.7): the child is owed a make-up, as after a leave."""
+    return makeup_create_for_leave(booking=booking, now=now)
+
+
+def makeup_return_for_cancelled_class(*, makeup: MakeupBooking, schedule: CourseSchedule, now: datetime) -> None:
+    """The studio cancelled the class a make-up was booked into: the make-up is owed again (a
+    redemption ends cancelled). Minutes it spent go back; the credit it earned is revoked as far as
+    it is unspent — never refused: the cancellation is the studio's, not the parent's."""
+    compensation_services.lock_profile(makeup.profile_id)
+    compensation_services.compensation_revoke_created(makeup=makeup, now=now, unspent_only=True)
+    compensation_services.compensation_restore(makeup=makeup, now=now)
+    if makeup.original_booking_id is None:
+        makeup.status = MakeupBooking.Status.CANCELLED
+    else:
+        makeup.status = MakeupBooking.Status.PENDING
+        makeup.booking = None
+        makeup.makeup_minutes = None
+        makeup.duration_difference = None
+    makeup.save(update_fields=["status", "booking", "makeup_minutes", "duration_difference", "updated_at"])

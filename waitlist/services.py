@@ -577,3 +577,18 @@ def waitlist_entries_end_for_makeup(*, makeup_id: int, except_schedule_id: int, 
             _end_entry(entry, Entry.Status.CANCELLED, now, schedule=schedule, reason="makeup_booked_elsewhere")
             ended += 1
     return ended
+
+
+def waitlist_close_for_cancelled_class(*, schedule: CourseSchedule, now: datetime) -> int:
+    """The studio cancelled the class (RULES §6.7): open offers lapse, every waiting entry closes and
+    is told. Runs in the cancellation's transaction, schedule locked."""
+    for offer in Offer.objects.select_for_update().filter(schedule=schedule, status=Offer.Status.OPEN):
+        _lapse(offer, now)
+    closing = list(selectors.queue(schedule_id=schedule.pk).select_related("profile"))
+    ids = [entry.pk for entry in closing]
+    Entry.objects.filter(pk__in=ids).update(status=Entry.Status.CLOSED, active=None, ended_at=now,
+                                            end_reason="class_cancelled", updated_at=now)
+    Flow.objects.filter(entry_id__in=ids, status=Flow.Status.STARTED).update(status=Flow.Status.ABANDONED, completed_at=now)
+    WN.objects.filter(entry_id__in=ids, status=WN.Status.OPEN).update(status=WN.Status.CLOSED)
+    _notify(schedule=schedule, entries=closing, template="waitlist_closed", kind=WN.Kind.CLOSED, now=now)
+    return len(closing)

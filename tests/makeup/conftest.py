@@ -17,6 +17,7 @@ from tests.factories import (
     ScheduleFactory,
     UserFactory,
 )
+from tests.waitlist.conftest import queue_of  # noqa: F401 - a fixture the make-up tests use too
 
 NOW = at("2026-12-02 10:00")
 
@@ -83,3 +84,18 @@ def book(world, schedule, **flags):
 def fill(schedule):
     for _ in range(schedule.capacity - schedule.bookings.filter(status="booked").count()):
         BookingFactory(schedule=schedule)
+
+
+@pytest.fixture
+def make_second_makeup(world):
+    """A second leave of the same child (another 120-minute class): a second owed make-up."""
+
+    def make():
+        other = ScheduleFactory(course=world.original.course, starts_at=at("2026-12-04 19:00"))
+        booking = BookingFactory(profile=world.profile, schedule=other)
+        response = world.client.post(f"/api/v1/bookings/{booking.pk}/leave", {}, format="json")
+        from makeup.models import MakeupBooking
+
+        return MakeupBooking.objects.get(pk=response.json()["data"]["makeup_id"])
+
+    return make

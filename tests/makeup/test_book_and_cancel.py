@@ -317,19 +317,6 @@ def test_owed_makeups_never_expire_unless_configured(world, clock, settings):
     assert makeup_expire() == 1 and makeup_of(world).status == "expired"
 
 
-@pytest.fixture
-def make_second_makeup(world):
-    """A second leave of the same child (another 120-minute class): a second owed make-up."""
-
-    def make():
-        from tests.factories import ScheduleFactory
-
-        other = ScheduleFactory(course=world.original.course, starts_at=at("2026-12-04 19:00"))
-        booking = BookingFactory(profile=world.profile, schedule=other)
-        response = world.client.post(f"/api/v1/bookings/{booking.pk}/leave", {}, format="json")
-        return MakeupBooking.objects.get(pk=response.json()["data"]["makeup_id"])
-
-    return make
 
 
 def test_my_makeups_query_count_does_not_grow(world, make_second_makeup, django_assert_max_num_queries):
