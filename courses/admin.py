@@ -1,8 +1,12 @@
-from django.contrib import admin
-from django.db.models import Count, Q
+from django.contrib import admin, messages
+from django.db.models import F
 
-from courses import services
+from core.admin_actions import reason_action
+from courses import selectors, services
 from courses.models import Booking, Course, CourseSchedule, CourseType
+from waitlist import selectors as waitlist_selectors
+from waitlist import services as waitlist_services
+from waitlist.models import WaitlistEntry, WaitlistOffer
 
 
 @admin.register(CourseType)
@@ -32,27 +36,105 @@ class BookingInline(admin.TabularInline):
         return False  # seats are granted by the booking service, with its locks and checks
 
 
+class QueueInline(admin.TabularInline):
+    """The class's waitlist in position order (waiting first), read-only: actions live on 候补记录."""
+
+    model = WaitlistEntry
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "候补队列"
+    fields = readonly_fields = ["position", "profile", "status", "priority", "priority_reason", "joined_at", "makeup",
+                                "end_reason"]
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return (waitlist_selectors.with_positions(super().get_queryset(request)).select_related("profile")
+                .order_by(F("active").desc(nulls_last=True), "-priority", "joined_at", "id"))
+
+    @admin.display(description="位置")
+    def position(self, entry):
+        return entry.ahead + 1 if entry.status == WaitlistEntry.Status.WAITING else "—"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class OfferInline(admin.TabularInline):
+    model = WaitlistOffer
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "名额释放"
+    fields = readonly_fields = ["reason", "phase", "status", "round", "released_at", "deadline", "reserved_for",
+                                "claimed_by", "closed_at"]
+    show_change_link = True
+    ordering = ["-released_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class QueueFullFilter(admin.SimpleListFilter):
+    title = "候补队列"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("full", "已满员"), ("waiting", "有候补")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "full":
+            return queryset.filter(waitlist_count__gte=F("effective_waitlist_capacity"), waitlist_count__gt=0)
+        if self.value() == "waiting":
+            return queryset.filter(waitlist_count__gt=0)
+        return queryset
+
+
+def _cancel_class(modeladmin, request, schedule, reason):
+    result = services.schedule_cancel_by_studio(schedule_id=schedule.pk, reason=reason, by=request.user)
+    modeladmin.message_user(request, f"{schedule}：已取消 {result.bookings_cancelled} 个预约，"
+                                     f"生成 {result.makeups_owed} 条待补课，关闭 {result.waiting_closed} 个候补", messages.INFO)
+
+
+def _manual_send(modeladmin, request, schedule, reason):
+    result = waitlist_services.waitlist_notify(schedule_id=schedule.pk)
+    modeladmin.message_user(request, f"{schedule}：释放 {result.offers_opened} 个名额，通知 {result.notified} 人", messages.INFO)
+
+
 @admin.register(CourseSchedule)
 class CourseScheduleAdmin(admin.ModelAdmin):
-    list_display = ["id", "course", "starts_at", "ends_at", "coach", "venue", "capacity", "booked", "waitlist_capacity", "status"]
+    list_display = ["id", "course", "starts_at", "ends_at", "coach", "venue", "capacity", "booked", "available_seats",
+                    "waitlist_capacity", "effective_capacity", "waiting", "status"]
     list_editable = ["capacity", "waitlist_capacity"]
-    list_filter = ["status", "course__course_type", "course__level", "venue", "coach", ("starts_at", admin.DateFieldListFilter)]
-    list_select_related = ["course"]
+    list_filter = [QueueFullFilter, "status", "course__course_type", "course__level", "venue", "coach",
+                   ("starts_at", admin.DateFieldListFilter)]
+    list_select_related = ["course__course_type"]
     search_fields = ["course__name", "coach", "venue"]
     date_hierarchy = "starts_at"
     ordering = ["starts_at"]
-    inlines = [BookingInline]
-    # Cancelling a class notifies families and owes make-ups (RULES §6.7): never a bare status edit.
+    inlines = [BookingInline, QueueInline, OfferInline]
+    # Cancelling a class notifies families and owes make-ups (RULES §6.7): the action, never a bare status edit.
     readonly_fields = ["status"]
+    actions = [reason_action("取消整节课（如教练请假）", _cancel_class, confirm="确认取消整节课"),
+               reason_action("发送候补通知（释放空余名额）", _manual_send, confirm="确认发送")]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            booked_total=Count("bookings", filter=Q(bookings__status=Booking.Status.BOOKED))
-        )
+        # Seats and the waitlist in SQL: one query for the whole page.
+        return selectors.schedule_details(super().get_queryset(request), profile=None)
 
-    @admin.display(description="已预约", ordering="booked_total")
+    @admin.display(description="已预约", ordering="booked_count")
     def booked(self, schedule):
-        return schedule.booked_total
+        return schedule.booked_count
+
+    @admin.display(description="空余", ordering="available")
+    def available_seats(self, schedule):
+        return max(schedule.available, 0)
+
+    @admin.display(description="生效候补容量")
+    def effective_capacity(self, schedule):
+        return schedule.effective_waitlist_capacity
+
+    @admin.display(description="候补人数", ordering="waitlist_count")
+    def waiting(self, schedule):
+        return schedule.waitlist_count
 
     def save_model(self, request, obj, form, change):
         # Seats go through the service: raising capacity offers the new seats to the waitlist.
@@ -69,14 +151,30 @@ class CourseScheduleAdmin(admin.ModelAdmin):
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     list_display = ["id", "profile", "schedule", "kind", "status", "booked_at", "cancelled_at", "leave_at"]
-    list_filter = ["status", "kind"]
+    list_filter = ["status", "kind", ("schedule__starts_at", admin.DateFieldListFilter)]
     list_select_related = ["profile", "schedule__course"]
     search_fields = ["profile__name", "schedule__course__name"]
     raw_id_fields = ["profile", "schedule"]
     readonly_fields = ["profile", "schedule", "kind", "status", "booked_at", "cancelled_at", "leave_at", "leave_reason"]
+    actions = ["mark_attended", "mark_absent"]
 
     def has_add_permission(self, request):
         return False  # seats are granted by the booking service, with its locks and checks
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def _mark(self, request, queryset, status, label):
+        ids = list(queryset.values_list("pk", flat=True))
+        count = services.booking_mark_attendance(booking_ids=ids, status=status)
+        for booking in Booking.objects.filter(pk__in=ids, status=status):
+            self.log_change(request, booking, label)
+        self.message_user(request, f"{label}：{count} 个预约（未开课或已取消的不变）", messages.SUCCESS)
+
+    @admin.action(description="标记出勤", permissions=["change"])
+    def mark_attended(self, request, queryset):
+        self._mark(request, queryset, Booking.Status.ATTENDED, "标记出勤")
+
+    @admin.action(description="标记缺勤", permissions=["change"])
+    def mark_absent(self, request, queryset):
+        self._mark(request, queryset, Booking.Status.ABSENT, "标记缺勤")

@@ -1,0 +1,52 @@
+"""Admin actions that need a reason: a confirmation page asks for it, the action calls a service,
+and every object acted on is logged (Django's admin log) with the operator and the reason."""
+
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+
+from core.errors import BusinessError
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="原因", max_length=200, widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": "请填写原因"})
+
+
+def reason_action(description: str, perform: Callable, *, confirm: str = "确认") -> Callable:
+    """perform(modeladmin, request, obj, reason) runs once per selected object, through a service;
+    a BusinessError is reported for that object and the others still run."""
+
+    @admin.action(description=description, permissions=["change"])
+    def action(modeladmin, request, queryset):
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            reason = form.cleaned_data["reason"].strip()
+            done = 0
+            for obj in queryset:
+                try:
+                    perform(modeladmin, request, obj, reason)
+                except BusinessError as error:
+                    modeladmin.message_user(request, f"{obj}：{error.message}", messages.ERROR)
+                    continue
+                modeladmin.log_change(request, obj, f"{description}：{reason}")
+                done += 1
+            if done:
+                modeladmin.message_user(request, f"{description}：{done} 项已完成", messages.SUCCESS)
+            return None
+        return TemplateResponse(request, "admin/core/action_with_reason.html", {
+            **modeladmin.admin_site.each_context(request),
+            "title": description,
+            "objects": queryset,
+            "form": form,
+            "action": request.POST.get("action"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "opts": modeladmin.model._meta,
+            "confirm": confirm,
+        })
+
+    action.__name__ = perform.__name__
+    return action

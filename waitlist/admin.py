@@ -1,0 +1,78 @@
+"""Operators' waitlist screens: every queue in position order, offers and flows, and the actions
+(move to the front, remove, manual send) through the waitlist services, logged with a reason."""
+
+from django.contrib import admin
+
+from core.admin_actions import reason_action
+from waitlist import selectors, services
+from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistNotification, WaitlistOffer
+
+
+def _prioritize(modeladmin, request, entry, reason):
+    services.waitlist_entry_prioritize(entry_id=entry.pk, reason=reason, by=request.user)
+
+
+def _remove(modeladmin, request, entry, reason):
+    services.waitlist_entry_remove(entry_id=entry.pk, reason=reason, by=request.user)
+
+
+@admin.register(WaitlistEntry)
+class WaitlistEntryAdmin(admin.ModelAdmin):
+    list_display = ["id", "schedule", "profile", "status", "position", "priority", "priority_reason", "joined_at",
+                    "makeup", "ended_at", "end_reason", "ended_by"]
+    list_filter = ["status", ("joined_at", admin.DateFieldListFilter)]
+    list_select_related = ["schedule__course", "profile", "ended_by"]
+    search_fields = ["profile__name", "schedule__course__name"]
+    raw_id_fields = ["schedule", "profile", "makeup"]
+    readonly_fields = [f.name for f in WaitlistEntry._meta.fields if f.name != "active"]
+    ordering = ["schedule", "-priority", "joined_at", "id"]
+    actions = [reason_action("移到队首", _prioritize), reason_action("移出候补", _remove, confirm="确认移出")]
+
+    def get_queryset(self, request):
+        return selectors.with_positions(super().get_queryset(request))
+
+    @admin.display(description="候补位置")
+    def position(self, entry):
+        return entry.ahead + 1 if entry.status == WaitlistEntry.Status.WAITING else "—"
+
+    def has_add_permission(self, request):
+        return False  # parents join through the API (its checks and locks)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class FlowInline(admin.TabularInline):
+    model = WaitlistFlow
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["entry", "round", "started_at", "status", "completed_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class NotificationInline(admin.TabularInline):
+    model = WaitlistNotification
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["entry", "kind", "status", "response_deadline", "created_at", "notification"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WaitlistOffer)
+class WaitlistOfferAdmin(admin.ModelAdmin):
+    list_display = ["id", "schedule", "reason", "phase", "status", "round", "released_at", "deadline", "reserved_for",
+                    "claimed_by", "closed_at"]
+    list_filter = ["status", "phase", "reason"]
+    list_select_related = ["schedule__course", "reserved_for__profile", "claimed_by__profile"]
+    readonly_fields = [f.name for f in WaitlistOffer._meta.fields]
+    inlines = [FlowInline, NotificationInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
