@@ -15,6 +15,10 @@ from compensation.models import ClassCreditCompensation
 from core.errors import BusinessError
 
 
+KIND_LABELS = {"credit": "补课时长差补偿", "adjustment": "人工调整", "use": "使用", "restore": "退回",
+               "expire": "过期", "revoke": "撤销"}
+
+
 class AdjustForm(forms.Form):
     minutes = forms.IntegerField(label="调整分钟（正数增加，负数扣减）", min_value=-10_000, max_value=10_000)
     reason = forms.CharField(label="原因", max_length=200, error_messages={"required": "请填写原因"})
@@ -57,6 +61,7 @@ def profile_ledger_view(request, profile_id: int, admin_site):
         "profile": profile,
         "balance": selectors.compensation_balance(profile_id=profile.pk, now=now),
         "credits": ClassCreditCompensation.objects.filter(profile=profile).select_related("created_by").order_by("-created_at"),
-        "history": selectors.compensation_history(profile_id=profile.pk)[:200],
+        "history": [{**row, "label": KIND_LABELS.get(row["kind"], row["kind"])}
+                    for row in selectors.compensation_history(profile_id=profile.pk)[:200]],
         "form": form,
     })

@@ -21,6 +21,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 class StaffFactory(UserFactory):
     username = factory.Sequence(lambda n: f"staff{n}")
+    nickname = factory.Sequence(lambda n: f"运营{n}")
     wechat_openid = None
     is_staff = True
     password = factory.django.Password("staff-pass")
