@@ -1,0 +1,82 @@
+"""Operators: put failed (and/or skipped) WeChat messages back through the outbox (运维工具).
+
+    manage.py resend_notifications --failed [--skipped] --since YYYY-MM-DD [--template KEY] [--dry-run]
+
+The command-line twin of the admin action 重新发送: it selects rows and hands their ids to
+`notification_resend`, which sets them `pending` and enqueues them after commit. It never sends.
+"""
+
+import logging
+from collections import Counter
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from notifications.models import Notification
+from notifications.services import notification_resend
+
+logger = logging.getLogger(__name__)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+BATCH_SIZE = 1000  # ids per notification_resend call: one short transaction and one enqueue each
+Status = Notification.WeChatStatus
+
+
+def _since(text: str) -> datetime:
+    """Midnight in Asia/Shanghai of a YYYY-MM-DD date a studio can mean (2000-2100)."""
+    try:
+        day = date.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise CommandError(f"--since must be a date as YYYY-MM-DD, got {text!r}.") from None
+    if not 2000 <= day.year <= 2100:
+        raise CommandError(f"--since must be a date between 2000 and 2100, got {text!r}.")
+    return datetime.combine(day, time.min, tzinfo=SHANGHAI)
+
+
+class Command(BaseCommand):
+    help = ("Resend notifications whose WeChat message failed (--failed) and/or was skipped for want of a "
+            "subscription (--skipped), created since a date: back through the outbox, never sent directly.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--failed", action="store_true", help="select wechat_status 'failed'")
+        parser.add_argument("--skipped", action="store_true", help="select wechat_status 'skipped_no_subscription'")
+        parser.add_argument("--since", required=True, metavar="YYYY-MM-DD",
+                            help="created on or after this day (from 00:00 Asia/Shanghai)")
+        parser.add_argument("--template", metavar="KEY", help="only this template key, e.g. waitlist_seat_available")
+        parser.add_argument("--dry-run", action="store_true", help="only count what would be resent")
+
+    def handle(self, *args, **options):
+        statuses = [status for flag, status in (("failed", Status.FAILED), ("skipped", Status.SKIPPED_NO_SUBSCRIPTION))
+                    if options[flag]]
+        if not statuses:
+            raise CommandError("Say what to resend: --failed and/or --skipped.")
+        since = _since(options["since"])
+        template = options["template"]
+        if template is not None and template not in settings.NOTIFICATION_TEMPLATES:
+            known = ", ".join(sorted(settings.NOTIFICATION_TEMPLATES))
+            raise CommandError(f"Unknown template {template!r}; known templates: {known}.")
+
+        rows = Notification.objects.filter(wechat_status__in=statuses, created_at__gte=since)
+        if template is not None:
+            rows = rows.filter(template=template)
+        selected = list(rows.order_by("pk").values_list("pk", "wechat_status"))
+        ids = [pk for pk, _ in selected]
+        by_status = Counter(status for _, status in selected)
+        breakdown = ", ".join(f"{status} {by_status[status]}" for status in statuses)
+        scope = f" of template {template}" if template else ""
+        self.stdout.write(f"Selected {len(ids)} notification(s){scope} created since "
+                          f"{since:%Y-%m-%d %H:%M} Asia/Shanghai: {breakdown}.")
+        if options["dry_run"]:
+            self.stdout.write("Dry run: nothing was changed.")
+            return
+
+        resent = 0
+        for start in range(0, len(ids), BATCH_SIZE):
+            resent += notification_resend(notification_ids=ids[start:start + BATCH_SIZE])
+        logger.info("resend_notifications: %d selected, %d put back to pending (statuses=%s, since=%s, template=%s)",
+                    len(ids), resent, statuses, since.date().isoformat(), template)
+        self.stdout.write(f"Put back through the outbox (pending, sent by the workers): {resent}.")
+        if resent < len(ids):
+            self.stdout.write(f"{len(ids) - resent} changed status meanwhile and were left alone.")
