@@ -14,7 +14,6 @@ from compensation import selectors, services
 from compensation.models import ClassCreditCompensation
 from core.errors import BusinessError
 
-
 KIND_LABELS = {"credit": "补课时长差补偿", "adjustment": "人工调整", "use": "使用", "restore": "退回",
                "expire": "过期", "revoke": "撤销"}
 
