@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test test-mysql install lint migrate seed clean bench-notifications bench-waitlist bench-ledger bench-makeup-search
+.PHONY: run test test-mysql install lint migrate seed clean bench-notifications bench-waitlist bench-ledger bench-makeup-search bench-dashboard
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt bin/install-system-deps
 	bin/install-system-deps
@@ -55,3 +55,7 @@ bench-ledger: install
 bench-makeup-search: install
 	bin/ensure-services
 	$(BIN)/python bench/makeup_search.py
+
+bench-dashboard: install
+	bin/ensure-services
+	$(BIN)/python bench/dashboard.py

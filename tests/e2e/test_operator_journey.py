@@ -1,6 +1,6 @@
 """An operator's day in a real browser (headless Chromium driven by Playwright): log in, raise a
 class's capacity, move a waiting child to the front with a reason, resend a failed notification,
-adjust a balance. A screenshot of each screen goes to tests/e2e/screenshots/ (not committed)."""
+adjust a balance, open the class page and the dashboard. A screenshot of each screen goes to tests/e2e/screenshots/ (not committed)."""
 
 import shutil
 from datetime import timedelta
@@ -117,3 +117,11 @@ def test_an_operators_day(page, live_server, studio):
     shot(page, "07-class-queue-and-offers")
     assert page.locator("text=候补队列").count() >= 1
     assert WaitlistEntry.objects.filter(schedule=schedule, status="waiting").count() == 3
+
+    # The dashboard, from the admin index's link.
+    page.goto(f"{base}/admin/")
+    page.click("text=运营看板")
+    page.wait_for_load_state()
+    shot(page, "08-dashboard")
+    assert page.locator("text=候补转化率").count() >= 1
+    assert page.locator("svg").count() >= 1
