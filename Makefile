@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test test-mysql install lint migrate seed clean bench-notifications bench-waitlist bench-ledger bench-makeup-search bench-dashboard
+.PHONY: run test test-js test-mysql install lint migrate seed clean bench-notifications bench-waitlist bench-ledger bench-makeup-search bench-dashboard
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt bin/install-system-deps
 	bin/install-system-deps
@@ -19,12 +19,19 @@ install: $(VENV)/.installed
 run: install
 	PORT=$(PORT) bin/run-dev
 
-## The whole suite (SQLite unless DATABASE_URL says otherwise).
-test: install
+## The whole suite: the mini-program's Jest tests, then pytest (SQLite unless DATABASE_URL says otherwise).
+test: install test-js
 	$(BIN)/pytest
 
+miniprogram/node_modules/.installed: miniprogram/package.json miniprogram/package-lock.json
+	cd miniprogram && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test-js: miniprogram/node_modules/.installed
+	cd miniprogram && npm test --silent
+
 ## The suite on the local MariaDB and Redis, as CI's second pass runs it.
-test-mysql: install
+test-mysql: install test-js
 	DATABASE_URL=mysql://root@127.0.0.1:3306/test REDIS_URL=redis://127.0.0.1:6379/15 $(BIN)/pytest
 
 lint: install

@@ -1,0 +1,11 @@
+// Where the API lives. WeChat DevTools: change baseUrl to your server (see README.md).
+module.exports = {
+  baseUrl: 'http://127.0.0.1:8000/api/v1/',
+  // Subscribe-message template ids (must match WECHAT_TEMPLATE_* on the server).
+  templates: {
+    waitlist_seat_available: '',
+    waitlist_seat_reserved: '',
+    waitlist_closed: '',
+    makeup_booked: '',
+  },
+};

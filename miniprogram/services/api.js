@@ -1,0 +1,136 @@
+// The API client: wx.request with the JWT, the {code, message, data} envelope unwrapped, one
+// refresh-then-relogin on 401, and errors carried as ApiError whose `error` code callers branch on
+// (never the message text, which is only shown to the parent).
+const config = require('../config');
+
+class ApiError extends Error {
+  constructor({ code, error, message, data }) {
+    super(message || '网络异常，请稍后再试');
+    this.code = code;
+    this.error = error || 'network_error';
+    this.data = data === undefined ? null : data;
+  }
+}
+
+const TOKEN_KEY = 'auth_tokens';
+
+function tokens() {
+  return wx.getStorageSync(TOKEN_KEY) || {};
+}
+
+function saveTokens(value) {
+  wx.setStorageSync(TOKEN_KEY, { ...tokens(), ...value });
+}
+
+function rawRequest({ method = 'GET', path, data, auth = true }) {
+  return new Promise((resolve, reject) => {
+    const header = { 'Content-Type': 'application/json' };
+    const access = tokens().access;
+    if (auth && access) header.Authorization = `Bearer ${access}`;
+    wx.request({
+      url: config.baseUrl + path,
+      method,
+      data,
+      header,
+      success: (res) => resolve(res),
+      fail: () => reject(new ApiError({ code: 0, error: 'network_error', message: '网络异常，请稍后再试' })),
+    });
+  });
+}
+
+function unwrap(res) {
+  const body = res.data || {};
+  if (res.statusCode === 200 && body.code === 200) return body.data;
+  throw new ApiError({ code: body.code || res.statusCode, error: body.error, message: body.message, data: body.data });
+}
+
+function wxLogin() {
+  return new Promise((resolve, reject) => {
+    wx.login({
+      success: (res) => resolve(res.code),
+      fail: () => reject(new ApiError({ code: 0, error: 'login_failed', message: '登录失败，请重试' })),
+    });
+  });
+}
+
+async function login() {
+  const code = await wxLogin();
+  const data = unwrap(await rawRequest({ method: 'POST', path: 'auth/wechat-login', data: { code }, auth: false }));
+  saveTokens({ access: data.access, refresh: data.refresh });
+  return data.user;
+}
+
+async function refresh() {
+  const { refresh: token } = tokens();
+  if (!token) return false;
+  const res = await rawRequest({ method: 'POST', path: 'auth/refresh', data: { refresh: token }, auth: false });
+  if (res.statusCode !== 200) return false;
+  saveTokens({ access: unwrap(res).access });
+  return true;
+}
+
+// One request; on 401 refresh the access token once, else log in again, then retry once.
+async function request(options) {
+  let res = await rawRequest(options);
+  if (res.statusCode === 401) {
+    if (!(await refresh())) await login();
+    res = await rawRequest(options);
+  }
+  return unwrap(res);
+}
+
+function query(params) {
+  const parts = Object.keys(params || {})
+    .filter((key) => params[key] !== undefined && params[key] !== null && params[key] !== '')
+    .map((key) => `${encodeURIComponent(key)}=${encodeURIComponent(params[key])}`);
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+// Shows the server's Chinese message; returns the error for branching.
+function showError(error) {
+  wx.showToast({ title: (error && error.message) || '网络异常，请稍后再试', icon: 'none', duration: 2500 });
+  return error;
+}
+
+// Every endpoint the client uses (tests/miniprogram checks them against the OpenAPI schema).
+const endpoints = {
+  profiles: () => request({ path: 'profiles' }),
+  schedule: (id, profileId) => request({ path: `schedules/${id}${query({ profile_id: profileId })}` }),
+  book: (body) => request({ method: 'POST', path: 'bookings', data: body }),
+  waitlistJoin: (body) => request({ method: 'POST', path: 'waitlist/join', data: body }),
+  waitlistMy: (params) => request({ path: `waitlist/my${query(params)}` }),
+  waitlistCancel: (id) => request({ method: 'DELETE', path: `waitlist/${id}` }),
+  waitlistPosition: (id) => request({ path: `waitlist/position/${id}` }),
+  waitlistRespond: (id, action) => request({ method: 'PUT', path: `waitlist/${id}/respond`, data: { action } }),
+  waitlistNotifications: (id) => request({ path: `waitlist/${id}/notifications` }),
+  makeupMy: (params) => request({ path: `makeup/my${query(params)}` }),
+  makeupAvailable: (params) => request({ path: `makeup/available${query(params)}` }),
+  makeupBook: (body) => request({ method: 'POST', path: 'makeup/book', data: body }),
+  makeupCancel: (id) => request({ method: 'DELETE', path: `makeup/${id}/cancel` }),
+  compensationBalance: (profileId) => request({ path: `compensation/balance${query({ profile_id: profileId })}` }),
+  compensationHistory: (profileId, page) => request({ path: `compensation/history${query({ profile_id: profileId, page })}` }),
+  notifications: (params) => request({ path: `notifications${query(params)}` }),
+  unreadCount: () => request({ path: 'notifications/unread-count' }),
+  markRead: (id) => request({ method: 'POST', path: `notifications/${id}/read` }),
+  reportSubscriptions: (accepted) => request({ method: 'POST', path: 'notifications/subscriptions', data: { accepted } }),
+};
+
+// Ask for one-time subscriptions on a tap (WeChat allows at most 3 templates per call) and report
+// what the parent accepted; never blocks the action the parent tapped for.
+function subscribe(keys) {
+  const ids = keys.map((key) => config.templates[key]).filter(Boolean).slice(0, 3);
+  if (!ids.length || !wx.requestSubscribeMessage) return Promise.resolve([]);
+  return new Promise((resolve) => {
+    wx.requestSubscribeMessage({
+      tmplIds: ids,
+      success: (res) => {
+        const accepted = ids.filter((id) => res[id] === 'accept');
+        if (accepted.length) endpoints.reportSubscriptions(accepted).catch(() => {});
+        resolve(accepted);
+      },
+      fail: () => resolve([]),
+    });
+  });
+}
+
+module.exports = { ApiError, request, login, refresh, showError, subscribe, query, ...endpoints };
