@@ -1,0 +1,93 @@
+// Helpers shared by the pages (this folder is not a page): profile id, dialogs, navigation,
+// event ids and Asia/Shanghai time formatting.
+
+const TEXT = {
+  cancelWaitlist: '确定取消候补吗？',
+  cancelMakeup: '确定取消补课吗？',
+  declineOffer: '放弃后将退出本课程的候补，确定放弃吗？',
+  fullPrompt: '课程已满员,是否加入候补',
+  offerExpired: '候补确认已过期，名额已顺位给下一位候补用户',
+  joined: '加入候补成功',
+  booked: '预约成功',
+  makeupBooked: '补课预约成功',
+};
+
+const WEEKDAYS = '日一二三四五六';
+const SHANGHAI_OFFSET_MS = 8 * 3600 * 1000;
+
+// The current child's profile id, or undefined while the app is still logging in.
+function profileId() {
+  const app = typeof getApp === 'function' ? getApp() : null;
+  return (app && app.globalData && app.globalData.profileId) || undefined;
+}
+
+// wx.showModal as a promise of true (confirmed) / false.
+function confirm(content, title = '提示') {
+  return new Promise((resolve) => {
+    wx.showModal({
+      title,
+      content,
+      success: (res) => resolve(!!res.confirm),
+      fail: () => resolve(false),
+    });
+  });
+}
+
+function toast(title, icon = 'none') {
+  wx.showToast({ title, icon, duration: 2000 });
+}
+
+function go(url) {
+  wx.navigateTo({ url });
+}
+
+// The id an event refers to: the component's detail ({id} or {entry}/{item}), else data-id.
+function eventId(e) {
+  const detail = (e && e.detail) || {};
+  const inner = detail.entry || detail.item || {};
+  const dataset = (e && e.currentTarget && e.currentTarget.dataset) || {};
+  const id = detail.id !== undefined ? detail.id : inner.id !== undefined ? inner.id : dataset.id;
+  return id;
+}
+
+function pad(n) {
+  return n < 10 ? `0${n}` : `${n}`;
+}
+
+// Wall-clock parts in Asia/Shanghai (UTC+8, no DST), whatever the device's zone.
+function shanghai(iso) {
+  const ms = Date.parse(iso);
+  if (!iso || Number.isNaN(ms)) return null;
+  const d = new Date(ms + SHANGHAI_OFFSET_MS);
+  return {
+    date: `${d.getUTCMonth() + 1}月${d.getUTCDate()}日 周${WEEKDAYS[d.getUTCDay()]}`,
+    clock: `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`,
+  };
+}
+
+// "12月2日 周三 19:00"
+function formatTime(iso) {
+  const p = shanghai(iso);
+  return p ? `${p.date} ${p.clock}` : '';
+}
+
+// "12月2日 周三 19:00-20:00"
+function formatRange(start, end) {
+  const a = shanghai(start);
+  const b = shanghai(end);
+  if (!a) return '';
+  return b ? `${a.date} ${a.clock}-${b.clock}` : `${a.date} ${a.clock}`;
+}
+
+// Schedule lines every page shows the same way.
+function describeSchedule(schedule) {
+  const s = schedule || {};
+  return {
+    courseName: (s.course && s.course.name) || '',
+    timeText: formatRange(s.starts_at, s.ends_at),
+    coach: s.coach || '',
+    venue: s.venue || '',
+  };
+}
+
+module.exports = { TEXT, profileId, confirm, toast, go, eventId, formatTime, formatRange, describeSchedule };

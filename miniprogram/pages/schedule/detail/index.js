@@ -1,0 +1,67 @@
+// One schedule: course, time, coach, venue, fullness, waitlist count and my waitlist button.
+const api = require('../../../services/api');
+const ui = require('../../common/ui');
+
+const BUTTON_JOIN = '加入候补'; // the value of my.button when joining is possible (API.md)
+const TEMPLATES = ['waitlist_seat_available', 'waitlist_seat_reserved', 'waitlist_closed'];
+
+// Which action the button performs: take an open offer, join, already joined, or none.
+function actionOf(my) {
+  if (!my) return null;
+  if (my.offer) return 'take';
+  if (my.button === BUTTON_JOIN) return 'join';
+  if (my.button) return 'joined';
+  return null;
+}
+
+Component({
+  data: { schedule: null, info: null, action: null, joinedText: '', busy: false },
+
+  methods: {
+    onLoad(options) {
+      this.scheduleId = options && options.id;
+      return this.load();
+    },
+
+    // Back from the offer page: the seat or my entry may have changed.
+    onShow() {
+      return this.loadedOnce ? this.load() : Promise.resolve();
+    },
+
+    async load() {
+      try {
+        const schedule = await api.schedule(this.scheduleId, ui.profileId());
+        this.loadedOnce = true;
+        this.setData({ schedule, info: ui.describeSchedule(schedule), action: actionOf(schedule.my) });
+      } catch (err) {
+        api.showError(err);
+      }
+    },
+
+    async onJoin() {
+      if (this.data.busy) return;
+      this.setData({ busy: true });
+      await api.subscribe(TEMPLATES); // one-time subscriptions must be asked on the tap
+      try {
+        const data = await api.waitlistJoin({ course_schedule_id: Number(this.scheduleId), profile_id: ui.profileId() });
+        this.setData({
+          joinedText: data.display,
+          action: 'joined',
+          'schedule.my.button': '已候补',
+          'schedule.my.waitlist_id': data.waitlist_id,
+          'schedule.waitlist.display': `候补: ${data.count}/${data.capacity}人`,
+        });
+        ui.toast(ui.TEXT.joined, 'success');
+      } catch (err) {
+        api.showError(err);
+        if (err.error !== 'network_error') await this.load(); // e.g. a seat opened up meanwhile
+      }
+      this.setData({ busy: false });
+    },
+
+    onTake() {
+      const my = this.data.schedule && this.data.schedule.my;
+      if (my && my.waitlist_id) ui.go(`/pages/waitlist/status/index?id=${my.waitlist_id}`);
+    },
+  },
+});

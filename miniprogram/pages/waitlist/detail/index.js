@@ -1,0 +1,78 @@
+// One waitlist entry: course, position, joined time, estimated wait, chance, its notifications.
+const api = require('../../../services/api');
+const ui = require('../../common/ui');
+
+const STATUS = {
+  waiting: '候补中', booked: '已预约', cancelled: '已取消', declined: '已放弃',
+  expired: '确认已过期', closed: '候补已截止', removed: '已移出',
+};
+const KIND = {
+  seat_available: '有名额', seat_reserved: '名额保留', expired: '确认过期', closed: '候补截止', offer_taken: '名额被抢占',
+};
+const RESPONSE = { open: '待响应', accepted: '已接受', superseded: '名额已被抢占', expired: '已过期', closed: '已结束' };
+const DELIVERY = {
+  pending: '待发送', sending: '发送中', sent: '已发送', failed: '发送失败',
+  skipped_no_subscription: '仅站内信', in_app_only: '仅站内信',
+};
+
+Component({
+  data: { entry: null, info: null, position: null, notifications: [], loaded: false },
+
+  methods: {
+    onLoad(options) {
+      this.entryId = options && options.id;
+      return this.load();
+    },
+
+    onPullDownRefresh() {
+      return this.load().then(() => wx.stopPullDownRefresh());
+    },
+
+    async load() {
+      try {
+        const [position, mine, notes] = await Promise.all([
+          api.waitlistPosition(this.entryId),
+          api.waitlistMy({ profile_id: ui.profileId(), status: 'all', page_size: 100 }),
+          api.waitlistNotifications(this.entryId),
+        ]);
+        const entry = (mine.items || []).find((item) => String(item.id) === String(this.entryId)) || null;
+        this.setData({
+          loaded: true,
+          position: { ...position, countText: `候补: ${position.count}/${position.capacity}人` },
+          entry: entry && {
+            ...entry,
+            statusText: STATUS[entry.status] || entry.status,
+            joinedText: ui.formatTime(entry.joined_at),
+            chanceText: entry.promotion_chance === null || entry.promotion_chance === undefined
+              ? '暂无数据' : `${Math.round(entry.promotion_chance * 100)}%`,
+          },
+          info: entry && ui.describeSchedule(entry.schedule),
+          notifications: (notes.items || []).map((n) => ({
+            ...n,
+            kindText: KIND[n.kind] || n.kind,
+            responseText: RESPONSE[n.response_status] || n.response_status || '',
+            deliveryText: DELIVERY[n.delivery_status] || '',
+            timeText: ui.formatTime(n.created_at),
+          })),
+        });
+      } catch (err) {
+        api.showError(err);
+      }
+    },
+
+    onTake() {
+      ui.go(`/pages/waitlist/status/index?id=${this.entryId}`);
+    },
+
+    async onCancel() {
+      if (!(await ui.confirm(ui.TEXT.cancelWaitlist))) return;
+      try {
+        await api.waitlistCancel(this.entryId);
+        ui.toast('已取消候补', 'success');
+      } catch (err) {
+        api.showError(err);
+      }
+      await this.load();
+    },
+  },
+});

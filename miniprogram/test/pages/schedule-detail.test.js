@@ -1,0 +1,79 @@
+// Schedule detail (pages/schedule/detail): fullness, waitlist count, join / take buttons.
+const { ok, fail, respond, settle } = require('../wx-mock');
+const { loadPage, renderPage, text, exists, tap, requests } = require('./helpers');
+const { schedule } = require('./fixtures');
+
+const pageId = loadPage('schedule/detail');
+
+function fullSchedule(my) {
+  return schedule({
+    capacity: 6, booked_count: 6, available: 0, is_full: true, label: '已满员',
+    waitlist: { count: 3, capacity: 5, is_open: true, display: '候补: 3/5人' },
+    my: { booking_id: null, waitlist_id: null, waitlist_status: null, position: null, offer: null, button: '加入候补', ...my },
+  });
+}
+
+async function loadedPage(data) {
+  respond(ok(data));
+  const page = renderPage(pageId);
+  await page.instance.onLoad({ id: '42' });
+  await settle();
+  return page;
+}
+
+test('shows course, label 已满员, the waitlist count and the join button', async () => {
+  const page = await loadedPage(fullSchedule());
+
+  expect(requests()[0]).toMatchObject({ method: 'GET', path: 'schedules/42', query: { profile_id: '5' } });
+  expect(text(page, '.course')).toBe('少儿游泳初级班');
+  expect(text(page, '.label')).toBe('已满员');
+  expect(text(page, '.waitlist')).toBe('候补: 3/5人');
+  expect(text(page, '.time')).toBe('12月2日 周三 19:00-21:00');
+  expect(text(page, '.join')).toBe('加入候补');
+});
+
+test('加入候补 posts waitlist/join and shows 您是第4位候补', async () => {
+  const page = await loadedPage(fullSchedule());
+  respond(ok({ waitlist_id: 70, position: 4, count: 4, capacity: 5, display: '您是第4位候补', estimated_wait_time: '约6小时', promotion_chance: null }, '加入候补成功'));
+  tap(page, '.join');
+  await settle();
+
+  const join = requests()[1];
+  expect(join).toEqual({ method: 'POST', path: 'waitlist/join', query: {}, data: { course_schedule_id: 42, profile_id: 5 } });
+  expect(text(page, '.joined-text')).toBe('您是第4位候补');
+  expect(text(page, '.waitlist')).toBe('候补: 4/5人');
+  expect(exists(page, '.join')).toBe(false);
+  expect(text(page, '.joined')).toBe('已候补');
+  expect(wx.__state.toasts.map((t) => t.title)).toContain('加入候补成功');
+});
+
+test('a refused join shows the server message and reloads the schedule', async () => {
+  const page = await loadedPage(fullSchedule());
+  respond(fail(409, 'waitlist_full', '候补队列已满，请选择其他课程'), ok(fullSchedule({ button: null })));
+  tap(page, '.join');
+  await settle();
+
+  expect(wx.__state.toasts.map((t) => t.title)).toEqual(['候补队列已满，请选择其他课程']);
+  expect(requests()[2]).toMatchObject({ method: 'GET', path: 'schedules/42' });
+  expect(exists(page, '.join')).toBe(false);
+});
+
+test('已候补 is shown disabled', async () => {
+  const page = await loadedPage(fullSchedule({ waitlist_id: 70, waitlist_status: 'waiting', position: 2, button: '已候补' }));
+
+  expect(text(page, '.joined')).toBe('已候补');
+  expect(exists(page, '.join')).toBe(false);
+  tap(page, '.joined');
+  await settle();
+  expect(requests()).toHaveLength(1);
+});
+
+test('an open offer shows 有名额，立即预约 leading to the status page of my entry', async () => {
+  const offer = { offer_id: 11, deadline: '2026-12-02T12:45:00+08:00', seconds_left: 600, phase: 'broadcast', button: '有名额，立即预约' };
+  const page = await loadedPage(fullSchedule({ waitlist_id: 70, waitlist_status: 'waiting', position: 1, button: '已候补', offer }));
+
+  expect(text(page, '.take')).toBe('有名额，立即预约');
+  tap(page, '.take');
+  await settle();
+  expect(wx.__state.navigations).toEqual(['/pages/waitlist/status/index?id=70']);
+});

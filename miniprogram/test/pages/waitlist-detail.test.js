@@ -1,0 +1,56 @@
+// One waitlist entry (pages/waitlist/detail).
+const { ok, respond, settle } = require('../wx-mock');
+const { loadPage, renderPage, text, exists, tap, requests } = require('./helpers');
+const { listOf, entry } = require('./fixtures');
+
+const pageId = loadPage('waitlist/detail');
+
+const POSITION = { id: 7, status: 'waiting', position: 2, count: 3, capacity: 5, display: '您是第2位候补' };
+const NOTE = {
+  id: 1, kind: 'seat_available', template: 'waitlist_seat_available', response_status: 'superseded',
+  delivery_status: 'sent', response_deadline: null, created_at: '2026-12-02T12:30:00+08:00', sent_at: null,
+};
+
+async function loadedPage(item = entry()) {
+  respond(ok(POSITION), ok(listOf(item)), ok(listOf(NOTE)));
+  const page = renderPage(pageId);
+  await page.instance.onLoad({ id: '7' });
+  await settle();
+  return page;
+}
+
+test('shows position, joined time, wait, chance and the notifications', async () => {
+  const page = await loadedPage();
+
+  expect(requests().map((r) => `${r.method} ${r.path}`)).toEqual(['GET waitlist/position/7', 'GET waitlist/my', 'GET waitlist/7/notifications']);
+  expect(requests()[1].query).toEqual({ profile_id: '5', status: 'all', page_size: '100' });
+  expect(text(page, '.position')).toBe('您是第2位候补');
+  expect(text(page, '.count')).toBe('候补: 3/5人');
+  expect(text(page, '.joined')).toBe('12月1日 周二 10:00');
+  expect(text(page, '.wait')).toBe('约6小时');
+  expect(text(page, '.chance')).toBe('35%');
+  expect(text(page, '.note')).toContain('名额已被抢占');
+  expect(exists(page, '.take')).toBe(false);
+});
+
+test('取消候补 asks the same confirmation, then DELETEs', async () => {
+  const page = await loadedPage();
+  respond(ok({ id: 7, status: 'cancelled' }), ok({ ...POSITION, status: 'cancelled', position: null, display: null }),
+    ok(listOf(entry({ status: 'cancelled', position: null }))), ok(listOf()));
+  tap(page, '.cancel');
+  await settle(8);
+
+  expect(wx.__state.modals[0].content).toBe('确定取消候补吗？');
+  expect(requests()[3]).toMatchObject({ method: 'DELETE', path: 'waitlist/7' });
+  expect(exists(page, '.cancel')).toBe(false);
+  expect(text(page, '.status')).toBe('已取消');
+});
+
+test('an open offer links to the offer page', async () => {
+  const offer = { offer_id: 11, deadline: '2026-12-02T12:45:00+08:00', seconds_left: 600, phase: 'broadcast', button: '有名额，立即预约' };
+  const page = await loadedPage(entry({ offer }));
+  tap(page, '.take');
+  await settle();
+
+  expect(wx.__state.navigations).toEqual(['/pages/waitlist/status/index?id=7']);
+});
