@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 
 # code2session errors that mean "this code is no good": used, expired or made up.
 INVALID_CODE_ERRCODES = {40029, 40163}
+OPENID_MAX_LENGTH = User._meta.get_field("wechat_openid").max_length
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class LoginResult:
 def _wechat_identity(code: str) -> dict:
     if settings.WECHAT_LOGIN_BACKEND == "dev":
         # Development without WeChat credentials (`make run`): the code stands for the openid.
+        if len(code) > OPENID_MAX_LENGTH - 4:
+            raise BusinessError.bad_request("invalid_code", messages.LOGIN_CODE_INVALID)
         return {"openid": f"dev_{code}"}
     try:
         identity = wechat_client().code_to_session(code)
@@ -44,10 +47,20 @@ def _wechat_identity(code: str) -> dict:
     except requests.RequestException as exc:  # wechatpy lets connection errors and timeouts through
         logger.warning("code2session unreachable: %s", exc)
         raise BusinessError.unavailable("wechat_unavailable", messages.WECHAT_UNAVAILABLE) from exc
-    if not isinstance(identity, dict) or not identity.get("openid"):
-        logger.warning("code2session answered without an openid: %r", identity)
+    if not _well_formed(identity):
+        logger.warning("code2session answered an unusable identity: %r", identity)
         raise BusinessError.unavailable("wechat_unavailable", messages.WECHAT_UNAVAILABLE)
     return identity
+
+
+def _well_formed(identity) -> bool:
+    """An openid (and unionid) that fits our columns: WeChat's are 28 characters; anything longer or
+    missing is a broken answer, refused before it reaches the database."""
+    if not isinstance(identity, dict):
+        return False
+    openid, unionid = identity.get("openid"), identity.get("unionid") or ""
+    return isinstance(openid, str) and 0 < len(openid) <= OPENID_MAX_LENGTH and isinstance(unionid, str) \
+        and len(unionid) <= OPENID_MAX_LENGTH
 
 
 def user_login_wechat(*, code: str) -> LoginResult:

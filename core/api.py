@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.views.defaults import page_not_found, server_error
 from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
@@ -82,6 +83,27 @@ def envelope_exception_handler(exc: Exception, context: dict) -> Response:
     view = context.get("view")
     logger.exception("Unhandled error in %s", type(view).__name__ if view else "view", exc_info=exc)
     return _error_response(500, "server_error", messages.SERVER_ERROR)
+
+
+def _has_lone_surrogate(value) -> bool:
+    if isinstance(value, str):
+        return any(0xD800 <= ord(char) <= 0xDFFF for char in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
+
+
+class StrictJSONParser(JSONParser):
+    """JSON that is also valid text: a lone surrogate escape (backslash-u D800 to DFFF) is legal
+    JSON but no character, and the database driver cannot encode it; such a body is a 400, not a 500."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        if _has_lone_surrogate(data):
+            raise exceptions.ParseError("invalid unicode")
+        return data
 
 
 class EnvelopePagination(PageNumberPagination):

@@ -8,6 +8,7 @@ ERROR_STATUSES = {
     "409": "A business rule refused the action (see `error`)",
     "410": "候补确认已过期 (offer_expired)",
     "429": "操作过于频繁，请稍后再试 (throttled)",
+    "503": "微信服务繁忙 / 系统繁忙，请稍后再试 (wechat_unavailable, busy)",
 }
 
 ERROR_ENVELOPE = {

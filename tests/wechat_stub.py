@@ -153,7 +153,8 @@ class WeChatStub:
         if params.get("appid") != self.appid or params.get("secret") != self.secret:
             return {"errcode": 40125, "errmsg": "invalid appsecret"}
         code = params.get("js_code", "")
-        if not code or code.startswith("invalid"):
+        # wx.login codes are short (32 characters); WeChat refuses anything empty, made up or long.
+        if not code or code.startswith("invalid") or len(code) > 64:
             return {"errcode": 40029, "errmsg": "invalid code"}
         with self._lock:
             if code in self.used_codes:

@@ -140,3 +140,17 @@ def test_inactive_user_token_is_refused(parent):
     parent.is_active = False
     parent.save()
     assert client.get("/api/v1/profiles").status_code == 401
+
+
+def test_an_over_long_openid_from_wechat_is_refused_not_stored(anon_client, wechat_stub):
+    wechat_stub.add_session("long", openid="o" * 65)
+    response = anon_client.post(LOGIN, {"code": "long"}, format="json")
+    assert response.status_code == 503 and response.json()["error"] == "wechat_unavailable"
+    assert User.objects.count() == 0
+
+
+def test_dev_login_refuses_a_code_too_long_for_an_openid(anon_client, settings):
+    settings.WECHAT_LOGIN_BACKEND = "dev"
+    response = anon_client.post(LOGIN, {"code": "c" * 61}, format="json")
+    assert response.status_code == 400 and response.json()["error"] == "invalid_code"
+    assert anon_client.post(LOGIN, {"code": "c" * 60}, format="json").status_code == 200

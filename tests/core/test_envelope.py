@@ -135,3 +135,11 @@ def test_throttled_answer_is_the_envelope(parent_client, settings):
     assert body["error"] == "throttled"
     assert body["message"] == "操作过于频繁，请稍后再试"
     assert body["data"]["wait_seconds"] > 0
+
+
+def test_a_lone_surrogate_in_a_json_body_is_400_not_500(parent_client):
+    body = '{"name": "\\ud800", "level": 1}'  # legal JSON, but no character
+    response = parent_client.post("/api/v1/profiles", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"] == "validation_error"
+    assert parent_client.get("/api/v1/profiles").json()["data"]["count"] == 0
