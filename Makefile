@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test test-js test-mysql install lint migrate seed clean bench-notifications bench-waitlist bench-ledger bench-makeup-search bench-dashboard
+.PHONY: run test test-js test-mysql install lint migrate seed clean bench-notifications bench-waitlist bench-ledger bench-makeup-search bench-dashboard bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt bin/install-system-deps
 	bin/install-system-deps
@@ -66,3 +66,9 @@ bench-makeup-search: install
 bench-dashboard: install
 	bin/ensure-services
 	$(BIN)/python bench/dashboard.py
+
+## The load benchmark (gunicorn + MariaDB + Redis, wrk): bench/results/load.md.
+bench: install
+	bin/ensure-services
+	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	$(BIN)/python bench/load.py
