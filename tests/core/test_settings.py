@@ -9,6 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "x" * 50, "DATABASE_URL": "sqlite:////tmp/prod-check.sqlite3",
     "DJANGO_ALLOWED_HOSTS": "studio.example.com", "WECHAT_APPID": "wx1", "WECHAT_SECRET": "s1",
+    "REDIS_URL": "redis://127.0.0.1:6379/5",
 }
 
 

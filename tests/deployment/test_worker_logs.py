@@ -1,0 +1,58 @@
+"""One request id from the web process to the worker: a task enqueued while serving a request is
+logged by a real Celery worker (its own process, filesystem broker) under that id, as JSON lines."""
+
+import json
+import subprocess
+import sys
+import time
+
+from tests.deployment.processes import BIN, ROOT, production_env, run
+
+ENQUEUE = """
+import django
+django.setup()
+from core.logging import request_id_var
+from core.tasks import heartbeat_task
+
+token = request_id_var.set("req-from-web")  # what RequestIdMiddleware does while serving a request
+heartbeat_task.delay()
+request_id_var.reset(token)
+heartbeat_task.delay()  # as beat enqueues it: no request
+"""
+
+
+def dev_env(tmp_path):
+    env = production_env(tmp_path, DJANGO_SETTINGS_MODULE="config.settings.dev", LOG_FORMAT="json")
+    del env["DATABASE_URL"]  # SQLite under VAR_DIR, filesystem broker under VAR_DIR/celery
+    for folder in ("queue", "processed"):
+        (tmp_path / "var" / "celery" / folder).mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def test_the_worker_logs_a_task_under_the_id_of_the_request_that_enqueued_it(tmp_path):
+    env = dev_env(tmp_path)
+    migrated = run([sys.executable, str(ROOT / "manage.py"), "migrate", "core", "-v0"], env, tmp_path)
+    assert migrated.returncode == 0, migrated.stderr
+    enqueued = run([sys.executable, "-c", ENQUEUE], env, tmp_path)
+    assert enqueued.returncode == 0, enqueued.stderr
+
+    log_path = tmp_path / "worker.log"
+    with log_path.open("w") as log:
+        worker = subprocess.Popen([str(BIN / "celery"), "-A", "config", "worker", "--pool", "solo", "--without-gossip",
+                                   "--without-mingle", "--loglevel", "INFO"], cwd=tmp_path, env=env, stdout=log,
+                                  stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while log_path.read_text().count("heartbeat: worker and beat alive") < 2:
+                assert time.monotonic() < deadline and worker.poll() is None, log_path.read_text()
+                time.sleep(0.2)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=30)
+
+    records = [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
+    beats = [record for record in records if record["logger"] == "core.tasks"]
+    # The two may run in either order (the filesystem broker orders messages by millisecond).
+    assert sorted(record["request_id"] for record in beats) == ["-", "req-from-web"]
+    succeeded = [record for record in records if record["logger"] == "celery.app.trace"]
+    assert sorted(record["request_id"] for record in succeeded) == ["-", "req-from-web"]
