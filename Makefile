@@ -72,3 +72,9 @@ bench: install
 	bin/ensure-services
 	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
 	$(BIN)/python bench/load.py
+
+## Race rounds (MariaDB): 1,000 randomized rounds of concurrent accept/join/cancel/leave/sweep/make-up, invariants checked after each.
+.PHONY: bench-races
+bench-races: install
+	bin/ensure-services
+	$(BIN)/python bench/race_rounds.py

@@ -216,7 +216,6 @@ def schedule_cancel_by_studio(*, schedule_id: int, reason: str, by=None, now: da
     owed a make-up (a make-up seat's make-up is owed again), the waitlist closes, open offers lapse,
     every family is told, and the class is `cancelled`."""
     from makeup import services as makeup_services
-    from makeup.models import MakeupBooking
     from notifications.services import NotificationSpec, notification_create_many
 
     now = now or timezone.now()
@@ -238,7 +237,7 @@ def schedule_cancel_by_studio(*, schedule_id: int, reason: str, by=None, now: da
             booking.status, booking.active, booking.cancelled_at = Booking.Status.CANCELLED, None, now
             booking.save(update_fields=["status", "active", "cancelled_at", "updated_at"])
             if booking.kind == Booking.Kind.MAKEUP:
-                makeup = MakeupBooking.objects.select_for_update().filter(booking=booking).first()
+                makeup = makeup_services.makeup_for_booking(booking=booking)  # profile, then make-up
                 if makeup is not None:
                     makeup_services.makeup_return_for_cancelled_class(makeup=makeup, schedule=schedule, now=now)
             else:

@@ -103,10 +103,15 @@ def makeup_settle(*, makeup: MakeupBooking, schedule: CourseSchedule, confirm_sh
 
 
 def _end_other_waitlist_entries(makeup: MakeupBooking, schedule: CourseSchedule, now: datetime) -> None:
-    """A make-up booked somewhere leaves the other waitlists it was queued in for."""
+    """A make-up booked somewhere leaves the other waitlists it was queued in for — after commit, each
+    class in its own transaction: locking other classes here, after the profile, would invert the
+    lock order (schedule, then profile) and deadlock with a seat release in those classes. Until
+    then an accept there is refused anyway (the make-up is no longer pending)."""
     from waitlist import services as waitlist_services
 
-    waitlist_services.waitlist_entries_end_for_makeup(makeup_id=makeup.pk, except_schedule_id=schedule.pk, now=now)
+    makeup_id, schedule_id = makeup.pk, schedule.pk
+    transaction.on_commit(lambda: waitlist_services.waitlist_entries_end_for_makeup(
+        makeup_id=makeup_id, except_schedule_id=schedule_id, now=now), robust=True)
 
 
 @retry_on_deadlock
@@ -195,15 +200,24 @@ def makeup_cancel(*, makeup_id: int, now: datetime | None = None) -> CancelResul
         raise BusinessError.conflict("makeup_not_cancellable", messages.NOT_CANCELLABLE)
     with transaction.atomic():
         schedule = course_services.schedule_lock(schedule_id)
-        makeup = MakeupBooking.objects.select_for_update().select_related("profile").get(pk=makeup_id)
+        makeup = _lock_makeup(pk=makeup_id)
         if makeup.status != MakeupBooking.Status.BOOKED or now >= schedule.starts_at:
             raise BusinessError.conflict("makeup_not_cancellable", messages.NOT_CANCELLABLE)
         return makeup_release(makeup=makeup, schedule=schedule, now=now)
 
 
+def _lock_makeup(**lookup) -> MakeupBooking | None:
+    """The lock order is schedule, profile, make-up: the caller holds the schedule; the profile is
+    locked here first, and the make-up row alone (no JOIN under FOR UPDATE)."""
+    profile_id = MakeupBooking.objects.filter(**lookup).values_list("profile_id", flat=True).first()
+    if profile_id is None:
+        return None
+    compensation_services.lock_profile(profile_id)
+    return MakeupBooking.objects.select_for_update().filter(**lookup).first()
+
+
 def makeup_for_booking(*, booking: Booking) -> MakeupBooking | None:
-    return MakeupBooking.objects.select_for_update().select_related("profile").filter(
-        booking=booking, status=MakeupBooking.Status.BOOKED).first()
+    return _lock_makeup(booking=booking, status=MakeupBooking.Status.BOOKED)
 
 
 def makeup_complete(*, now: datetime | None = None, batch: int = 1000) -> int:

@@ -566,17 +566,24 @@ def waitlist_catch_up(*, schedule_id: int, now: datetime | None = None) -> None:
 
 def waitlist_entries_end_for_makeup(*, makeup_id: int, except_schedule_id: int, now: datetime) -> int:
     """A make-up booked in one class leaves the other waitlists it queued in (their reservations pass
-    on). Runs inside the booking's transaction; each other class is locked in id order."""
+    on). Runs after the booking's commit; each class in its own short transaction, schedule first."""
     schedule_ids = sorted(set(Entry.objects.filter(makeup_id=makeup_id, status=Entry.Status.WAITING)
                               .exclude(schedule_id=except_schedule_id).values_list("schedule_id", flat=True)))
     ended = 0
     for schedule_id in schedule_ids:
-        schedule = _lock_schedule(schedule_id)
-        for entry in Entry.objects.select_for_update().filter(makeup_id=makeup_id, schedule=schedule,
-                                                              status=Entry.Status.WAITING):
-            _end_entry(entry, Entry.Status.CANCELLED, now, schedule=schedule, reason="makeup_booked_elsewhere")
-            ended += 1
+        ended += _end_makeup_entries_in(schedule_id, makeup_id, now)
     return ended
+
+
+@retry_on_deadlock
+def _end_makeup_entries_in(schedule_id: int, makeup_id: int, now: datetime) -> int:
+    with transaction.atomic():
+        schedule = _lock_schedule(schedule_id)
+        entries = list(Entry.objects.select_for_update().filter(makeup_id=makeup_id, schedule=schedule,
+                                                                status=Entry.Status.WAITING))
+        for entry in entries:
+            _end_entry(entry, Entry.Status.CANCELLED, now, schedule=schedule, reason="makeup_booked_elsewhere")
+        return len(entries)
 
 
 def waitlist_close_for_cancelled_class(*, schedule: CourseSchedule, now: datetime) -> int:
