@@ -41,14 +41,19 @@ def _lock_schedule(schedule_id: int) -> CourseSchedule:
     return schedule
 
 
-def _check_bookable(*, schedule: CourseSchedule, profile: Profile, now: datetime) -> None:
-    """The seat rules of RULES §1, in the order a parent would want to hear them."""
+def _check_open_and_not_booked(*, schedule: CourseSchedule, profile: Profile, now: datetime) -> None:
+    """Every way to a seat: the class is open, has not started, and the child is not in it already."""
     if schedule.status != CourseSchedule.Status.OPEN:
         raise BusinessError.conflict("schedule_cancelled", messages.SCHEDULE_CANCELLED)
     if now >= schedule.starts_at:
         raise BusinessError.conflict("schedule_started", messages.SCHEDULE_STARTED)
     if Booking.objects.filter(profile=profile, schedule=schedule, status=Booking.Status.BOOKED).exists():
         raise BusinessError.conflict("already_booked", messages.ALREADY_BOOKED)
+
+
+def _check_bookable(*, schedule: CourseSchedule, profile: Profile, now: datetime) -> None:
+    """The seat rules of RULES §1, in the order a parent would want to hear them."""
+    _check_open_and_not_booked(schedule=schedule, profile=profile, now=now)
     if selectors.schedule_seats(schedule=schedule) <= 0:
         can_join = waitlist_selectors.can_join(schedule=schedule, profile=profile, now=now)
         raise BusinessError.conflict("schedule_full", messages.SCHEDULE_FULL, {"can_join_waitlist": can_join})
@@ -90,12 +95,7 @@ def booking_create_for_offer(*, profile: Profile, schedule: CourseSchedule, kind
     the offer; the public availability (which counts the hold) is not consulted, but a seat must
     still exist under the capacity: nobody is booked into a seat that does not exist."""
     Profile.objects.select_for_update().filter(pk=profile.pk).first()
-    if schedule.status != CourseSchedule.Status.OPEN:
-        raise BusinessError.conflict("schedule_cancelled", messages.SCHEDULE_CANCELLED)
-    if now >= schedule.starts_at:
-        raise BusinessError.conflict("schedule_started", messages.SCHEDULE_STARTED)
-    if Booking.objects.filter(profile=profile, schedule=schedule, status=Booking.Status.BOOKED).exists():
-        raise BusinessError.conflict("already_booked", messages.ALREADY_BOOKED)
+    _check_open_and_not_booked(schedule=schedule, profile=profile, now=now)
     booked = Booking.objects.filter(schedule=schedule, status=Booking.Status.BOOKED).count()
     if booked >= schedule.capacity:
         raise BusinessError.conflict("seat_gone", messages.SCHEDULE_FULL)

@@ -163,6 +163,18 @@ class CancelResult:
     compensation_revoked: int
 
 
+def _owe_again(makeup: MakeupBooking) -> None:
+    """Its seat is gone: the make-up is owed again (pending); a redemption, which owed nothing, ends cancelled."""
+    if makeup.original_booking_id is None:
+        makeup.status = MakeupBooking.Status.CANCELLED
+    else:
+        makeup.status = MakeupBooking.Status.PENDING
+        makeup.booking = None
+        makeup.makeup_minutes = None
+        makeup.duration_difference = None
+    makeup.save(update_fields=["status", "booking", "makeup_minutes", "duration_difference", "updated_at"])
+
+
 def makeup_release(*, makeup: MakeupBooking, schedule: CourseSchedule, now: datetime) -> CancelResult:
     """Cancels a booked make-up inside the caller's transaction (schedule locked): the seat is freed to
     the waitlist, spent minutes go back where they came from, the credit it created is revoked (or
@@ -176,14 +188,7 @@ def makeup_release(*, makeup: MakeupBooking, schedule: CourseSchedule, now: date
     if booking.status == Booking.Status.BOOKED:
         course_services.booking_release(booking=booking, schedule=schedule, status=Booking.Status.CANCELLED,
                                         reason="makeup_cancel", now=now)
-    if makeup.original_booking_id is None:
-        makeup.status = MakeupBooking.Status.CANCELLED
-    else:
-        makeup.status = MakeupBooking.Status.PENDING
-        makeup.booking = None
-        makeup.makeup_minutes = None
-        makeup.duration_difference = None
-    makeup.save(update_fields=["status", "booking", "makeup_minutes", "duration_difference", "updated_at"])
+    _owe_again(makeup)
     _notify(makeup, schedule, "makeup_cancelled")
     return CancelResult(makeup, restored, revoked)
 
@@ -267,11 +272,4 @@ def makeup_return_for_cancelled_class(*, makeup: MakeupBooking, schedule: Course
     compensation_services.lock_profile(makeup.profile_id)
     compensation_services.compensation_revoke_created(makeup=makeup, now=now, unspent_only=True)
     compensation_services.compensation_restore(makeup=makeup, now=now)
-    if makeup.original_booking_id is None:
-        makeup.status = MakeupBooking.Status.CANCELLED
-    else:
-        makeup.status = MakeupBooking.Status.PENDING
-        makeup.booking = None
-        makeup.makeup_minutes = None
-        makeup.duration_difference = None
-    makeup.save(update_fields=["status", "booking", "makeup_minutes", "duration_difference", "updated_at"])
+    _owe_again(makeup)
