@@ -7,11 +7,18 @@ from compensation.selectors import compensation_history
 
 
 def assert_ledger_invariants(profile_ids=None) -> None:
+    # Scoped to the profiles asked for: a property run accumulates thousands of histories in one
+    # transaction, and scanning them all at every step would make it quadratic.
+    credits = ClassCreditCompensation.objects.all()
+    usages = CompensationUsage.objects.all()
+    if profile_ids:
+        credits = credits.filter(profile_id__in=profile_ids)
+        usages = usages.filter(credit__profile_id__in=profile_ids)
     sums = defaultdict(lambda: defaultdict(int))
-    for credit_id, kind, minutes in CompensationUsage.objects.values_list("credit_id", "kind", "minutes"):
+    for credit_id, kind, minutes in usages.values_list("credit_id", "kind", "minutes"):
         sums[credit_id][kind] += minutes
     by_profile = defaultdict(int)
-    for credit in ClassCreditCompensation.objects.all():
+    for credit in credits:
         s = sums[credit.pk]
         expected = credit.minutes - s["use"] + s["restore"] - s["expire"] - s["revoke"]
         assert credit.remaining == expected, (credit.pk, credit.remaining, expected, dict(s))
