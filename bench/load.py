@@ -62,7 +62,11 @@ end
 """
 
 
-def main() -> None:
+def setup_data(reuse: bool = False) -> dict:
+    """Creates the bench database with the scaled-up demo data; returns what the runs need.
+    With reuse, takes the database a previous run left (bench/profile_endpoints.py --reuse)."""
+    if reuse:
+        return _existing_data()
     subprocess.run(["mariadb", "-uroot", "-h127.0.0.1", "-e",
                     f"DROP DATABASE IF EXISTS {DB_NAME}; CREATE DATABASE {DB_NAME} CHARACTER SET utf8mb4"], check=True)
     import django
@@ -71,11 +75,7 @@ def main() -> None:
     redis.Redis.from_url(REDIS).flushdb()
     django.setup()
     from django.core.management import call_command
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
-    from rest_framework_simplejwt.tokens import RefreshToken
 
     from accounts.models import Profile, User
     from courses.models import Booking, Course, CourseSchedule, CourseType
@@ -107,6 +107,23 @@ def main() -> None:
     for profile in users[:50]:
         booking = Booking.objects.filter(profile=profile, status="booked").order_by("schedule__starts_at").first()
         booking_leave(booking_id=booking.pk)
+    return _run_data(rng, schedules, users)
+
+
+def _existing_data() -> dict:
+    import django
+
+    django.setup()
+    from accounts.models import Profile
+    from courses.models import CourseSchedule
+
+    return _run_data(random.Random(7), list(CourseSchedule.objects.order_by("pk")),
+                     list(Profile.objects.select_related("owner").order_by("pk")[:200]))
+
+
+def _run_data(rng, schedules, users) -> dict:
+    from rest_framework_simplejwt.tokens import RefreshToken
+
     from makeup.models import MakeupBooking
 
     makeup_of = {m.profile_id: m.pk for m in MakeupBooking.objects.filter(status="pending")}
@@ -120,6 +137,18 @@ def main() -> None:
         "GET makeup/available": ("GET", f"/api/v1/makeup/available?makeup_id={next(iter(makeup_of.values()))}"),
         "POST waitlist/join": ("POST", "/api/v1/waitlist/join"),
     }
+    return {"rng": rng, "schedules": schedules, "users": users, "makeup_of": makeup_of, "tokens": tokens,
+            "endpoints": endpoints}
+
+
+def main() -> None:
+    data = setup_data()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    rng, schedules, users, makeup_of, tokens, endpoints = (
+        data[k] for k in ("rng", "schedules", "users", "makeup_of", "tokens", "endpoints"))
     # Queries per request, in-process (production settings, the same data).
     client = Client(HTTP_AUTHORIZATION=f"Bearer {tokens[0]}", HTTP_HOST="127.0.0.1")
     queries = {}

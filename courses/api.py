@@ -149,8 +149,8 @@ class ScheduleViewSet(viewsets.GenericViewSet):
         profile = _profile_from(request, filters)
         filters.pop("profile_id", None)
         now = timezone.now()
-        schedules = selectors.schedule_list(now=now, profile=profile, **filters)
-        page = self.paginate_queryset(schedules)
+        page_ids = self.paginate_queryset(selectors.schedule_list(now=now, **filters).values_list("pk", flat=True))
+        page = selectors.schedules_in_order(list(page_ids), profile=profile)
         context = {"now": now}
         if profile is not None:
             context["my_entries"] = waitlist_selectors.my_entries_by_schedule(profile=profile, schedule_ids=[s.pk for s in page])

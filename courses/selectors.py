@@ -1,5 +1,6 @@
 """Reads of courses: seat counts in SQL, time conflicts, the caller's bookings."""
 
+from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
@@ -28,6 +29,19 @@ def with_seats(queryset: QuerySet[CourseSchedule]) -> QuerySet[CourseSchedule]:
     )
 
 
+def seats_taken(*, schedule_ids: list[int] | QuerySet) -> dict[int, int]:
+    """Booked plus held seats per schedule (RULES §1), for many schedules in two grouped queries."""
+    from waitlist.models import WaitlistOffer
+
+    taken: dict[int, int] = defaultdict(int)
+    for model, status in ((Booking, Booking.Status.BOOKED), (WaitlistOffer, WaitlistOffer.Status.OPEN)):
+        counted = (model.objects.filter(schedule_id__in=schedule_ids, status=status).order_by().values("schedule_id")
+                   .annotate(n=Count("pk")).values_list("schedule_id", "n"))
+        for schedule_id, n in counted:
+            taken[schedule_id] += n
+    return taken
+
+
 def schedule_seats(*, schedule: CourseSchedule) -> int:
     """Seats available now (read inside the schedule lock by the services)."""
     return with_seats(CourseSchedule.objects.filter(pk=schedule.pk)).values_list("available", flat=True).get()
@@ -54,9 +68,9 @@ def schedule_list(
     date_to: date | None = None,
     course_type: str | None = None,
     level: int | None = None,
-    profile: Profile | None = None,
 ) -> QuerySet[CourseSchedule]:
-    """Open schedules with seat counts (and the profile's booking); upcoming ones by default."""
+    """Open schedules in time order, upcoming ones by default; no seat counts: a page of them gets
+    those from `schedules_in_order` (counting per row before the LIMIT would count every class)."""
     queryset = CourseSchedule.objects.filter(status=CourseSchedule.Status.OPEN)
     if date_from is not None:
         queryset = queryset.filter(starts_at__gte=local_midnight(date_from))
@@ -68,7 +82,13 @@ def schedule_list(
         queryset = queryset.filter(course__course_type__code=course_type)
     if level is not None:
         queryset = queryset.filter(course__level=level)
-    return schedule_details(queryset, profile=profile).order_by("starts_at", "id")
+    return queryset.order_by("starts_at", "id")
+
+
+def schedules_in_order(schedule_ids: list[int], *, profile: Profile | None) -> list[CourseSchedule]:
+    """The schedules of a page with their details (`schedule_details`), in the page's order."""
+    by_id = {s.pk: s for s in schedule_details(CourseSchedule.objects.filter(pk__in=schedule_ids), profile=profile)}
+    return [by_id[pk] for pk in schedule_ids if pk in by_id]
 
 
 def schedule_details(queryset: QuerySet[CourseSchedule], *, profile: Profile | None) -> QuerySet[CourseSchedule]:

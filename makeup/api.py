@@ -10,6 +10,7 @@ from core.api import ok
 from core.errors import BusinessError
 from core.fields import BoundedDateField, IdField
 from courses.api import ScheduleBriefOutput, ScheduleItemOutput
+from courses.selectors import schedules_in_order
 from makeup import messages, selectors, services
 from makeup.models import MakeupBooking
 
@@ -181,8 +182,8 @@ class MakeupViewSet(viewsets.GenericViewSet):
         for key in ("makeup_id", "profile_id", "redeem"):
             data.pop(key, None)
         now = timezone.now()
-        schedules = selectors.eligible_schedules(profile=profile, now=now, makeup=makeup, **data)
-        page = self.paginate_queryset(schedules)
+        page_ids = self.paginate_queryset(selectors.eligible_schedule_ids(profile=profile, now=now, makeup=makeup, **data))
+        page = schedules_in_order(page_ids, profile=profile)
         context = {"now": now, "makeup": makeup, "profile": profile}
         return self.get_paginated_response(AvailableItemOutput(page, many=True, context=context).data)
 

@@ -3,9 +3,10 @@
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
@@ -107,7 +108,27 @@ def estimated_wait_time(*, schedule, now: datetime) -> str:
 
 def offers_released_history(*, course_ids, now: datetime) -> dict[int, list[int]]:
     """For each course: how many offers each of its schedules that started in the last 90 days opened
-    before its cutoff (one query for any number of courses)."""
+    before its cutoff. Cached per course for the clock hour (Redis in production): it describes
+    classes that have already started, whose offers can no longer change, so only the window's edges
+    move, and `promotion_chance` is an estimate that may lag them by an hour (docs/decisions.md).
+    The courses not cached are read in one query."""
+    hour = now.astimezone(UTC).strftime("%Y%m%d%H")
+    keys = {f"waitlist:history:{course_id}:{hour}": course_id for course_id in set(course_ids)}
+    cached = cache.get_many(list(keys))
+    history: dict[int, list[int]] = defaultdict(list, {keys[key]: value for key, value in cached.items()})
+    missing = [course_id for key, course_id in keys.items() if key not in cached]
+    if missing:
+        computed = _offers_released_history(course_ids=missing, now=now)
+        cache.set_many({key: computed.get(course_id, []) for key, course_id in keys.items() if key not in cached},
+                       timeout=HISTORY_CACHE_SECONDS)
+        history.update(computed)
+    return history
+
+
+HISTORY_CACHE_SECONDS = 3600
+
+
+def _offers_released_history(*, course_ids, now: datetime) -> dict[int, list[int]]:
     since = now - timedelta(days=settings.WAITLIST_PROMOTION_LOOKBACK_DAYS)
     from courses.models import CourseSchedule
 

@@ -268,3 +268,21 @@ def test_promotion_chance_from_ninety_days_of_history(make_parent, time_machine)
     assert first.join(schedule).json()["data"]["promotion_chance"] == 0.7
     assert second.join(schedule).json()["data"]["promotion_chance"] == 0.4
     assert third.join(schedule).json()["data"]["promotion_chance"] == 0.0
+
+
+def test_promotion_history_is_read_once_an_hour_per_course(django_assert_num_queries, time_machine):
+    """The history describes classes that already started: cached for the clock hour, recomputed in the next."""
+    from waitlist.models import WaitlistOffer as Offer
+    from waitlist.selectors import offers_released_history
+
+    course = CourseFactory()
+    past = [ScheduleFactory(course=course, starts_at=at("2026-11-20 19:00") - timedelta(days=i)) for i in range(10)]
+    now = at("2026-11-25 12:10")
+    with django_assert_num_queries(1):
+        assert sorted(offers_released_history(course_ids=[course.pk], now=now)[course.pk]) == [0] * 10
+    Offer.objects.create(schedule=past[0], deadline=past[0].starts_at - timedelta(hours=7),
+                         released_at=past[0].starts_at - timedelta(hours=8))
+    with django_assert_num_queries(0):
+        assert sorted(offers_released_history(course_ids=[course.pk], now=now + timedelta(minutes=49))[course.pk]) == [0] * 10
+    with django_assert_num_queries(1):
+        assert sorted(offers_released_history(course_ids=[course.pk], now=now + timedelta(minutes=50))[course.pk]) == [0] * 9 + [1]
