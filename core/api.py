@@ -95,6 +95,11 @@ def _has_lone_surrogate(value) -> bool:
     return False
 
 
+def hot_reads_key(request, name: str) -> str:
+    """A hot read's cache key: the caller and the whole request (host and query: the page links)."""
+    return f"{name}:{request.user.pk}:{request.get_host()}:{request.get_full_path()}"
+
+
 class StrictJSONParser(JSONParser):
     """JSON that is also valid text: a lone surrogate escape (backslash-u D800 to DFFF) is legal
     JSON but no character, and the database driver cannot encode it; such a body is a 400, not a 500."""
@@ -141,7 +146,19 @@ class EnvelopePagination(PageNumberPagination):
         }
 
 
-class WriteRateThrottle(UserRateThrottle):
+class FailOpenThrottle:
+    """A throttle whose cache cannot be reached lets the request through (and says so in the log):
+    a limit on abuse must not stop every parent's booking while Redis is down."""
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except Exception:  # noqa: BLE001
+            logger.warning("throttle %s: cache unreachable, request let through", self.scope, exc_info=True)
+            return True
+
+
+class WriteRateThrottle(FailOpenThrottle, UserRateThrottle):
     """Per-user limit on writes (RULES.md §9); reads are not throttled."""
 
     scope = "write"
@@ -152,7 +169,7 @@ class WriteRateThrottle(UserRateThrottle):
         return super().allow_request(request, view)
 
 
-class LoginRateThrottle(SimpleRateThrottle):
+class LoginRateThrottle(FailOpenThrottle, SimpleRateThrottle):
     """Per client address, for the anonymous login endpoint."""
 
     scope = "login"

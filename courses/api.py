@@ -2,13 +2,16 @@
 
 import math
 
+from django.db.models import Min
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from accounts.selectors import profile_of_owner
-from core.api import ok
+from core import hot_reads
+from core.api import hot_reads_key, ok
 from core.fields import BoundedDateField, IdField
 from courses import messages as course_messages
 from courses import selectors, services
@@ -146,15 +149,22 @@ class ScheduleViewSet(viewsets.GenericViewSet):
         query = ScheduleQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         filters = dict(query.validated_data)
-        profile = _profile_from(request, filters)
-        filters.pop("profile_id", None)
-        now = timezone.now()
-        page_ids = self.paginate_queryset(selectors.schedule_list(now=now, **filters).values_list("pk", flat=True))
-        page = selectors.schedules_in_order(list(page_ids), profile=profile)
-        context = {"now": now}
-        if profile is not None:
-            context["my_entries"] = waitlist_selectors.my_entries_by_schedule(profile=profile, schedule_ids=[s.pk for s in page])
-        return self.get_paginated_response(ScheduleItemOutput(page, many=True, context=context).data)
+
+        def compute():
+            profile = _profile_from(request, filters)
+            now = timezone.now()
+            schedules = selectors.schedule_list(now=now, **{k: v for k, v in filters.items() if k != "profile_id"})
+            page_ids = list(self.paginate_queryset(schedules.values_list("pk", flat=True)))
+            page = selectors.schedules_in_order(page_ids, profile=profile)
+            context = {"now": now}
+            if profile is not None:
+                context["my_entries"] = waitlist_selectors.my_entries_by_schedule(profile=profile, schedule_ids=page_ids)
+            data = self.get_paginated_response(ScheduleItemOutput(page, many=True, context=context).data).data
+            # True until a listed class's waitlist closes or, for the upcoming list, the first class ends.
+            first_end = None if filters.get("date_from") else schedules.aggregate(first=Min("ends_at"))["first"]
+            return data, hot_reads.earliest(first_end, *(waitlist_selectors.cutoff_of(s) for s in page), after=now)
+
+        return Response(hot_reads.cached(hot_reads_key(request, "schedules"), compute))
 
     @extend_schema(parameters=[ScheduleDetailQuery], responses=ScheduleItemOutput)
     def retrieve(self, request, pk=None):

@@ -4,15 +4,18 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from accounts.selectors import profile_of_owner
-from core.api import ok
+from core import hot_reads
+from core.api import hot_reads_key, ok
 from core.errors import BusinessError
 from core.fields import BoundedDateField, IdField
 from courses.api import ScheduleBriefOutput, ScheduleItemOutput
 from courses.selectors import schedules_in_order
 from makeup import messages, selectors, services
 from makeup.models import MakeupBooking
+from waitlist.selectors import cutoff_of
 
 
 class OriginalOutput(serializers.Serializer):
@@ -173,19 +176,25 @@ class MakeupViewSet(viewsets.GenericViewSet):
         query = AvailableQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = dict(query.validated_data)
-        makeup = None
-        if data.get("makeup_id"):
-            makeup = selectors.makeup_of_owner(user=request.user, makeup_id=data["makeup_id"])
-            profile = makeup.profile
-        else:
-            profile = profile_of_owner(user=request.user, profile_id=data["profile_id"])
-        for key in ("makeup_id", "profile_id", "redeem"):
-            data.pop(key, None)
-        now = timezone.now()
-        page_ids = self.paginate_queryset(selectors.eligible_schedule_ids(profile=profile, now=now, makeup=makeup, **data))
-        page = schedules_in_order(page_ids, profile=profile)
-        context = {"now": now, "makeup": makeup, "profile": profile}
-        return self.get_paginated_response(AvailableItemOutput(page, many=True, context=context).data)
+
+        def compute():
+            makeup = None
+            if data.get("makeup_id"):
+                makeup = selectors.makeup_of_owner(user=request.user, makeup_id=data["makeup_id"])
+                profile = makeup.profile
+            else:
+                profile = profile_of_owner(user=request.user, profile_id=data["profile_id"])
+            filters = {key: value for key, value in data.items() if key not in ("makeup_id", "profile_id", "redeem")}
+            now = timezone.now()
+            ids, first_start = selectors.eligible_schedule_ids(profile=profile, now=now, makeup=makeup, **filters)
+            page = schedules_in_order(self.paginate_queryset(ids), profile=profile)
+            context = {"now": now, "makeup": makeup, "profile": profile}
+            items = AvailableItemOutput(page, many=True, context=context).data
+            # True until the first candidate starts or a listed session's waitlist closes.
+            valid_until = hot_reads.earliest(first_start, *(cutoff_of(s) for s in page), after=now)
+            return self.get_paginated_response(items).data, valid_until
+
+        return Response(hot_reads.cached(hot_reads_key(request, "makeup-available"), compute))
 
     @extend_schema(request=BookInput, responses=BookOutput)
     @action(detail=False, methods=["post"])

@@ -77,8 +77,10 @@ def eligible_schedules(*, profile, now: datetime, include_full: bool = False, **
     return queryset if include_full else queryset.filter(available__gt=0)
 
 
-def eligible_schedule_ids(*, profile, now: datetime, include_full: bool = False, **filters) -> list[int]:
-    """The ids of `eligible_schedules`, in its order, in three cheap queries: the candidates, then the
+def eligible_schedule_ids(*, profile, now: datetime, include_full: bool = False,
+                          **filters) -> tuple[list[int], datetime | None]:
+    """The ids of `eligible_schedules`, in its order, and when the first candidate starts (then the
+    answer changes without a write), in three cheap queries: the candidates, then the
     booked seats and the held seats of all of them counted in two grouped queries (and the profile's
     booked time ranges). Counting per row
     in SQL (a correlated subquery per candidate, twice: for the total and for the page) cost most of
@@ -88,14 +90,15 @@ def eligible_schedule_ids(*, profile, now: datetime, include_full: bool = False,
     # the profile's few booked time ranges, read once, instead of a NOT EXISTS per candidate.
     booked = list(Booking.objects.filter(profile=profile, status=Booking.Status.BOOKED)
                   .values_list("schedule__starts_at", "schedule__ends_at"))
-    rows = [(pk, capacity) for pk, capacity, starts_at, ends_at
-            in candidates.values_list("pk", "capacity", "starts_at", "ends_at")
+    rows = list(candidates.values_list("pk", "capacity", "starts_at", "ends_at"))
+    first_start = min((starts_at for _, _, starts_at, _ in rows), default=None)
+    rows = [(pk, capacity) for pk, capacity, starts_at, ends_at in rows
             if not any(start < ends_at and end > starts_at for start, end in booked)]
     if include_full or not rows:
-        return [pk for pk, _ in rows]
+        return [pk for pk, _ in rows], first_start
     # The candidates as a subquery: a list of hundreds of ids costs more to build in Python than to count.
     taken = seats_taken(schedule_ids=candidates.order_by().values("pk"))
-    return [pk for pk, capacity in rows if capacity - taken.get(pk, 0) > 0]
+    return [pk for pk, capacity in rows if capacity - taken.get(pk, 0) > 0], first_start
 
 
 def is_eligible(*, profile, schedule_id: int, now: datetime, makeup: MakeupBooking | None) -> bool:

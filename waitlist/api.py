@@ -1,14 +1,19 @@
 """Mini-program API of the waitlist (API.md): join, my, cancel, position, respond, notifications,
 and the operators' manual send. Thin: validate, call one service or selector, render."""
 
+import math
+from datetime import datetime, timedelta
+
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAdminUser
+from rest_framework.response import Response
 
 from accounts.selectors import profile_of_owner
-from core.api import ok
+from core import hot_reads
+from core.api import hot_reads_key, ok
 from core.errors import BusinessError
 from core.fields import IdField
 from courses.api import ScheduleBriefOutput, ScheduleOfferOutput, offer_view
@@ -103,6 +108,21 @@ def entry_items(entries: list[WaitlistEntry], now) -> list[dict]:
     return EntryOutput(items, many=True).data
 
 
+def entry_items_valid_until(entries: list[WaitlistEntry], items: list[dict], now):
+    """When `entry_items` stops being true without a write: an offer's deadline passes, a waiting
+    entry's estimate drops an hour, or the promotion history's clock hour ends."""
+    moments = [now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)]
+    for entry, item in zip(entries, items, strict=True):
+        if item["offer"] is not None:
+            moments.append(datetime.fromisoformat(item["offer"]["deadline"]))
+        if entry.status == WaitlistEntry.Status.WAITING:
+            # The estimate counts whole hours to the cutoff: it changes when the next one is gone.
+            hours_left = math.floor((selectors.cutoff_of(entry.schedule) - now).total_seconds() / 3600)
+            if hours_left >= 1:
+                moments.append(selectors.cutoff_of(entry.schedule) - timedelta(hours=hours_left))
+    return hot_reads.earliest(*moments, after=now)
+
+
 def _entry_of_owner(request, pk) -> WaitlistEntry:
     entry = WaitlistEntry.objects.filter(pk=pk, profile__owner=request.user).select_related("schedule__course__course_type").first()
     if entry is None:
@@ -144,11 +164,23 @@ class WaitlistViewSet(viewsets.GenericViewSet):
         query = MyQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         profile_id = query.validated_data.get("profile_id")
-        profile = profile_of_owner(user=request.user, profile_id=profile_id) if profile_id else None
         status = query.validated_data["status"]
-        entries = selectors.entries_of(user=request.user, profile=profile, status=None if status == "all" else status)
-        page = self.paginate_queryset(entries)
-        return self.get_paginated_response(entry_items(list(page), timezone.now()))
+
+        def compute():
+            profile = profile_of_owner(user=request.user, profile_id=profile_id) if profile_id else None
+            entries = selectors.entries_of(user=request.user, profile=profile, status=None if status == "all" else status)
+            page = list(self.paginate_queryset(entries))
+            now = timezone.now()
+            items = entry_items(page, now)
+            return self.get_paginated_response(items).data, entry_items_valid_until(page, items, now)
+
+        data = hot_reads.cached(hot_reads_key(request, "waitlist-my"), compute)
+        now = timezone.now()
+        for item in data["items"]:  # a countdown is never cached
+            if item["offer"] is not None:
+                deadline = datetime.fromisoformat(item["offer"]["deadline"])
+                item["offer"]["seconds_left"] = max(0, math.ceil((deadline - now).total_seconds()))
+        return Response(data)
 
     @extend_schema(request=None, responses=inline_serializer("WaitlistCancelOutput", {
         "id": serializers.IntegerField(), "status": serializers.CharField()}))

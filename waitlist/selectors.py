@@ -1,5 +1,6 @@
 """Reads of the waitlist: capacities, positions (in SQL), what an entry may take now, estimates."""
 
+import logging
 import math
 from collections import defaultdict
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from waitlist import messages
 from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistNotification, WaitlistOffer
 
 Status = WaitlistEntry.Status
+logger = logging.getLogger(__name__)
 
 
 def _count(queryset: QuerySet, field: str = "schedule_id") -> Coalesce:
@@ -114,13 +116,20 @@ def offers_released_history(*, course_ids, now: datetime) -> dict[int, list[int]
     The courses not cached are read in one query."""
     hour = now.astimezone(UTC).strftime("%Y%m%d%H")
     keys = {f"waitlist:history:{course_id}:{hour}": course_id for course_id in set(course_ids)}
-    cached = cache.get_many(list(keys))
+    try:
+        cached = cache.get_many(list(keys))
+    except Exception:  # noqa: BLE001 (an estimate never needs the cache)
+        logger.warning("promotion history: cache unreachable", exc_info=True)
+        cached = {}
     history: dict[int, list[int]] = defaultdict(list, {keys[key]: value for key, value in cached.items()})
     missing = [course_id for key, course_id in keys.items() if key not in cached]
     if missing:
         computed = _offers_released_history(course_ids=missing, now=now)
-        cache.set_many({key: computed.get(course_id, []) for key, course_id in keys.items() if key not in cached},
-                       timeout=HISTORY_CACHE_SECONDS)
+        try:
+            cache.set_many({key: computed.get(course_id, []) for key, course_id in keys.items() if key not in cached},
+                           timeout=HISTORY_CACHE_SECONDS)
+        except Exception:  # noqa: BLE001
+            logger.warning("promotion history: cache unreachable", exc_info=True)
         history.update(computed)
     return history
 

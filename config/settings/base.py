@@ -122,6 +122,9 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "studio"}}
+# Hot reads (core/hot_reads.py): the longest a cached read is kept; 0 switches them off. Off without a
+# shared cache: a worker's writes could not reach the web process's local memory.
+HOT_READS_SECONDS = int(env("HOT_READS_SECONDS", "30" if REDIS_URL else "0"))
 
 # --- Celery ---------------------------------------------------------------------------------
 # Without a broker configured, kombu's filesystem transport under var/ needs no server and is

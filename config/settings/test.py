@@ -18,6 +18,10 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Tests travel days ahead within one test; a token minted at its start must still be valid.
 SIMPLE_JWT = {**SIMPLE_JWT, "ACCESS_TOKEN_LIFETIME": timedelta(days=30)}  # noqa: F405
 
+# Hot reads on in every test (one process: the local-memory cache is shared), so that every test
+# that writes and then reads checks that the write reached the reads.
+HOT_READS_SECONDS = 30
+
 NOTIFICATION_BACKEND = "locmem"
 # Every template has a WeChat id in tests, except the one RULES keeps in-app only.
 NOTIFICATION_TEMPLATES = {

@@ -5,6 +5,8 @@ b. A second Redis, used as the broker, is down while rows are created, then come
    and a live worker deliver every one.
 c. Beat is stopped: the respond API still judges the deadline itself, and a late sweep changes nothing more.
 d. A deadlock provoked on purpose: MariaDB picks a victim (1213) and core.db.retry_on_deadlock retries it.
+e. The cache's Redis is stopped while a seat is released: writes and reads go on from the database,
+   and what the reads show is true before, during and after.
 """
 
 import contextlib
@@ -299,3 +301,54 @@ def test_d_a_deadlock_provoked_on_purpose_is_retried_and_both_calls_succeed(capl
     assert "lock conflict 1213" in caplog.text, caplog.text  # MariaDB chose a deadlock victim
     # Each call applied exactly once: the victim's first write was rolled back, nothing lost.
     assert list(CourseSchedule.objects.filter(pk__in=[a.pk, b.pk]).values_list("capacity", flat=True)) == [8, 8]
+
+
+# --- e. the cache's Redis stopped ------------------------------------------------------------
+
+@pytest.fixture
+def second_redis_cache(settings):
+    """Our own Redis on 6390 as the cache (throttles, hot reads); shut down at the end."""
+    if _redis_up():
+        pytest.skip(f"something already answers on port {SECOND_REDIS_PORT}")
+    _start_redis()
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": SECOND_REDIS,
+                                   "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
+    settings.HOT_READS_SECONDS = 30
+    try:
+        yield SECOND_REDIS
+    finally:
+        _shutdown_redis()
+
+
+def test_e_with_the_cache_stopped_seats_are_released_and_reads_stay_true(second_redis_cache):
+    schedule = ScheduleFactory(capacity=2)
+    holder, _ = BookingFactory(schedule=schedule), BookingFactory(schedule=schedule)
+    parent = UserFactory()
+    profile = ProfileFactory(owner=parent)
+    reader = client_for(parent)
+    joined = reader.post("/api/v1/waitlist/join", {"course_schedule_id": schedule.pk, "profile_id": profile.pk}, format="json")
+    assert joined.status_code == 200, joined.json()
+
+    def my_offer():
+        response = reader.get("/api/v1/waitlist/my")
+        assert response.status_code == 200, response.json()
+        return response.json()["data"]["items"][0]["offer"]
+
+    def listed():
+        response = reader.get(f"/api/v1/schedules?profile_id={profile.pk}")
+        assert response.status_code == 200, response.json()
+        return next(item for item in response.json()["data"]["items"] if item["id"] == schedule.pk)
+
+    assert my_offer() is None and listed()["my"]["position"] == 1  # now cached in the second Redis
+    _stop_redis()
+    started = time.monotonic()
+    cancelled = client_for(holder.profile.owner).post(f"/api/v1/bookings/{holder.pk}/cancel", {}, format="json")
+    assert cancelled.status_code == 200, cancelled.json()
+    assert my_offer() is not None and listed()["booked_count"] == 1
+    held = time.monotonic() - started
+    assert held < 5, f"requests held {held:.1f}s by the cache outage"
+
+    _start_redis()  # back, empty (it keeps nothing on disk)
+    assert my_offer() is not None and listed()["booked_count"] == 1
+    assert my_offer() is not None  # and from the cache again
+    assert check_invariants(schedule_ids=[schedule.pk], profile_ids=[]) == []

@@ -1,0 +1,192 @@
+"""Hot reads (core/hot_reads.py): the class list, my waitlist and the make-up search come from the
+cache until a write or a deadline changes them, and never show what is no longer true."""
+
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+
+from core import hot_reads
+from courses.models import Booking, CourseSchedule
+from tests.conftest import at
+from tests.factories import BookingFactory, ScheduleFactory
+from tests.waitlist.conftest import WEDNESDAY_19
+from waitlist.models import WaitlistEntry
+
+
+def schedules_of(parent, **query):
+    params = "&".join(f"{k}={v}" for k, v in {"profile_id": parent.profile.pk, **query}.items())
+    return parent.client.get(f"/api/v1/schedules?{params}").json()["data"]
+
+
+def item_of(data, schedule):
+    return next(item for item in data["items"] if item["id"] == schedule.pk)
+
+
+@pytest.mark.parametrize("sql, changes", [
+    ("INSERT INTO `courses_booking` (`profile_id`) VALUES (%s)", True),
+    ('UPDATE "waitlist" SET "status" = %s', True),
+    ("  delete from `waitlist_waitlistoffer` WHERE id = 1", True),
+    ("INSERT IGNORE INTO `waitlist_notification` VALUES (1)", True),
+    ("TRUNCATE `courses_courseschedule`", True),
+    ("UPDATE `notifications_notification` SET `wechat_status` = 'sent'", False),
+    ("UPDATE `core_heartbeat` SET `beat_at` = NOW()", False),
+    ("DELETE FROM `django_session` WHERE 1", False),
+    ("UPDATE `django_celery_beat_periodictask` SET `last_run_at` = NOW()", False),
+    ("SELECT * FROM `courses_booking` FOR UPDATE", False),
+])
+def test_which_statements_change_what_reads_show(sql, changes):
+    assert hot_reads.changes_reads(sql) is changes
+
+
+def test_a_repeated_class_list_is_served_from_the_cache(make_parent, wednesday_class, django_assert_num_queries):
+    parent = make_parent()
+    first = schedules_of(parent)
+    with django_assert_num_queries(1):  # the JWT's user; nothing else
+        assert schedules_of(parent) == first
+
+
+def test_a_write_that_signals_nothing_still_reaches_the_list(make_parent, wednesday_class):
+    """QuerySet.update sends no signal: the statement itself bumps the version."""
+    parent = make_parent()
+    assert item_of(schedules_of(parent), wednesday_class)["available"] == 0
+    Booking.objects.filter(pk=wednesday_class.bookings.first().pk).update(status="cancelled", active=None)
+    assert item_of(schedules_of(parent), wednesday_class)["available"] == 1
+
+
+def test_joining_shows_at_once_in_the_list_and_in_my_waitlist(make_parent, wednesday_class):
+    parent, other = make_parent(), make_parent()
+    assert item_of(schedules_of(parent), wednesday_class)["my"]["waitlist_status"] is None
+    assert parent.client.get("/api/v1/waitlist/my").json()["data"]["count"] == 0
+    assert other.join(wednesday_class).status_code == 200
+    assert parent.join(wednesday_class).status_code == 200
+    listed = item_of(schedules_of(parent), wednesday_class)
+    assert listed["my"]["position"] == 2 and listed["waitlist"]["count"] == 2
+    (mine,) = parent.client.get("/api/v1/waitlist/my").json()["data"]["items"]
+    assert mine["position"] == 2
+    other.client.delete(f"/api/v1/waitlist/{WaitlistEntry.objects.get(profile=other.profile).pk}")
+    assert parent.client.get("/api/v1/waitlist/my").json()["data"]["items"][0]["position"] == 1
+
+
+def test_the_waitlist_closes_in_the_list_at_the_cutoff_with_no_write(make_parent, wednesday_class, clock):
+    parent = make_parent()
+    clock.go("2026-12-02 12:59", seconds=59)
+    assert item_of(schedules_of(parent), wednesday_class)["waitlist"]["is_open"] is True
+    clock.go("2026-12-02 13:00", seconds=1)  # cutoff 13:00 (6 hours before 19:00)
+    assert item_of(schedules_of(parent), wednesday_class)["waitlist"]["is_open"] is False
+
+
+def test_a_class_that_ended_leaves_the_upcoming_list_with_no_write(make_parent, wednesday_class, clock):
+    earlier = ScheduleFactory(starts_at=at("2026-12-02 09:00"), ends_at=at("2026-12-02 10:30"))
+    parent = make_parent()
+    assert earlier.pk in [item["id"] for item in schedules_of(parent)["items"]]
+    clock.go("2026-12-02 10:30", seconds=1)
+    data = schedules_of(parent)
+    assert earlier.pk not in [item["id"] for item in data["items"]] and data["count"] == 1
+
+
+def test_an_offer_countdown_is_live_and_the_offer_leaves_at_its_deadline(wednesday_class, queue_of, free_a_seat, clock):
+    (first,) = queue_of(wednesday_class, 1)
+    clock.go("2026-12-02 11:00")
+    free_a_seat(wednesday_class)  # broadcast until 11:15
+    (item,) = first.client.get("/api/v1/waitlist/my").json()["data"]["items"]
+    assert item["offer"]["seconds_left"] == 15 * 60
+    clock.go("2026-12-02 11:10")
+    (item,) = first.client.get("/api/v1/waitlist/my").json()["data"]["items"]
+    assert item["offer"]["seconds_left"] == 5 * 60
+    clock.go("2026-12-02 11:15", seconds=1)
+    (item,) = first.client.get("/api/v1/waitlist/my").json()["data"]["items"]
+    assert item["offer"] is None
+
+
+def test_the_wait_estimate_moves_on_with_the_clock(wednesday_class, queue_of, clock):
+    """Cutoff 13:00: two whole hours left until 11:00 sharp, one after (within the 30-second cap)."""
+    (parent,) = queue_of(wednesday_class, 1)
+
+    def estimate():
+        return parent.client.get("/api/v1/waitlist/my").json()["data"]["items"][0]["estimated_wait_time"]
+
+    assert estimate() == "约3小时"  # 10:00 sharp: exactly three hours
+    clock.go("2026-12-02 10:00", seconds=1)
+    assert estimate() == "约2小时"
+    clock.go("2026-12-02 10:59", seconds=50)
+    assert estimate() == "约2小时"
+    clock.go("2026-12-02 11:00")
+    assert estimate() == "约2小时"
+    clock.go("2026-12-02 11:00", seconds=1)
+    assert estimate() == "约1小时"
+
+
+def test_a_make_up_session_that_started_leaves_the_search_with_no_write(make_parent, clock):
+    from makeup.models import MakeupBooking
+
+    parent = make_parent()
+    original = ScheduleFactory(starts_at=WEDNESDAY_19)
+    booking = BookingFactory(schedule=original, profile=parent.profile)
+    assert parent.client.post(f"/api/v1/bookings/{booking.pk}/leave", {}, format="json").status_code == 200
+    makeup = MakeupBooking.objects.get(profile=parent.profile)
+    soon = ScheduleFactory(course=original.course, starts_at=at("2026-12-02 11:00"))
+    later = ScheduleFactory(course=original.course, starts_at=at("2026-12-03 19:00"))
+    url = f"/api/v1/makeup/available?makeup_id={makeup.pk}"
+    assert [item["id"] for item in parent.client.get(url).json()["data"]["items"]] == [soon.pk, later.pk]
+    clock.go("2026-12-02 11:00", seconds=1)
+    assert [item["id"] for item in parent.client.get(url).json()["data"]["items"]] == [later.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_between_a_write_and_its_commit_is_not_kept():
+    """The version is bumped after each statement and again after the commit: what a read cached in
+    between (the old rows, under the new version) is unreachable once the write is visible."""
+    from django.db import connection
+
+    schedule = ScheduleFactory(starts_at=WEDNESDAY_19)
+    bumps = []
+    real_bump = hot_reads._bump
+
+    def bump():
+        bumps.append("in transaction" if connection.in_atomic_block else "after commit")
+        real_bump()
+
+    with mock.patch.object(hot_reads, "_bump", bump):
+        with transaction.atomic():
+            CourseSchedule.objects.filter(pk=schedule.pk).update(coach="新教练")
+            CourseSchedule.objects.filter(pk=schedule.pk).update(venue="新场馆")
+            assert bumps == ["in transaction", "in transaction"]
+        assert bumps == ["in transaction", "in transaction", "after commit"]  # one after the commit
+        with transaction.atomic():  # the next transaction is bumped after its own commit too
+            CourseSchedule.objects.filter(pk=schedule.pk).update(coach="王教练")
+        assert bumps[3:] == ["in transaction", "after commit"]
+
+
+def test_the_reads_work_without_the_cache(make_parent, wednesday_class, queue_of):
+    (waiting,) = queue_of(wednesday_class, 1)
+    with mock.patch.object(cache, "get", side_effect=ConnectionError("redis down")), \
+            mock.patch.object(cache, "incr", side_effect=ConnectionError("redis down")), \
+            mock.patch.object(cache, "get_many", side_effect=ConnectionError("redis down")):
+        assert waiting.join(ScheduleFactory(starts_at=WEDNESDAY_19 + timedelta(days=1), capacity=0)).status_code == 200
+        data = schedules_of(waiting)
+        assert item_of(data, wednesday_class)["my"]["position"] == 1
+        assert waiting.client.get("/api/v1/waitlist/my").json()["data"]["count"] == 2
+
+
+def test_switched_off_every_read_goes_to_the_database(make_parent, wednesday_class, settings, django_assert_num_queries):
+    settings.HOT_READS_SECONDS = 0
+    parent = make_parent()
+    schedules_of(parent)
+    with django_assert_num_queries(7):
+        schedules_of(parent)
+
+
+def test_a_lost_bump_is_stale_no_longer_than_the_cap(make_parent, wednesday_class, clock):
+    """Should the cache miss a bump (unreachable at that moment, then back with its entries), a read
+    is stale at most HOT_READS_SECONDS (30 in tests): the documented limit (docs/decisions.md)."""
+    parent = make_parent()
+    coach = item_of(schedules_of(parent), wednesday_class)["coach"]
+    with mock.patch.object(hot_reads, "_bump"):
+        CourseSchedule.objects.filter(pk=wednesday_class.pk).update(coach="新教练")
+    clock.go("2026-12-02 10:00", seconds=29)
+    assert item_of(schedules_of(parent), wednesday_class)["coach"] == coach
+    clock.go("2026-12-02 10:00", seconds=30)
+    assert item_of(schedules_of(parent), wednesday_class)["coach"] == "新教练"
