@@ -1,7 +1,7 @@
 """The ledger's property test at full strength: 10,000 random histories of leave / book shorter /
 book longer / cancel / expire / adjust, each checked against RULES §7's invariants at every step.
 
-    make bench-ledger      # writes bench/results/ledger_property.json and .md (about half an hour)
+    make bench-ledger      # writes bench/results/ledger_property.json and .md (about 45 minutes on 2 cores)
 """
 
 import json

@@ -28,7 +28,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.backends.signals import connection_created
+from django.http import HttpResponse
 from django.utils import timezone
+from rest_framework.response import Response
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +111,27 @@ def cached(key: str, compute: Callable[[], tuple[Any, datetime | None]]) -> Any:
         except Exception:  # noqa: BLE001
             logger.warning("hot reads: could not store %s", key, exc_info=True)
     return data
+
+
+def answer(key: str, compute: Callable[[], tuple[Any, datetime | None]],
+           refresh: Callable[[Any, datetime], bool] | None = None) -> HttpResponse | Response:
+    """A list answer through `cached`, kept as its rendered envelope: a hit is sent as it was stored.
+    refresh(data, now) updates the parts that are never cached (countdowns) in place and says whether
+    there were any; an answer with such parts is kept as data and refreshed on every request."""
+    from core.api import EnvelopeRenderer, messages
+
+    def entry():
+        data, valid_until = compute()
+        if refresh is not None and refresh(data, timezone.now()):
+            return {"data": data}, valid_until
+        body = EnvelopeRenderer().render({"code": 200, "message": messages.OK, "data": data})
+        return {"body": body}, valid_until
+
+    value = cached(key, entry)
+    if "body" in value:
+        return HttpResponse(value["body"], content_type="application/json; charset=utf-8")
+    refresh(value["data"], timezone.now())
+    return Response(value["data"])
 
 
 def earliest(*moments: datetime | None, after: datetime) -> datetime | None:

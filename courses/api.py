@@ -7,7 +7,6 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
 from accounts.selectors import profile_of_owner
 from core import hot_reads
@@ -146,11 +145,10 @@ class ScheduleViewSet(viewsets.GenericViewSet):
 
     @extend_schema(parameters=[ScheduleQuery], responses=ScheduleItemOutput(many=True))
     def list(self, request):
-        query = ScheduleQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        filters = dict(query.validated_data)
-
-        def compute():
+        def compute():  # the key is the whole request: a hit was validated when it was computed
+            query = ScheduleQuery(data=request.query_params)
+            query.is_valid(raise_exception=True)
+            filters = dict(query.validated_data)
             profile = _profile_from(request, filters)
             now = timezone.now()
             schedules = selectors.schedule_list(now=now, **{k: v for k, v in filters.items() if k != "profile_id"})
@@ -164,7 +162,7 @@ class ScheduleViewSet(viewsets.GenericViewSet):
             first_end = None if filters.get("date_from") else schedules.aggregate(first=Min("ends_at"))["first"]
             return data, hot_reads.earliest(first_end, *(waitlist_selectors.cutoff_of(s) for s in page), after=now)
 
-        return Response(hot_reads.cached(hot_reads_key(request, "schedules"), compute))
+        return hot_reads.answer(hot_reads_key(request, "schedules"), compute)
 
     @extend_schema(parameters=[ScheduleDetailQuery], responses=ScheduleItemOutput)
     def retrieve(self, request, pk=None):

@@ -4,7 +4,6 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.response import Response
 
 from accounts.selectors import profile_of_owner
 from core import hot_reads
@@ -173,11 +172,10 @@ class MakeupViewSet(viewsets.GenericViewSet):
     @extend_schema(parameters=[AvailableQuery], responses=AvailableItemOutput(many=True))
     @action(detail=False, methods=["get"])
     def available(self, request):
-        query = AvailableQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        data = dict(query.validated_data)
-
-        def compute():
+        def compute():  # the key is the whole request: a hit was validated when it was computed
+            query = AvailableQuery(data=request.query_params)
+            query.is_valid(raise_exception=True)
+            data = dict(query.validated_data)
             makeup = None
             if data.get("makeup_id"):
                 makeup = selectors.makeup_of_owner(user=request.user, makeup_id=data["makeup_id"])
@@ -194,7 +192,7 @@ class MakeupViewSet(viewsets.GenericViewSet):
             valid_until = hot_reads.earliest(first_start, *(cutoff_of(s) for s in page), after=now)
             return self.get_paginated_response(items).data, valid_until
 
-        return Response(hot_reads.cached(hot_reads_key(request, "makeup-available"), compute))
+        return hot_reads.answer(hot_reads_key(request, "makeup-available"), compute)
 
     @extend_schema(request=BookInput, responses=BookOutput)
     @action(detail=False, methods=["post"])

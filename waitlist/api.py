@@ -9,7 +9,6 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAdminUser
-from rest_framework.response import Response
 
 from accounts.selectors import profile_of_owner
 from core import hot_reads
@@ -108,6 +107,15 @@ def entry_items(entries: list[WaitlistEntry], now) -> list[dict]:
     return EntryOutput(items, many=True).data
 
 
+def refresh_countdowns(data: dict, now) -> bool:
+    """An offer's countdown is never cached: recomputed on every answer (hot reads)."""
+    offers = [item["offer"] for item in data["items"] if item["offer"] is not None]
+    for offer in offers:
+        deadline = datetime.fromisoformat(offer["deadline"])
+        offer["seconds_left"] = max(0, math.ceil((deadline - now).total_seconds()))
+    return bool(offers)
+
+
 def entry_items_valid_until(entries: list[WaitlistEntry], items: list[dict], now):
     """When `entry_items` stops being true without a write: an offer's deadline passes, a waiting
     entry's estimate drops an hour, or the promotion history's clock hour ends."""
@@ -161,12 +169,11 @@ class WaitlistViewSet(viewsets.GenericViewSet):
     @extend_schema(parameters=[MyQuery], responses=EntryOutput(many=True))
     @action(detail=False, methods=["get"])
     def my(self, request):
-        query = MyQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        profile_id = query.validated_data.get("profile_id")
-        status = query.validated_data["status"]
-
-        def compute():
+        def compute():  # the key is the whole request: a hit was validated when it was computed
+            query = MyQuery(data=request.query_params)
+            query.is_valid(raise_exception=True)
+            profile_id = query.validated_data.get("profile_id")
+            status = query.validated_data["status"]
             profile = profile_of_owner(user=request.user, profile_id=profile_id) if profile_id else None
             entries = selectors.entries_of(user=request.user, profile=profile, status=None if status == "all" else status)
             page = list(self.paginate_queryset(entries))
@@ -174,13 +181,7 @@ class WaitlistViewSet(viewsets.GenericViewSet):
             items = entry_items(page, now)
             return self.get_paginated_response(items).data, entry_items_valid_until(page, items, now)
 
-        data = hot_reads.cached(hot_reads_key(request, "waitlist-my"), compute)
-        now = timezone.now()
-        for item in data["items"]:  # a countdown is never cached
-            if item["offer"] is not None:
-                deadline = datetime.fromisoformat(item["offer"]["deadline"])
-                item["offer"]["seconds_left"] = max(0, math.ceil((deadline - now).total_seconds()))
-        return Response(data)
+        return hot_reads.answer(hot_reads_key(request, "waitlist-my"), compute, refresh=refresh_countdowns)
 
     @extend_schema(request=None, responses=inline_serializer("WaitlistCancelOutput", {
         "id": serializers.IntegerField(), "status": serializers.CharField()}))
