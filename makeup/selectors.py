@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, Min, OuterRef, QuerySet, Value, When
 
 from core.errors import BusinessError
 from core.formatting import hours_text
@@ -79,25 +79,27 @@ def eligible_schedules(*, profile, now: datetime, include_full: bool = False, **
 
 def eligible_schedule_ids(*, profile, now: datetime, include_full: bool = False,
                           **filters) -> tuple[list[int], datetime | None]:
-    """The ids of `eligible_schedules`, in its order, and when the first candidate starts (then the
-    answer changes without a write), in three cheap queries: the candidates, then the
-    booked seats and the held seats of all of them counted in two grouped queries (and the profile's
-    booked time ranges). Counting per row
-    in SQL (a correlated subquery per candidate, twice: for the total and for the page) cost most of
-    the endpoint's time (bench/results/load.md)."""
+    """The ids of `eligible_schedules`, in its order, and when the first of them starts (then the
+    answer changes without a write). The booked and held seats of all candidates are counted in two
+    grouped queries, and time conflicts are the profile's few booked ranges still ahead, excluded as
+    plain ranges: a correlated subquery per candidate (for the total, and again for the page) cost
+    most of the endpoint's time (bench/results/load.md)."""
     candidates = _eligible_base(profile=profile, now=now, conflicts_in_sql=False, **filters)
-    # A time conflict with one of the profile's booked classes (also "already booked by the profile"):
-    # the profile's few booked time ranges, read once, instead of a NOT EXISTS per candidate.
-    booked = list(Booking.objects.filter(profile=profile, status=Booking.Status.BOOKED)
-                  .values_list("schedule__starts_at", "schedule__ends_at"))
-    rows = list(candidates.values_list("pk", "capacity", "starts_at", "ends_at"))
-    first_start = min((starts_at for _, _, starts_at, _ in rows), default=None)
-    rows = [(pk, capacity) for pk, capacity, starts_at, ends_at in rows
-            if not any(start < ends_at and end > starts_at for start, end in booked)]
-    if include_full or not rows:
-        return [pk for pk, _ in rows], first_start
-    # The candidates as a subquery: a list of hundreds of ids costs more to build in Python than to count.
-    taken = seats_taken(schedule_ids=candidates.order_by().values("pk"))
+    booked = Booking.objects.filter(profile=profile, status=Booking.Status.BOOKED, schedule__ends_at__gt=now)
+    for start, end in booked.values_list("schedule__starts_at", "schedule__ends_at"):
+        candidates = candidates.exclude(starts_at__lt=end, ends_at__gt=start)  # also "already booked by the profile"
+    rows = list(candidates.values_list("pk", "capacity"))
+    if not rows:
+        return [], None
+    ids = [pk for pk, _ in rows]
+    # Few candidates go by their ids; many as a subquery (a long list of ids costs more to build in
+    # Python than the filters cost to evaluate again).
+    chosen = ids if len(ids) <= 500 else candidates.order_by().values("pk")
+    first_start = (CourseSchedule.objects.filter(pk__in=ids) if len(ids) <= 500 else candidates.order_by()).aggregate(
+        first=Min("starts_at"))["first"]
+    if include_full:
+        return ids, first_start
+    taken = seats_taken(schedule_ids=chosen)
     return [pk for pk, capacity in rows if capacity - taken.get(pk, 0) > 0], first_start
 
 
