@@ -3,6 +3,7 @@
 from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
+from django.db import connection
 from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
@@ -43,8 +44,20 @@ def seats_taken(*, schedule_ids: list[int] | QuerySet) -> dict[int, int]:
 
 
 def schedule_seats(*, schedule: CourseSchedule) -> int:
-    """Seats available now (read inside the schedule lock by the services)."""
-    return with_seats(CourseSchedule.objects.filter(pk=schedule.pk)).values_list("available", flat=True).get()
+    """Seats available now: capacity - booked - held (RULES §1), read inside the schedule lock by
+    every write that grants or frees a seat. One plain statement: building `with_seats`' annotated
+    query cost more than running it, and the lock is held meanwhile (bench/profile_endpoints.py)."""
+    from waitlist.models import WaitlistOffer
+
+    with connection.cursor() as cursor:
+        # Table names from the models; every value is a parameter.
+        sql = (f"SELECT s.capacity,"  # noqa: S608
+               f" (SELECT COUNT(*) FROM {Booking._meta.db_table} b WHERE b.schedule_id = s.id AND b.status = %s),"
+               f" (SELECT COUNT(*) FROM {WaitlistOffer._meta.db_table} o WHERE o.schedule_id = s.id AND o.status = %s)"
+               f" FROM {CourseSchedule._meta.db_table} s WHERE s.id = %s")
+        cursor.execute(sql, [Booking.Status.BOOKED.value, WaitlistOffer.Status.OPEN.value, schedule.pk])
+        capacity, booked, held = cursor.fetchone()
+    return capacity - booked - held  # in Python: capacity is UNSIGNED on MySQL and may be below the bookings
 
 
 def profile_has_time_conflict(*, profile: Profile, schedule: CourseSchedule) -> bool:
