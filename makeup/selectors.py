@@ -94,8 +94,8 @@ def eligible_schedule_ids(*, profile, now: datetime, include_full: bool = False,
     ids = [pk for pk, _ in rows]
     # Few candidates go by their ids; many as a subquery (a long list of ids costs more to build in
     # Python than the filters cost to evaluate again).
-    chosen = ids if len(ids) <= 500 else candidates.order_by().values("pk")
-    first_start = (CourseSchedule.objects.filter(pk__in=ids) if len(ids) <= 500 else candidates.order_by()).aggregate(
+    chosen = ids if len(ids) <= 50 else candidates.order_by().values("pk")
+    first_start = (CourseSchedule.objects.filter(pk__in=ids) if len(ids) <= 50 else candidates.order_by()).aggregate(
         first=Min("starts_at"))["first"]
     if include_full:
         return ids, first_start
