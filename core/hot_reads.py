@@ -8,7 +8,8 @@ worker, a migration). Entries are keyed by that version, so a bump makes every o
 unreachable. The bump happens right after the statement and again after the transaction commits,
 so a read that ran between the two cannot keep what it saw. Time changes reads too (a deadline
 passes, a class starts): each entry carries the moment it stops being true (`valid_until`, computed
-by the read itself) and a cap of HOT_READS_SECONDS; a hit is only used before both.
+by the read itself) and a cap of HOT_READS_SECONDS; a hit is only used before both. So does a
+deploy: keys carry a digest of the sources (`RELEASE`).
 
 The cache is never needed: when it cannot be reached, reads are computed from the database and
 writes go on. Disabled (HOT_READS_SECONDS = 0) without a shared cache (no REDIS_URL), because then
@@ -22,6 +23,7 @@ import re
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -39,6 +41,21 @@ WRITE = re.compile(r"\s*(?:INSERT\s+(?:IGNORE\s+)?INTO|REPLACE\s+INTO|UPDATE|DEL
 SCHEMA = re.compile(r"\s*(?:TRUNCATE|ALTER|DROP|CREATE|RENAME)\b", re.IGNORECASE)
 # Tables no hot read shows; writing them (often: the outbox, the heartbeat) must not empty the cache.
 QUIET_TABLES = re.compile(r"notifications_|core_heartbeat$|django_session$|django_celery_beat_|django_admin_log$")
+
+
+def _release() -> str:
+    """A digest of the project's Python sources: answers cached by one release are never served by
+    another (a deploy may change an answer's shape without writing to the database)."""
+    digest = hashlib.sha256()
+    root = Path(settings.BASE_DIR)
+    packages = sorted(path for path in root.iterdir() if (path / "__init__.py").exists() and path.name not in ("tests", "bench"))
+    for path in sorted(file for package in packages for file in package.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+RELEASE = _release()
 
 
 def _bump() -> None:
@@ -93,7 +110,7 @@ def cached(key: str, compute: Callable[[], tuple[Any, datetime | None]]) -> Any:
         if version is None:
             cache.add(VERSION_KEY, time.time_ns(), timeout=None)
             version = cache.get(VERSION_KEY)
-        full_key = f"hot:{version}:{hashlib.sha256(key.encode()).hexdigest()}"
+        full_key = f"hot:{RELEASE}:{version}:{hashlib.sha256(key.encode()).hexdigest()}"
         hit = cache.get(full_key)
     except Exception:  # noqa: BLE001
         logger.warning("hot reads: cache unreachable, reading the database", exc_info=True)

@@ -190,3 +190,27 @@ def test_a_lost_bump_is_stale_no_longer_than_the_cap(make_parent, wednesday_clas
     assert item_of(schedules_of(parent), wednesday_class)["coach"] == coach
     clock.go("2026-12-02 10:00", seconds=30)
     assert item_of(schedules_of(parent), wednesday_class)["coach"] == "新教练"
+
+
+def test_an_answer_cached_by_another_release_is_not_served(make_parent, wednesday_class, monkeypatch,
+                                                          django_assert_num_queries):
+    """A deploy may change an answer's shape without a write: the release is part of the key."""
+    parent = make_parent()
+    schedules_of(parent)
+    with django_assert_num_queries(1):
+        schedules_of(parent)
+    monkeypatch.setattr(hot_reads, "RELEASE", "another")
+    with django_assert_num_queries(7):
+        schedules_of(parent)
+
+
+def test_the_release_is_a_digest_of_the_sources_that_shape_answers(tmp_path, settings):
+    for name in ("courses", "tests"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text("")
+    settings.BASE_DIR = tmp_path
+    first = hot_reads._release()
+    (tmp_path / "tests" / "test_x.py").write_text("x = 1")
+    assert hot_reads._release() == first  # tests do not shape answers
+    (tmp_path / "courses" / "api.py").write_text("x = 1")
+    assert hot_reads._release() != first
