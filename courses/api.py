@@ -2,7 +2,6 @@
 
 import math
 
-from django.db.models import Min
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
@@ -158,9 +157,8 @@ class ScheduleViewSet(viewsets.GenericViewSet):
             if profile is not None:
                 context["my_entries"] = waitlist_selectors.my_entries_by_schedule(profile=profile, schedule_ids=page_ids)
             data = self.get_paginated_response(ScheduleItemOutput(page, many=True, context=context).data).data
-            # True until a listed class's waitlist closes or, for the upcoming list, the first class ends.
-            first_end = None if filters.get("date_from") else schedules.aggregate(first=Min("ends_at"))["first"]
-            return data, hot_reads.earliest(first_end, *(waitlist_selectors.cutoff_of(s) for s in page), after=now)
+            return data, selectors.schedule_list_valid_until(schedules=schedules, page=page, now=now,
+                                                             upcoming=not filters.get("date_from"))
 
         return hot_reads.answer(hot_reads_key(request, "schedules"), compute)
 

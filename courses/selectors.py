@@ -4,7 +4,7 @@ from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 from django.db import connection
-from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, Min, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
@@ -96,6 +96,23 @@ def schedule_list(
     if level is not None:
         queryset = queryset.filter(course__level=level)
     return queryset.order_by("starts_at", "id")
+
+
+def schedules_valid_until(page: list[CourseSchedule], *, now: datetime,
+                          first_change: datetime | None = None) -> datetime | None:
+    """When a page of schedule items stops being true without a write (hot reads): a listed class's
+    waitlist closes at its cutoff, or the list itself changes (`first_change`)."""
+    from core.hot_reads import earliest
+    from waitlist.selectors import cutoff_of
+
+    return earliest(first_change, *(cutoff_of(schedule) for schedule in page), after=now)
+
+
+def schedule_list_valid_until(*, schedules: QuerySet[CourseSchedule], page: list[CourseSchedule], now: datetime,
+                              upcoming: bool) -> datetime | None:
+    """`schedules_valid_until` for `schedule_list`: the upcoming list also changes when its first class ends."""
+    first_end = schedules.aggregate(first=Min("ends_at"))["first"] if upcoming else None
+    return schedules_valid_until(page, now=now, first_change=first_end)
 
 
 def schedules_in_order(schedule_ids: list[int], *, profile: Profile | None) -> list[CourseSchedule]:

@@ -11,10 +11,9 @@ from core.api import hot_reads_key, ok
 from core.errors import BusinessError
 from core.fields import BoundedDateField, IdField
 from courses.api import ScheduleBriefOutput, ScheduleItemOutput
-from courses.selectors import schedules_in_order
+from courses.selectors import schedules_in_order, schedules_valid_until
 from makeup import messages, selectors, services
 from makeup.models import MakeupBooking
-from waitlist.selectors import cutoff_of
 
 
 class OriginalOutput(serializers.Serializer):
@@ -188,9 +187,8 @@ class MakeupViewSet(viewsets.GenericViewSet):
             page = schedules_in_order(self.paginate_queryset(ids), profile=profile)
             context = {"now": now, "makeup": makeup, "profile": profile}
             items = AvailableItemOutput(page, many=True, context=context).data
-            # True until the first candidate starts or a listed session's waitlist closes.
-            valid_until = hot_reads.earliest(first_start, *(cutoff_of(s) for s in page), after=now)
-            return self.get_paginated_response(items).data, valid_until
+            # The search changes without a write when its first candidate starts.
+            return self.get_paginated_response(items).data, schedules_valid_until(page, now=now, first_change=first_start)
 
         return hot_reads.answer(hot_reads_key(request, "makeup-available"), compute)
 

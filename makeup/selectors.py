@@ -2,12 +2,12 @@
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Case, Exists, IntegerField, Min, OuterRef, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Min, QuerySet, Value, When
 
 from core.errors import BusinessError
 from core.formatting import hours_text
 from courses.models import Booking, CourseSchedule
-from courses.selectors import local_midnight, schedule_details, seats_taken
+from courses.selectors import local_midnight, seats_taken
 from makeup import messages
 from makeup.models import MakeupBooking
 
@@ -22,18 +22,19 @@ def makeup_of_owner(*, user, makeup_id: int) -> MakeupBooking:
     return makeup
 
 
-def _eligible_base(
+def eligible_schedules(
     *, profile, now: datetime, makeup: MakeupBooking | None = None, include_lower_levels: bool = False,
     date_from: date | None = None, date_to: date | None = None, coach: str | None = None,
-    venue: str | None = None, weekday: int | None = None, time_of_day: str | None = None, conflicts_in_sql: bool = True,
+    venue: str | None = None, weekday: int | None = None, time_of_day: str | None = None,
 ) -> QuerySet[CourseSchedule]:
     """Sessions a make-up (or, without one, a compensation redemption) may book, fullness aside,
     same level first (RULES §6.2).
 
     A make-up: same course type as the original, level equal (or lower with include_lower_levels,
     never higher), not the original class. A redemption: any session up to the profile's level.
-    Always: open, not started, not booked by the profile, no time conflict (without conflicts_in_sql
-    the caller excludes the conflicts itself: `eligible_schedule_ids`).
+    Always: open, not started, not booked by the profile, no time conflict. Conflicts are the
+    profile's few booked classes still ahead, excluded as plain time ranges: a NOT EXISTS per
+    candidate cost most of the search's time (bench/results/load.md).
     """
     queryset = CourseSchedule.objects.filter(status=CourseSchedule.Status.OPEN, starts_at__gt=now)
     if makeup is not None and makeup.original_course is not None:
@@ -47,12 +48,9 @@ def _eligible_base(
     else:
         queryset = queryset.filter(course__level__lte=profile.level)
         reference_level = profile.level
-    overlapping = Booking.objects.filter(
-        profile=profile, status=Booking.Status.BOOKED,
-        schedule__starts_at__lt=OuterRef("ends_at"), schedule__ends_at__gt=OuterRef("starts_at"),
-    )  # also covers "already booked by the profile"
-    if conflicts_in_sql:
-        queryset = queryset.exclude(Exists(overlapping))
+    booked_ahead = Booking.objects.filter(profile=profile, status=Booking.Status.BOOKED, schedule__ends_at__gt=now)
+    for start, end in booked_ahead.values_list("schedule__starts_at", "schedule__ends_at"):
+        queryset = queryset.exclude(starts_at__lt=end, ends_at__gt=start)  # also "already booked by the profile"
     if date_from:
         queryset = queryset.filter(starts_at__gte=local_midnight(date_from))
     if date_to:
@@ -71,42 +69,30 @@ def _eligible_base(
     ).order_by("level_rank", "starts_at", "id")
 
 
-def eligible_schedules(*, profile, now: datetime, include_full: bool = False, **filters) -> QuerySet[CourseSchedule]:
-    """`_eligible_base` with each session's details, without full sessions unless asked."""
-    queryset = schedule_details(_eligible_base(profile=profile, now=now, **filters), profile=profile)
-    return queryset if include_full else queryset.filter(available__gt=0)
-
-
 def eligible_schedule_ids(*, profile, now: datetime, include_full: bool = False,
                           **filters) -> tuple[list[int], datetime | None]:
-    """The ids of `eligible_schedules`, in its order, and when the first of them starts (then the
-    answer changes without a write). The booked and held seats of all candidates are counted in two
-    grouped queries, and time conflicts are the profile's few booked ranges still ahead, excluded as
-    plain ranges: a correlated subquery per candidate (for the total, and again for the page) cost
-    most of the endpoint's time (bench/results/load.md)."""
-    candidates = _eligible_base(profile=profile, now=now, conflicts_in_sql=False, **filters)
-    booked = Booking.objects.filter(profile=profile, status=Booking.Status.BOOKED, schedule__ends_at__gt=now)
-    for start, end in booked.values_list("schedule__starts_at", "schedule__ends_at"):
-        candidates = candidates.exclude(starts_at__lt=end, ends_at__gt=start)  # also "already booked by the profile"
+    """The ids of `eligible_schedules`, in its order, without full ones unless asked, and when the
+    first of them starts (then the answer changes without a write). Seats are counted for all
+    candidates in two grouped queries, not per row."""
+    candidates = eligible_schedules(profile=profile, now=now, **filters)
     rows = list(candidates.values_list("pk", "capacity"))
     if not rows:
         return [], None
     ids = [pk for pk, _ in rows]
-    # Few candidates go by their ids; many as a subquery (a long list of ids costs more to build in
-    # Python than the filters cost to evaluate again).
-    chosen = ids if len(ids) <= 50 else candidates.order_by().values("pk")
-    first_start = (CourseSchedule.objects.filter(pk__in=ids) if len(ids) <= 50 else candidates.order_by()).aggregate(
-        first=Min("starts_at"))["first"]
+    # Few candidates go by their ids; many as the filters again (a long list of ids costs more to
+    # build in Python than the filters cost to evaluate).
+    chosen = CourseSchedule.objects.filter(pk__in=ids) if len(ids) <= 50 else candidates.order_by()
+    first_start = chosen.aggregate(first=Min("starts_at"))["first"]
     if include_full:
         return ids, first_start
-    taken = seats_taken(schedule_ids=chosen)
+    taken = seats_taken(schedule_ids=chosen.values("pk"))
     return [pk for pk, capacity in rows if capacity - taken.get(pk, 0) > 0], first_start
 
 
 def is_eligible(*, profile, schedule_id: int, now: datetime, makeup: MakeupBooking | None) -> bool:
     """RULES §6.2 for one session, fullness aside (the booking answers a full class itself)."""
-    return eligible_schedules(profile=profile, now=now, makeup=makeup, include_lower_levels=True,
-                              include_full=True).filter(pk=schedule_id).exists()
+    return eligible_schedules(profile=profile, now=now, makeup=makeup, include_lower_levels=True).filter(
+        pk=schedule_id).exists()
 
 
 def confirm_prompt(*, session_minutes: int, original_minutes: int) -> str:

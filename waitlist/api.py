@@ -2,7 +2,7 @@
 and the operators' manual send. Thin: validate, call one service or selector, render."""
 
 import math
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -84,9 +84,9 @@ class NotifyInput(serializers.Serializer):
     course_schedule_id = IdField()
 
 
-def entry_items(entries: list[WaitlistEntry], now) -> list[dict]:
-    """List items with positions (annotated), estimates and open offers, in a constant number of queries."""
-    takeable = selectors.takeable_offers_for(entries, now)
+def entry_items(entries: list[WaitlistEntry], takeable: dict, now) -> list[dict]:
+    """List items with positions (annotated), estimates and the offers each may take (`takeable`,
+    from selectors.takeable_offers_for), in a constant number of queries."""
     history = selectors.offers_released_history(course_ids={e.schedule.course_id for e in entries}, now=now)
     items = []
     for entry in entries:
@@ -114,21 +114,6 @@ def refresh_countdowns(data: dict, now) -> bool:
         deadline = datetime.fromisoformat(offer["deadline"])
         offer["seconds_left"] = max(0, math.ceil((deadline - now).total_seconds()))
     return bool(offers)
-
-
-def entry_items_valid_until(entries: list[WaitlistEntry], items: list[dict], now):
-    """When `entry_items` stops being true without a write: an offer's deadline passes, a waiting
-    entry's estimate drops an hour, or the promotion history's clock hour ends."""
-    moments = [now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)]
-    for entry, item in zip(entries, items, strict=True):
-        if item["offer"] is not None:
-            moments.append(datetime.fromisoformat(item["offer"]["deadline"]))
-        if entry.status == WaitlistEntry.Status.WAITING:
-            # The estimate counts whole hours to the cutoff: it changes when the next one is gone.
-            hours_left = math.floor((selectors.cutoff_of(entry.schedule) - now).total_seconds() / 3600)
-            if hours_left >= 1:
-                moments.append(selectors.cutoff_of(entry.schedule) - timedelta(hours=hours_left))
-    return hot_reads.earliest(*moments, after=now)
 
 
 def _entry_of_owner(request, pk) -> WaitlistEntry:
@@ -178,8 +163,9 @@ class WaitlistViewSet(viewsets.GenericViewSet):
             entries = selectors.entries_of(user=request.user, profile=profile, status=None if status == "all" else status)
             page = list(self.paginate_queryset(entries))
             now = timezone.now()
-            items = entry_items(page, now)
-            return self.get_paginated_response(items).data, entry_items_valid_until(page, items, now)
+            takeable = selectors.takeable_offers_for(page, now)
+            data = self.get_paginated_response(entry_items(page, takeable, now)).data
+            return data, selectors.entries_valid_until(page, takeable, now)
 
         return hot_reads.answer(hot_reads_key(request, "waitlist-my"), compute, refresh=refresh_countdowns)
 

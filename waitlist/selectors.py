@@ -263,6 +263,22 @@ def takeable_offers_for(entries: list[WaitlistEntry], now: datetime) -> dict[int
     return result
 
 
+def entries_valid_until(entries: list[WaitlistEntry], takeable: dict[int, list[Takeable]], now: datetime):
+    """When a list of entries stops being true without a write (hot reads): an offer one may take
+    passes its deadline, a waiting entry's estimate loses a whole hour, or the promotion history's
+    clock hour ends."""
+    from core.hot_reads import earliest
+
+    moments = [now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)]
+    for entry in entries:
+        moments += [offer.deadline for offer in takeable.get(entry.pk, [])]
+        if entry.status == Status.WAITING:
+            hours_left = math.floor((cutoff_of(entry.schedule) - now).total_seconds() / 3600)
+            if hours_left >= 1:  # `estimated_wait_time` counts whole hours to the cutoff
+                moments.append(cutoff_of(entry.schedule) - timedelta(hours=hours_left))
+    return earliest(*moments, after=now)
+
+
 def takeable_offers(*, entry: WaitlistEntry, now: datetime) -> list[Takeable]:
     return takeable_offers_for([entry], now)[entry.pk]
 

@@ -34,7 +34,7 @@ from notifications.models import Notification, SubscriptionGrant
 from tests.concurrency import run_together
 from tests.conftest import at, client_for
 from tests.factories import BookingFactory, ProfileFactory, ScheduleFactory, UserFactory
-from tests.integration.conftest import _reset_connections, worker_process
+from tests.integration.conftest import _reset_connections, wait_for, worker_process
 from waitlist import services as waitlist_services
 from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistNotification, WaitlistOffer
 from waitlist.tasks import waitlist_offers_sweep_task
@@ -51,14 +51,6 @@ def wechat(wechat_stub, settings):
     settings.NOTIFICATION_RETRY_BASE_SECONDS = 0.1
     return wechat_stub
 
-
-def wait_for(condition, seconds: float = 30.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return condition()
 
 
 def create(parent, template: str = "waitlist_closed") -> Notification:

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,16 @@ from config import celery_app
 ROOT = Path(__file__).resolve().parents[2]
 CELERY = str(Path(sys.executable).with_name("celery"))
 BROKER_URL = "redis://127.0.0.1:6379/13"
+
+
+def wait_for(condition, seconds: float = 30.0) -> bool:
+    """Polls condition() until it is true or the time is up; its last answer."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
 
 
 def _reset_connections(app) -> None:

@@ -12,7 +12,7 @@ from config import celery_app
 from notifications import services
 from notifications.models import Notification, SubscriptionGrant
 from tests.factories import UserFactory
-from tests.integration.conftest import _reset_connections, worker_process
+from tests.integration.conftest import _reset_connections, wait_for, worker_process
 
 pytestmark = [pytest.mark.integration, pytest.mark.mysql, pytest.mark.django_db(transaction=True)]
 
@@ -25,14 +25,6 @@ def wechat(wechat_stub, settings):
     settings.NOTIFICATION_BACKEND = "wechat"
     return wechat_stub
 
-
-def wait_for(condition, seconds: float = 20.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def status_of(row) -> str:

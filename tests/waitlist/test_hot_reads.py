@@ -96,6 +96,9 @@ def test_an_offer_countdown_is_live_and_the_offer_leaves_at_its_deadline(wednesd
     clock.go("2026-12-02 11:10")
     (item,) = first.client.get("/api/v1/waitlist/my").json()["data"]["items"]
     assert item["offer"]["seconds_left"] == 5 * 60
+    clock.go("2026-12-02 11:15")  # RULES §4: takeable while now ≤ deadline, the deadline included
+    (item,) = first.client.get("/api/v1/waitlist/my").json()["data"]["items"]
+    assert item["offer"]["seconds_left"] == 0
     clock.go("2026-12-02 11:15", seconds=1)
     (item,) = first.client.get("/api/v1/waitlist/my").json()["data"]["items"]
     assert item["offer"] is None
@@ -214,3 +217,27 @@ def test_the_release_is_a_digest_of_the_sources_that_shape_answers(tmp_path, set
     assert hot_reads._release() == first  # tests do not shape answers
     (tmp_path / "courses" / "api.py").write_text("x = 1")
     assert hot_reads._release() != first
+
+
+def test_the_three_seat_counts_agree(wednesday_class, queue_of, free_a_seat, clock):
+    """RULES §1 (capacity − booked − held) is counted three ways: in SQL for lists and filters
+    (`with_seats`), grouped for many classes (`seats_taken`), and under the lock (`schedule_seats`)."""
+    from courses.selectors import schedule_seats, seats_taken, with_seats
+    from waitlist.models import WaitlistOffer
+
+    queue_of(wednesday_class, 2)
+    clock.go("2026-12-02 11:00")
+    free_a_seat(wednesday_class)  # cancelled booking, one open offer
+    free_a_seat(wednesday_class, how="leave")  # a booking on leave, a second open offer
+    WaitlistOffer.objects.create(schedule=wednesday_class, deadline=WEDNESDAY_19, released_at=WEDNESDAY_19,
+                                 status="lapsed")  # not held
+    other = ScheduleFactory(capacity=3)
+    BookingFactory(schedule=other)
+    for schedule, expected in ((wednesday_class, 6 - 4 - 2), (other, 3 - 1)):
+        schedule.refresh_from_db()
+        annotated = with_seats(CourseSchedule.objects.filter(pk=schedule.pk)).get().available
+        grouped = schedule.capacity - seats_taken(schedule_ids=[schedule.pk]).get(schedule.pk, 0)
+        assert annotated == grouped == schedule_seats(schedule=schedule) == expected
+    CourseSchedule.objects.filter(pk=other.pk).update(capacity=0)  # lowered below its bookings
+    other.refresh_from_db()
+    assert schedule_seats(schedule=other) == -1 == with_seats(CourseSchedule.objects.filter(pk=other.pk)).get().available
