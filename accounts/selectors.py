@@ -17,3 +17,13 @@ def profile_of_owner(*, user: User, profile_id: int) -> Profile:
     if profile is None:
         raise BusinessError.not_found(messages.PROFILE_NOT_FOUND)
     return profile
+
+
+def profile_of_owner_or_only(*, user: User, profile_id: int | None) -> Profile | None:
+    """For endpoints whose profile_id is optional: the caller's profile when one is given (404 as
+    `profile_of_owner`), else the only child of a parent who has exactly one, else None (no child or
+    several: the answer is about no profile in particular)."""
+    if profile_id is not None:
+        return profile_of_owner(user=user, profile_id=profile_id)
+    profiles = list(profiles_of(user=user)[:2])
+    return profiles[0] if len(profiles) == 1 else None

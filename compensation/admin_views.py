@@ -54,6 +54,7 @@ def profile_ledger_view(request, profile_id: int, admin_site):
             messages.success(request, f"已调整 {result.minutes:+d} 分钟，当前余额 {result.balance} 分钟")
             return redirect(request.path)
     now = timezone.now()
+    services.compensation_expire_due(profile_id=profile.pk, now=now)  # RULES §7: a read expires what is due
     return TemplateResponse(request, "admin/compensation/ledger.html", {
         **admin_site.each_context(request),
         "title": f"课时补偿明细：{profile.name}",

@@ -5,14 +5,25 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
-from accounts.selectors import profile_of_owner
-from compensation import messages, selectors
+from accounts.selectors import profile_of_owner_or_only
+from compensation import messages, selectors, services
 from core.api import ok
 from core.fields import IdField
 
 
 class ProfileQuery(serializers.Serializer):
-    profile_id = IdField()
+    profile_id = IdField(required=False, help_text="optional when the parent has exactly one child")
+
+
+def _profile(request):
+    """The child asked for; a parent with exactly one child may leave profile_id out. With several
+    (or none) a missing one is the same 400 as a missing required field."""
+    query = ProfileQuery(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    profile = profile_of_owner_or_only(user=request.user, profile_id=query.validated_data.get("profile_id"))
+    if profile is None:
+        raise serializers.ValidationError({"profile_id": [serializers.Field.default_error_messages["required"]]})
+    return profile
 
 
 class ExpiringOutput(serializers.Serializer):
@@ -45,10 +56,9 @@ class CompensationViewSet(viewsets.GenericViewSet):
     @extend_schema(parameters=[ProfileQuery], responses=BalanceOutput)
     @action(detail=False, methods=["get"])
     def balance(self, request):
-        query = ProfileQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        profile = profile_of_owner(user=request.user, profile_id=query.validated_data["profile_id"])
+        profile = _profile(request)
         now = timezone.now()
+        services.compensation_expire_due(profile_id=profile.pk, now=now)  # RULES §7: a read expires what is due
         balance = selectors.compensation_balance(profile_id=profile.pk, now=now)
         return ok(BalanceOutput({
             "balance_minutes": balance,
@@ -60,8 +70,7 @@ class CompensationViewSet(viewsets.GenericViewSet):
     @extend_schema(parameters=[ProfileQuery], responses=HistoryOutput(many=True))
     @action(detail=False, methods=["get"])
     def history(self, request):
-        query = ProfileQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        profile = profile_of_owner(user=request.user, profile_id=query.validated_data["profile_id"])
+        profile = _profile(request)
+        services.compensation_expire_due(profile_id=profile.pk, now=timezone.now())
         page = self.paginate_queryset(selectors.compensation_history(profile_id=profile.pk))
         return self.get_paginated_response(HistoryOutput(page, many=True).data)

@@ -26,6 +26,10 @@ class ClassCreditCompensation(TimeStampedModel):
     source = models.CharField("来源", max_length=16, choices=Source.choices, default=Source.MAKEUP_SHORTER)
     makeup = models.ForeignKey("makeup.MakeupBooking", on_delete=models.PROTECT, null=True, blank=True,
                                related_name="credits_created", verbose_name="产生自补课")
+    # The make-up seat that earned it: a make-up booked again earns a new credit, and only the
+    # current seat's credit can block cancelling the make-up (RULES §6.5).
+    booking = models.ForeignKey("courses.Booking", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name="产生自补课预约")
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.ACTIVE)
     reminded_at = models.DateTimeField("提醒时间", null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,

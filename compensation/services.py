@@ -30,11 +30,47 @@ def lock_profile(profile_id: int) -> None:
     Profile.objects.select_for_update().filter(pk=profile_id).first()
 
 
-def compensation_credit_create(*, profile_id: int, minutes: int, source: str, now: datetime, makeup=None,
+def compensation_credit_create(*, profile_id: int, minutes: int, source: str, now: datetime, makeup=None, booking=None,
                                expires_at: datetime | None = None, created_by=None, reason: str = "") -> ClassCreditCompensation:
+    """A new credit; a shorter make-up's names the make-up and the booking (its seat) that earned it."""
     expires_at = expires_at or now + timedelta(days=settings.COMPENSATION_VALIDITY_DAYS)
     return Credit.objects.create(profile_id=profile_id, minutes=minutes, remaining=minutes, expires_at=expires_at,
-                                 source=source, makeup=makeup, created_by=created_by, reason=reason, created_at=now)
+                                 source=source, makeup=makeup, booking=booking, created_by=created_by, reason=reason,
+                                 created_at=now)
+
+
+def _expire_locked(credits, now: datetime) -> int:
+    """Expires whole each of these locked credits: an `expire` row for all of its remaining minutes."""
+    expired = 0
+    for credit in credits:
+        if credit.remaining:
+            Usage.objects.create(credit=credit, minutes=credit.remaining, kind=Usage.Kind.EXPIRE, created_at=now)
+        credit.remaining = 0
+        credit.status = Credit.Status.EXPIRED
+        credit.save(update_fields=["remaining", "status", "updated_at"])
+        expired += 1
+    return expired
+
+
+def _due(profile_id: int, now: datetime):
+    return Credit.objects.filter(profile_id=profile_id, status=Credit.Status.ACTIVE, expires_at__lte=now)
+
+
+def _expire_due_locked(profile_id: int, now: datetime) -> int:
+    """RULES §7: a credit past `expires_at` is expired whole by whatever touches it first. The caller
+    holds the profile lock."""
+    return _expire_locked(_due(profile_id, now).select_for_update().order_by("id"), now)
+
+
+def compensation_expire_due(*, profile_id: int, now: datetime) -> int:
+    """Before a balance or history read: the child's credits past their expiry are expired now, not at
+    the next hourly job, so the history's `balance_after` and the balance agree. Locks (the profile)
+    only when something is due."""
+    if not _due(profile_id, now).exists():
+        return 0
+    with transaction.atomic():
+        lock_profile(profile_id)
+        return _expire_due_locked(profile_id, now)
 
 
 def _spendable(profile_id: int, now: datetime):
@@ -48,6 +84,7 @@ def compensation_spend(*, profile_id: int, minutes: int, now: datetime, makeup=N
                        error: BusinessError) -> list[CompensationUsage]:
     """Takes `minutes` from the usable credits in expiry order, splitting as needed; `error` if the
     balance is short. The caller holds the profile lock."""
+    _expire_due_locked(profile_id, now)
     credits = _spendable(profile_id, now)
     if sum(credit.remaining for credit in credits) < minutes:
         raise error
@@ -79,7 +116,10 @@ def _net_used(credit_filter: Q) -> dict[int, int]:
 
 def compensation_restore(*, makeup, now: datetime) -> int:
     """Gives back what a make-up spent, to the credits it came from. A used-up credit is active again;
-    one already expired gets `restore` then `expire` (the minutes are not usable any more)."""
+    one already expired gets `restore` then `expire` (the minutes are not usable any more): a credit
+    past its expiry is first expired whole, so its old remainder never outlives it either. The caller
+    holds the profile lock."""
+    _expire_due_locked(makeup.profile_id, now)
     owed = _net_used(Q(makeup=makeup))
     restored = 0
     for credit in Credit.objects.select_for_update().filter(pk__in=owed).order_by("id"):
@@ -100,8 +140,14 @@ def compensation_restore(*, makeup, now: datetime) -> int:
 
 def compensation_revoke_created(*, makeup, now: datetime, unspent_only: bool = False) -> int:
     """Revokes the credit a shorter make-up created; refuses (and changes nothing) if any of it was
-    spent — or, with unspent_only (the studio cancelled the class), revokes just what is left."""
-    if not unspent_only and _net_used(Q(credit__makeup=makeup)):
+    spent — or, with unspent_only (the studio cancelled the class), revokes just what is left.
+
+    Only the credit of the make-up's current booking can refuse (RULES §6.5): a credit an earlier
+    booking of the same make-up created ended with that booking and is history. The caller holds the
+    profile lock."""
+    _expire_due_locked(makeup.profile_id, now)
+    current = Q(credit__makeup=makeup, credit__booking_id=makeup.booking_id)
+    if not unspent_only and makeup.booking_id is not None and _net_used(current):
         raise BusinessError.conflict("compensation_already_used", messages.ALREADY_USED)
     revoked = 0
     for credit in Credit.objects.select_for_update().filter(makeup=makeup).exclude(status=Credit.Status.REVOKED):
@@ -122,15 +168,9 @@ def compensation_expire(*, now: datetime | None = None, batch: int = 1000) -> in
     expired = 0
     for credit_id in ids:
         with transaction.atomic():
-            credit = Credit.objects.select_for_update().filter(pk=credit_id, status=Credit.Status.ACTIVE).first()
-            if credit is None:
-                continue
-            if credit.remaining:
-                Usage.objects.create(credit=credit, minutes=credit.remaining, kind=Usage.Kind.EXPIRE, created_at=now)
-            credit.remaining = 0
-            credit.status = Credit.Status.EXPIRED
-            credit.save(update_fields=["remaining", "status", "updated_at"])
-            expired += 1
+            # Re-read under the lock: a spend, restore or read may have expired it meanwhile.
+            expired += _expire_locked(Credit.objects.select_for_update()
+                                      .filter(pk=credit_id, status=Credit.Status.ACTIVE, expires_at__lte=now), now)
     return expired
 
 

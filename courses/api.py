@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
-from accounts.selectors import profile_of_owner
+from accounts.selectors import profile_of_owner, profile_of_owner_or_only
 from core import hot_reads
 from core.api import hot_reads_key, ok
 from core.fields import BoundedDateField, IdField
@@ -58,7 +58,8 @@ def offer_view(takeable, now) -> dict:
 
 
 class ScheduleItemOutput(serializers.ModelSerializer):
-    """A schedule item of `GET schedules` (API.md); `my` only when profile_id was given."""
+    """A schedule item of `GET schedules` (API.md); `my` only for a known profile (profile_id, or a one-child
+    parent's only child)."""
 
     course = CourseOutput()
     booked_count = serializers.IntegerField()
@@ -82,6 +83,8 @@ class ScheduleItemOutput(serializers.ModelSerializer):
         return schedule.available <= 0
 
     def get_label(self, schedule) -> str | None:
+        if schedule.status == CourseSchedule.Status.CANCELLED:  # a cancelled class is never offered as full
+            return course_messages.CANCELLED_LABEL
         return course_messages.FULL_LABEL if schedule.available <= 0 else None
 
     @extend_schema(responses=ScheduleWaitlistOutput)
@@ -108,9 +111,9 @@ class ScheduleItemOutput(serializers.ModelSerializer):
         }
         if self.context.get("detail"):
             my["offer"] = self.context.get("my_offer")
+            # Shown on a full queue too: tapping it answers the join's 409 候补队列已满，请选择其他课程 (API.md).
             joinable = (schedule.available <= 0 and not waiting and schedule.my_booking_id is None
-                        and waitlist_selectors.waitlist_is_open(schedule=schedule, now=self.context["now"])
-                        and schedule.waitlist_count < schedule.effective_waitlist_capacity)
+                        and waitlist_selectors.waitlist_is_open(schedule=schedule, now=self.context["now"]))
             my["button"] = messages.BUTTON_JOINED if waiting else (messages.BUTTON_JOIN if joinable else None)
         return my
 
@@ -137,6 +140,13 @@ def _profile_from(request, data: dict):
     return profile_of_owner(user=request.user, profile_id=profile_id) if profile_id else None
 
 
+def _profile_or_only_child(request, data: dict):
+    """schedules and schedules/{id}: a missing profile_id means the only child of a one-child parent.
+    Safe for the hot-read cache: adding or removing a profile writes accounts_profile, which bumps
+    the version every cached answer is keyed by (core/hot_reads.py)."""
+    return profile_of_owner_or_only(user=request.user, profile_id=data.get("profile_id"))
+
+
 @extend_schema(tags=["schedules"])
 class ScheduleViewSet(viewsets.GenericViewSet):
     serializer_class = ScheduleItemOutput
@@ -148,7 +158,7 @@ class ScheduleViewSet(viewsets.GenericViewSet):
             query = ScheduleQuery(data=request.query_params)
             query.is_valid(raise_exception=True)
             filters = dict(query.validated_data)
-            profile = _profile_from(request, filters)
+            profile = _profile_or_only_child(request, filters)
             now = timezone.now()
             schedules = selectors.schedule_list(now=now, **{k: v for k, v in filters.items() if k != "profile_id"})
             page_ids = list(self.paginate_queryset(schedules.values_list("pk", flat=True)))
@@ -166,7 +176,7 @@ class ScheduleViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         query = ScheduleDetailQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        profile = _profile_from(request, query.validated_data)
+        profile = _profile_or_only_child(request, query.validated_data)
         now = timezone.now()
         context = {"now": now, "detail": True}
         if profile is not None:
@@ -238,7 +248,7 @@ class BookingViewSet(viewsets.GenericViewSet):
         payload.is_valid(raise_exception=True)
         profile = profile_of_owner(user=request.user, profile_id=payload.validated_data["profile_id"])
         booking = services.booking_create(profile=profile, schedule_id=payload.validated_data["course_schedule_id"])
-        return ok(BookingCreateOutput(booking).data)
+        return ok(BookingCreateOutput(booking).data, message=course_messages.BOOKED)
 
     @extend_schema(parameters=[BookingsMyQuery], responses=BookingOutput(many=True))
     @action(detail=False, methods=["get"])
@@ -255,7 +265,7 @@ class BookingViewSet(viewsets.GenericViewSet):
     def cancel(self, request, pk=None):
         booking = selectors.booking_of_owner(user=request.user, booking_id=int(pk))
         booking = services.booking_cancel(booking_id=booking.pk)
-        return ok({"booking_id": booking.pk, "status": booking.status})
+        return ok({"booking_id": booking.pk, "status": booking.status}, message=course_messages.BOOKING_CANCELLED)
 
     @extend_schema(request=LeaveInput, responses=LeaveOutput)
     @action(detail=True, methods=["post"])
@@ -264,6 +274,10 @@ class BookingViewSet(viewsets.GenericViewSet):
         payload.is_valid(raise_exception=True)
         booking = selectors.booking_of_owner(user=request.user, booking_id=int(pk))
         result = services.booking_leave(booking_id=booking.pk, reason=payload.validated_data["reason"])
-        return ok({"booking_id": result.booking.pk, "status": result.booking.status, "makeup_id": result.makeup_id})
+        # A make-up seat's leave cancels that make-up (RULES §1, §6.5): no new one is owed.
+        message = (course_messages.MAKEUP_SEAT_CANCELLED if result.booking.kind == Booking.Kind.MAKEUP
+                   else course_messages.LEAVE_TAKEN)
+        return ok({"booking_id": result.booking.pk, "status": result.booking.status, "makeup_id": result.makeup_id},
+                  message=message)
 
 

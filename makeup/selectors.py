@@ -18,7 +18,7 @@ def makeup_of_owner(*, user, makeup_id: int) -> MakeupBooking:
     makeup = (MakeupBooking.objects.filter(pk=makeup_id, profile__owner=user)
               .select_related("profile", "original_course__course_type", "original_booking__schedule").first())
     if makeup is None:
-        raise BusinessError.not_found(messages.MAKEUP_NOT_FOUND)
+        raise BusinessError.not_found()  # 资源不存在, as for any other parent's id (RULES §9)
     return makeup
 
 
@@ -95,8 +95,16 @@ def is_eligible(*, profile, schedule_id: int, now: datetime, makeup: MakeupBooki
         pk=schedule_id).exists()
 
 
+def duration_text(minutes: int) -> str:
+    """RULES §6.2: whole half hours read in hours (`1.5小时`, `1小时`), anything else in minutes (`118分钟`)."""
+    if minutes % 30 == 0:
+        return messages.HOURS.format(hours=hours_text(minutes))
+    return messages.MINUTES.format(minutes=minutes)
+
+
 def confirm_prompt(*, session_minutes: int, original_minutes: int) -> str:
-    return messages.CONFIRM_PROMPT.format(hours=hours_text(session_minutes), less=hours_text(original_minutes - session_minutes))
+    return messages.CONFIRM_PROMPT.format(session=duration_text(session_minutes),
+                                          less=duration_text(original_minutes - session_minutes))
 
 
 def match_of(*, schedule, makeup: MakeupBooking | None, profile) -> dict:

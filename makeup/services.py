@@ -85,7 +85,8 @@ def makeup_settle(*, makeup: MakeupBooking, schedule: CourseSchedule, confirm_sh
     if difference < 0:
         generated = -difference
         compensation_services.compensation_credit_create(profile_id=makeup.profile_id, minutes=generated, now=now,
-                                                         source=ClassCreditCompensation.Source.MAKEUP_SHORTER, makeup=makeup)
+                                                         source=ClassCreditCompensation.Source.MAKEUP_SHORTER, makeup=makeup,
+                                                         booking=booking)
     elif difference > 0:
         used = difference
         compensation_services.compensation_spend(
@@ -130,7 +131,9 @@ def makeup_book(*, profile, schedule_id: int, original_booking_id: int | None, u
     with transaction.atomic():
         schedule = course_services.schedule_lock(schedule_id)
         if schedule is None:
-            raise BusinessError.not_found("课程不存在")
+            raise BusinessError.not_found(messages.SCHEDULE_NOT_FOUND)
+        if schedule.status == CourseSchedule.Status.CANCELLED:  # RULES §6.7
+            raise BusinessError.conflict("schedule_cancelled", messages.SCHEDULE_CANCELLED)
         compensation_services.lock_profile(profile.pk)
         if original_booking_id is not None:
             makeup = (MakeupBooking.objects.select_for_update()
@@ -250,7 +253,7 @@ def makeup_for_waitlist(*, profile, makeup_id: int, schedule: CourseSchedule, co
     makeup = (MakeupBooking.objects.filter(pk=makeup_id, profile=profile).select_related("original_course", "original_booking")
               .first())
     if makeup is None:
-        raise BusinessError.not_found(messages.MAKEUP_NOT_FOUND)
+        raise BusinessError.not_found()  # 资源不存在, as for any other parent's id (RULES §9)
     if makeup.status != MakeupBooking.Status.PENDING:
         raise BusinessError.conflict("makeup_not_pending", messages.NOT_PENDING)
     if not selectors.is_eligible(profile=profile, schedule_id=schedule.pk, now=now, makeup=makeup):

@@ -10,7 +10,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAdminUser
 
-from accounts.selectors import profile_of_owner
+from accounts.selectors import profile_of_owner, profile_of_owner_or_only
 from core import hot_reads
 from core.api import hot_reads_key, ok
 from core.errors import BusinessError
@@ -157,9 +157,10 @@ class WaitlistViewSet(viewsets.GenericViewSet):
         def compute():  # the key is the whole request: a hit was validated when it was computed
             query = MyQuery(data=request.query_params)
             query.is_valid(raise_exception=True)
-            profile_id = query.validated_data.get("profile_id")
             status = query.validated_data["status"]
-            profile = profile_of_owner(user=request.user, profile_id=profile_id) if profile_id else None
+            # A one-child parent's missing profile_id means that child (the cache stays right: a
+            # profile write bumps the hot-read version).
+            profile = profile_of_owner_or_only(user=request.user, profile_id=query.validated_data.get("profile_id"))
             entries = selectors.entries_of(user=request.user, profile=profile, status=None if status == "all" else status)
             page = list(self.paginate_queryset(entries))
             now = timezone.now()
@@ -174,7 +175,7 @@ class WaitlistViewSet(viewsets.GenericViewSet):
     def destroy(self, request, pk=None):
         entry = _entry_of_owner(request, int(pk))
         entry = services.waitlist_entry_cancel(entry_id=entry.pk)
-        return ok({"id": entry.pk, "status": entry.status})
+        return ok({"id": entry.pk, "status": entry.status}, message=messages.CANCELLED)
 
     @extend_schema(responses=PositionOutput)
     @action(detail=False, methods=["get"], url_path=r"position/(?P<entry_id>\d+)")
@@ -206,8 +207,8 @@ class WaitlistViewSet(viewsets.GenericViewSet):
             return ok({"deadline": serializers.DateTimeField().to_representation(result.deadline),
                        "seconds_left": result.seconds_left, "prompt": result.prompt})
         if action_name == "accept":
-            return ok({"booking_id": result.pk, "kind": result.kind})
-        return ok({"id": result.pk, "status": result.status})
+            return ok({"booking_id": result.pk, "kind": result.kind}, message=messages.ACCEPTED)
+        return ok({"id": result.pk, "status": result.status}, message=messages.DECLINED)
 
     @extend_schema(responses=NotificationRowOutput(many=True))
     @action(detail=True, methods=["get"])

@@ -56,7 +56,13 @@ def cutoff_of(schedule) -> datetime:
 
 
 def waitlist_is_open(*, schedule, now: datetime) -> bool:
-    return schedule.status == "open" and now < cutoff_of(schedule)
+    """RULES §5.2: the cutoff instant still belongs to the open period (joining at exactly the cutoff
+    is allowed); the waitlist closes once now > cutoff."""
+    return schedule.status == "open" and now <= cutoff_of(schedule)
+
+
+def waitlist_past_cutoff(*, schedule, now: datetime) -> bool:
+    return now > cutoff_of(schedule)
 
 
 def queue(*, schedule_id: int) -> QuerySet[WaitlistEntry]:
@@ -204,7 +210,7 @@ def entries_to_close(*, now: datetime) -> QuerySet[WaitlistEntry]:
         entry=OuterRef("pk"), status__in=PROTECTING_STATUSES, started_at__gte=now - settings.FLOW_GRACE,
         offer__status=WaitlistOffer.Status.OPEN,
     )
-    return (WaitlistEntry.objects.filter(status=Status.WAITING, schedule__starts_at__lte=now + settings.WAITLIST_CUTOFF)
+    return (WaitlistEntry.objects.filter(status=Status.WAITING, schedule__starts_at__lt=now + settings.WAITLIST_CUTOFF)
             .exclude(Exists(in_grace)))
 
 
@@ -283,15 +289,12 @@ def takeable_offers(*, entry: WaitlistEntry, now: datetime) -> list[Takeable]:
     return takeable_offers_for([entry], now)[entry.pk]
 
 
-def was_superseded(*, entry: WaitlistEntry) -> bool:
-    return WaitlistNotification.objects.filter(entry=entry, status=WaitlistNotification.Status.SUPERSEDED).exists()
-
-
-def was_notified_of_open_offer(*, entry: WaitlistEntry) -> bool:
-    return WaitlistNotification.objects.filter(
-        entry=entry, offer__status=WaitlistOffer.Status.OPEN,
-        kind__in=[WaitlistNotification.Kind.SEAT_AVAILABLE, WaitlistNotification.Kind.SEAT_RESERVED],
-    ).exists()
+def waitlist_latest_offer_notice(*, entry: WaitlistEntry) -> WaitlistNotification | None:
+    """The entry's notification of the most recent offer it was told of (RULES §4 step 3): the answer to
+    a response with nothing to take is about that offer, never about an older one."""
+    return (WaitlistNotification.objects
+            .filter(entry=entry, kind__in=[WaitlistNotification.Kind.SEAT_AVAILABLE, WaitlistNotification.Kind.SEAT_RESERVED])
+            .order_by("-created_at", "-id").first())
 
 
 # --- lists -----------------------------------------------------------------------------------

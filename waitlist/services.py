@@ -132,7 +132,8 @@ def waitlist_seat_released(*, schedule: CourseSchedule, reason: str, now: dateti
     from courses import selectors as course_selectors
 
     waitlist_apply_overdue(schedule=schedule, now=now)
-    if not selectors.waitlist_is_open(schedule=schedule, now=now):
+    # A seat freed at the cutoff instant or later is open to anyone (RULES §3: t >= cutoff, no offer).
+    if schedule.status != CourseSchedule.Status.OPEN or now >= selectors.cutoff_of(schedule):
         return []
     # Only seats that exist under the capacity (it may have been lowered below the bookings).
     seats = min(seats, course_selectors.schedule_seats(schedule=schedule))
@@ -215,16 +216,18 @@ def waitlist_apply_overdue(*, schedule: CourseSchedule, now: datetime) -> None:
 
     An open offer whose closing time has passed hands over: broadcast → reserved for the first
     eligible entry; reserved → that entry expires and the next is reserved; nobody left → lapsed.
-    At the cutoff every open offer lapses and every waiting entry closes, except an entry whose
-    flow is still in grace (its offer stays open until the grace ends).
+    Once past the cutoff (the cutoff instant itself is still open), every open offer lapses and every
+    waiting entry closes, except an entry whose flow is still in grace (its offer stays open until the
+    grace ends).
     """
     cutoff = selectors.cutoff_of(schedule)
+    past_cutoff = selectors.waitlist_past_cutoff(schedule=schedule, now=now)  # the cutoff instant is still open
     offers = list(Offer.objects.select_for_update().filter(schedule=schedule, status=Offer.Status.OPEN)
                   .order_by("released_at", "id"))
     if offers:
         flows = selectors.flows_of_offers(offers)
         for offer in offers:
-            if now >= cutoff or schedule.status != CourseSchedule.Status.OPEN:
+            if past_cutoff or schedule.status != CourseSchedule.Status.OPEN:
                 # The waitlist has ended: only a flow still in grace keeps its offer open.
                 if any(now <= selectors.flow_grace_end(flow) for flow in selectors.protecting_flows(offer, flows)):
                     continue
@@ -233,7 +236,7 @@ def waitlist_apply_overdue(*, schedule: CourseSchedule, now: datetime) -> None:
                 _lapse(offer, now)
             elif now > selectors.closing_time(offer, flows):
                 _hand_over(offer, schedule, now)
-    if now >= cutoff:
+    if past_cutoff:
         _close_at_cutoff(schedule, now)
 
 
@@ -289,6 +292,8 @@ def waitlist_join(*, profile, schedule_id: int, now: datetime | None = None, con
     now = now or timezone.now()
 
     def decide(schedule: CourseSchedule) -> JoinResult:
+        if schedule.status == CourseSchedule.Status.CANCELLED:  # RULES §6.7: before the cutoff's answer
+            raise BusinessError.conflict("schedule_cancelled", messages.SCHEDULE_CANCELLED)
         if not selectors.waitlist_is_open(schedule=schedule, now=now):
             raise BusinessError.conflict("waitlist_closed", messages.WAITLIST_CLOSED)
         if course_selectors.schedule_seats(schedule=schedule) > 0:
@@ -391,12 +396,15 @@ class StartResult:
 
 
 def _why_not(entry: WaitlistEntry) -> BusinessError:
-    """RULES §4 steps 3-5, when the entry has nothing it may take now."""
-    if selectors.was_superseded(entry=entry):
+    """RULES §4 steps 3-5, when the entry has nothing it may take now: the answer is about the most
+    recent offer it was told of. Someone else claimed it → taken; otherwise, since it cannot be taken
+    now (deadline passed, reserved for another, or ended without a claim) → expired."""
+    notice = selectors.waitlist_latest_offer_notice(entry=entry)
+    if notice is None:
+        return BusinessError.conflict("no_offer", messages.NO_OFFER)
+    if notice.status == WN.Status.SUPERSEDED:
         return BusinessError.conflict("offer_taken", messages.OFFER_TAKEN)
-    if selectors.was_notified_of_open_offer(entry=entry):
-        return BusinessError.gone("offer_expired", messages.OFFER_EXPIRED)
-    return BusinessError.conflict("no_offer", messages.NO_OFFER)
+    return BusinessError.gone("offer_expired", messages.OFFER_EXPIRED)
 
 
 def _start(entry: WaitlistEntry, choice: selectors.Takeable, schedule: CourseSchedule, now: datetime) -> StartResult:
@@ -597,5 +605,5 @@ def waitlist_close_for_cancelled_class(*, schedule: CourseSchedule, now: datetim
                                             end_reason="class_cancelled", updated_at=now)
     Flow.objects.filter(entry_id__in=ids, status=Flow.Status.STARTED).update(status=Flow.Status.ABANDONED, completed_at=now)
     WN.objects.filter(entry_id__in=ids, status=WN.Status.OPEN).update(status=WN.Status.CLOSED)
-    _notify(schedule=schedule, entries=closing, template="waitlist_closed", kind=WN.Kind.CLOSED, now=now)
+    _notify(schedule=schedule, entries=closing, template="waitlist_session_cancelled", kind=WN.Kind.CLOSED, now=now)
     return len(closing)

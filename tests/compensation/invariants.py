@@ -23,10 +23,29 @@ def assert_ledger_invariants(profile_ids=None) -> None:
         expected = credit.minutes - s["use"] + s["restore"] - s["expire"] - s["revoke"]
         assert credit.remaining == expected, (credit.pk, credit.remaining, expected, dict(s))
         assert 0 <= credit.remaining <= credit.minutes, credit.pk
-        if credit.status in ("expired", "revoked", "used_up"):
+        if credit.status in ("expired", "revoked", "used_up"):  # expired ⇒ remaining = 0, and the like
             assert credit.remaining == 0, (credit.pk, credit.status, credit.remaining)
         by_profile[credit.profile_id] += credit.remaining
     for profile_id in profile_ids or by_profile:
         history = compensation_history(profile_id=profile_id)
         ledger_sum = history[0]["balance_after"] if history else 0
         assert ledger_sum == by_profile[profile_id] >= 0, (profile_id, ledger_sum, by_profile[profile_id])
+        assert_history_replays(profile_id, history)
+
+
+SIGNS = {"use": -1, "restore": 1, "expire": -1, "revoke": -1}
+
+
+def assert_history_replays(profile_id: int, history: list[dict]) -> None:
+    """Every history row's `balance_after` is the balance replayed from the rows themselves up to that
+    row (independently of the selector): credits add their minutes, ledger rows add or take theirs."""
+    events = [((credit.created_at, 0, credit.pk), credit.minutes)
+              for credit in ClassCreditCompensation.objects.filter(profile_id=profile_id)]
+    events += [((usage.created_at, 1, usage.pk), SIGNS[usage.kind] * usage.minutes)
+               for usage in CompensationUsage.objects.filter(credit__profile_id=profile_id).exclude(kind="adjust")]
+    events.sort()
+    replayed, balance = [], 0
+    for _, minutes in events:
+        balance += minutes
+        replayed.append(balance)
+    assert [row["balance_after"] for row in reversed(history)] == replayed, profile_id

@@ -136,3 +136,45 @@ def test_nothing_is_ever_deleted_from_the_ledger(client, profile):
     assert client.get(f"/admin/compensation/classcreditcompensation/{credit.pk}/delete/").status_code == 403
     page = client.get(f"/admin/compensation/classcreditcompensation/{credit.pk}/change/")
     assert page.status_code == 200 and 'name="remaining"' not in page.content.decode()
+
+
+def test_a_balance_read_expires_a_credit_whole_at_its_expiry_not_a_second_earlier(parent_client, profile, clock):
+    """RULES §7: whatever touches a credit past `expires_at` first expires it (here the balance read,
+    before any hourly job); at the instant itself it is already unusable."""
+    credit = services.compensation_credit_create(profile_id=profile.pk, minutes=40, source="adjustment", now=NOW)
+    clock.move_to(credit.expires_at - timedelta(seconds=1), tick=False)
+    assert balance(parent_client, profile)["balance_minutes"] == 40
+    assert not CompensationUsage.objects.exists()
+    clock.move_to(credit.expires_at, tick=False)
+    assert balance(parent_client, profile)["balance_minutes"] == 0
+    credit.refresh_from_db()
+    assert (credit.remaining, credit.status) == (0, "expired")
+    assert list(CompensationUsage.objects.values_list("kind", "minutes")) == [("expire", 40)]
+    assert services.compensation_expire() == 0
+
+
+def test_a_history_read_expires_due_credits_so_its_balance_after_is_the_balance(parent_client, profile, clock):
+    credit = services.compensation_credit_create(profile_id=profile.pk, minutes=25, source="adjustment", now=NOW)
+    clock.move_to(credit.expires_at + timedelta(minutes=30), tick=False)
+    rows = parent_client.get(f"/api/v1/compensation/history?profile_id={profile.pk}").json()["data"]["items"]
+    assert [(row["kind"], row["minutes"], row["balance_after"]) for row in rows] == [("expire", -25, 0),
+                                                                                    ("adjustment", 25, 25)]
+    assert_ledger_invariants([profile.pk])
+
+
+def test_an_only_child_s_balance_and_history_need_no_profile_id(parent_client, profile):
+    services.compensation_adjust(profile_id=profile.pk, minutes=30, reason="补偿", by=StaffFactory())
+    assert parent_client.get("/api/v1/compensation/balance").json()["data"]["balance_minutes"] == 30
+    rows = parent_client.get("/api/v1/compensation/history").json()["data"]["items"]
+    assert [(row["kind"], row["minutes"]) for row in rows] == [("adjustment", 30)]
+
+
+def test_with_several_children_a_missing_profile_id_is_still_400(parent_client, profile):
+    from tests.factories import ProfileFactory
+
+    ProfileFactory(owner=profile.owner)
+    for path in ("balance", "history"):
+        response = parent_client.get(f"/api/v1/compensation/{path}")
+        assert response.status_code == 400
+        assert response.json() == {"code": 400, "message": "参数错误", "error": "validation_error",
+                                   "data": {"profile_id": ["该字段是必填项。"]}}

@@ -39,6 +39,7 @@ def book(client, schedule, profile):
 def test_booking_a_free_seat(parent_client, profile, wednesday_class):
     response = book(parent_client, wednesday_class, profile)
     assert response.status_code == 200
+    assert response.json()["message"] == "预约成功"
     data = response.json()["data"]
     booking = Booking.objects.get(pk=data["booking_id"])
     assert data == {"booking_id": booking.pk, "status": "booked", "kind": "regular"}
@@ -56,7 +57,9 @@ def test_full_class_is_refused_with_can_join_waitlist_before_cutoff(parent_clien
 
 def test_full_class_after_cutoff_cannot_join_waitlist(parent_client, profile, wednesday_class, time_machine):
     fill(wednesday_class, 6)
-    time_machine.move_to(at("2026-12-02 13:00"), tick=False)  # the cutoff: 6 hours before 19:00
+    time_machine.move_to(at("2026-12-02 13:00"), tick=False)  # the cutoff (6 hours before 19:00) is still open
+    assert book(parent_client, wednesday_class, profile).json()["data"] == {"can_join_waitlist": True}
+    time_machine.move_to(at("2026-12-02 13:00") + timedelta(seconds=1), tick=False)
     response = book(parent_client, wednesday_class, profile)
     assert response.json()["data"] == {"can_join_waitlist": False}
 
@@ -171,6 +174,7 @@ def test_cancel_frees_the_seat(parent_client, profile, wednesday_class, other_cl
     assert book(other_client, wednesday_class, other_profile).json()["error"] == "schedule_full"
     response = parent_client.post(f"/api/v1/bookings/{booking.pk}/cancel")
     assert response.status_code == 200
+    assert response.json()["message"] == "已取消预约"
     assert response.json()["data"] == {"booking_id": booking.pk, "status": "cancelled"}
     booking.refresh_from_db()
     assert booking.status == "cancelled" and booking.cancelled_at == at("2026-12-02 10:00")
@@ -216,6 +220,7 @@ def test_leave_until_two_hours_before_start(parent_client, profile, wednesday_cl
     time_machine.move_to(at("2026-12-02 17:00"), tick=False)  # exactly at the deadline: still allowed
     response = parent_client.post(f"/api/v1/bookings/{booking.pk}/leave", {"reason": "发烧"}, format="json")
     assert response.status_code == 200
+    assert response.json()["message"] == "请假成功，已生成待补课记录"
     data = response.json()["data"]
     makeup = MakeupBooking.objects.get(pk=data["makeup_id"])
     assert data == {"booking_id": booking.pk, "status": "on_leave", "makeup_id": makeup.pk}
@@ -268,3 +273,51 @@ def test_leave_reason_too_long_is_400(parent_client, profile, wednesday_class):
 def test_course_level_does_not_limit_normal_booking(parent_client, profile, now):
     advanced = ScheduleFactory(course=CourseFactory(level=5), starts_at=WEDNESDAY_19)
     assert book(parent_client, advanced, profile).status_code == 200
+
+
+# --- success messages (issue 12: "操作成功" tells a parent nothing) -------------------------------
+
+def test_booking_answers_booked(parent_client, profile, wednesday_class):
+    response = book(parent_client, wednesday_class, profile)
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["code"], body["message"]) == (200, "预约成功")
+    assert Booking.objects.get(pk=body["data"]["booking_id"]).status == "booked"
+
+
+def test_cancel_answers_booking_cancelled(parent_client, profile, wednesday_class):
+    booking = BookingFactory(profile=profile, schedule=wednesday_class)
+    response = parent_client.post(f"/api/v1/bookings/{booking.pk}/cancel")
+    assert response.status_code == 200
+    assert response.json() == {"code": 200, "message": "已取消预约",
+                               "data": {"booking_id": booking.pk, "status": "cancelled"}}
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
+    assert not MakeupBooking.objects.exists()  # a cancel owes nothing
+
+
+def test_leave_answers_that_a_makeup_is_owed(parent_client, profile, wednesday_class):
+    booking = BookingFactory(profile=profile, schedule=wednesday_class)
+    response = parent_client.post(f"/api/v1/bookings/{booking.pk}/leave", {}, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["code"], body["message"]) == (200, "请假成功，已生成待补课记录")
+    makeup = MakeupBooking.objects.get(pk=body["data"]["makeup_id"])
+    assert (makeup.status, makeup.original_booking_id) == ("pending", booking.pk)
+
+
+def test_leave_of_a_makeup_seat_answers_makeup_cancelled(parent_client, profile, wednesday_class):
+    """RULES §1/§6.5: leave of a make-up's seat cancels the make-up (it is owed again, no new one)."""
+    original = BookingFactory(profile=profile, schedule=wednesday_class)
+    makeup_id = parent_client.post(f"/api/v1/bookings/{original.pk}/leave", {}, format="json").json()["data"]["makeup_id"]
+    session = ScheduleFactory(course=CourseFactory(), starts_at=WEDNESDAY_19 + timedelta(days=1))  # same type, level, 60 min
+    booked = parent_client.post("/api/v1/makeup/book", {"course_schedule_id": session.pk, "profile_id": profile.pk,
+                                                        "original_booking_id": original.pk}, format="json")
+    assert booked.status_code == 200, booked.json()
+    seat = Booking.objects.get(profile=profile, schedule=session, status="booked")
+    assert seat.kind == "makeup"
+    response = parent_client.post(f"/api/v1/bookings/{seat.pk}/leave", {}, format="json")
+    assert response.status_code == 200
+    assert response.json() == {"code": 200, "message": "已取消补课",
+                               "data": {"booking_id": seat.pk, "status": "cancelled", "makeup_id": None}}
+    assert list(MakeupBooking.objects.values_list("pk", "status")) == [(makeup_id, "pending")]

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 
+from courses.models import Booking
 from tests.conftest import at
 from tests.factories import BookingFactory, CourseFactory, CourseTypeFactory, ProfileFactory, ScheduleFactory
 
@@ -108,6 +109,56 @@ def test_schedule_detail(parent_client, profile):
     assert data["id"] == schedule.pk
     assert data["my"] == {"booking_id": booking.pk, "waitlist_id": None, "waitlist_status": None, "position": None,
                           "offer": None, "button": None}
+
+
+def test_a_cancelled_class_is_labelled_cancelled_before_full(parent_client):
+    """RULES §6.7: 已取消 takes precedence over 已满员; a class with free seats is labelled too."""
+    full = ScheduleFactory(starts_at=WEDNESDAY_19, capacity=1, status="cancelled")
+    BookingFactory(schedule=full)
+    free = ScheduleFactory(starts_at=WEDNESDAY_19, capacity=6, status="cancelled")
+    full_item = parent_client.get(f"/api/v1/schedules/{full.pk}").json()["data"]
+    assert (full_item["status"], full_item["is_full"], full_item["label"]) == ("cancelled", True, "已取消")
+    free_item = parent_client.get(f"/api/v1/schedules/{free.pk}").json()["data"]
+    assert (free_item["status"], free_item["is_full"], free_item["label"]) == ("cancelled", False, "已取消")
+
+
+def test_an_open_class_with_free_seats_has_no_label(parent_client):
+    schedule = ScheduleFactory(starts_at=WEDNESDAY_19, capacity=2)
+    BookingFactory(schedule=schedule)
+    assert parent_client.get(f"/api/v1/schedules/{schedule.pk}").json()["data"]["label"] is None
+    (item,) = items(parent_client.get("/api/v1/schedules"))
+    assert item["label"] is None
+
+
+# --- a one-child parent's missing profile_id means that child (issue 12) ------------------------
+
+def test_the_list_without_profile_id_shows_my_for_an_only_child(parent_client, profile):
+    schedule = ScheduleFactory(starts_at=WEDNESDAY_19)
+    mine = BookingFactory(schedule=schedule, profile=profile)
+    (item,) = items(parent_client.get("/api/v1/schedules"))
+    assert item["my"] == {"booking_id": mine.pk, "waitlist_id": None, "waitlist_status": None, "position": None}
+    assert items(parent_client.get(f"/api/v1/schedules?profile_id={profile.pk}")) == [item]
+
+
+def test_the_detail_without_profile_id_shows_my_for_an_only_child(parent_client, profile):
+    schedule = ScheduleFactory(starts_at=WEDNESDAY_19)
+    mine = BookingFactory(schedule=schedule, profile=profile)
+    data = parent_client.get(f"/api/v1/schedules/{schedule.pk}").json()["data"]
+    assert data["my"] == {"booking_id": mine.pk, "waitlist_id": None, "waitlist_status": None, "position": None,
+                          "offer": None, "button": None}
+
+
+def test_without_profile_id_several_children_show_no_my(parent_client, profile):
+    sibling = ProfileFactory(owner=profile.owner)
+    schedule = ScheduleFactory(starts_at=WEDNESDAY_19)
+    BookingFactory(schedule=schedule, profile=profile)
+    BookingFactory(schedule=schedule, profile=sibling)
+    (item,) = items(parent_client.get("/api/v1/schedules"))
+    assert item["my"] is None
+    assert parent_client.get(f"/api/v1/schedules/{schedule.pk}").json()["data"]["my"] is None
+    # naming a child still works
+    (named,) = items(parent_client.get(f"/api/v1/schedules?profile_id={sibling.pk}"))
+    assert named["my"]["booking_id"] == Booking.objects.get(profile=sibling).pk
 
 
 def test_unknown_schedule_detail_is_404_course_missing(parent_client):

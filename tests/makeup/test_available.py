@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import at
 from tests.factories import BookingFactory, ScheduleFactory
-from tests.makeup.conftest import course, fill
+from tests.makeup.conftest import book, course, fill
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +92,23 @@ def test_one_hour_session_prompt(world):
     assert item["match"]["text"] == "同级别 · 时长少60分钟"
 
 
+@pytest.mark.parametrize(("minutes", "prompt"), [
+    (118, "本课程仅118分钟，比您原课程少2分钟，是否确认预约？"),
+    (100, "本课程仅100分钟，比您原课程少20分钟，是否确认预约？"),
+    (30, "本课程仅0.5小时，比您原课程少1.5小时，是否确认预约？"),
+])
+def test_a_duration_that_is_not_whole_half_hours_reads_in_minutes(world, minutes, prompt):
+    """RULES §6.2: a 118-minute session for the 120-minute class reads in minutes, in the search and
+    in the booking's confirm_required answer alike."""
+    session = ScheduleFactory(course=course(world.regular, 2, minutes), starts_at=at("2026-12-09 09:00"), coach="李教练",
+                              venue="海淀馆")
+    item = next(i for i in available(world) if i["id"] == session.pk)
+    assert (item["confirm_prompt"], item["match"]["text"]) == (prompt, f"同级别 · 时长少{120 - minutes}分钟")
+    response = book(world, session)
+    assert response.status_code == 409
+    assert response.json() == {"code": 409, "message": prompt, "error": "confirm_required", "data": None}
+
+
 def test_equal_longer_and_lower_sessions(world):
     items = {i["id"]: i for i in available(world, include_lower_levels="true")}
     same = items[world.sessions["120"].pk]
@@ -106,7 +123,7 @@ def test_equal_longer_and_lower_sessions(world):
 
 def test_another_parents_makeup_is_404(world, other_client):
     response = other_client.get(f"/api/v1/makeup/available?makeup_id={world.makeup_id}")
-    assert response.status_code == 404 and response.json()["message"] == "补课记录不存在"
+    assert response.status_code == 404 and response.json() == {"code": 404, "message": "资源不存在", "error": "not_found", "data": None}
 
 
 @pytest.mark.parametrize("query", ["", "weekday=8", "time_of_day=night", "date_from=2026-12-09&date_to=2026-12-01",

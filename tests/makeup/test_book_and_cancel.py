@@ -9,6 +9,7 @@ from compensation.models import ClassCreditCompensation, CompensationUsage
 from courses.models import Booking
 from makeup.models import MakeupBooking
 from notifications.models import Notification
+from tests.compensation.invariants import assert_ledger_invariants
 from tests.conftest import at
 from tests.factories import BookingFactory
 from tests.makeup.conftest import NOW, book, fill, give_credit
@@ -328,3 +329,63 @@ def test_my_makeups_query_count_does_not_grow(world, make_second_makeup, django_
         make_second_makeup()
     with django_assert_max_num_queries(baseline):
         assert world.client.get("/api/v1/makeup/my?page_size=100").json()["data"]["count"] == 9
+
+
+def test_cancel_after_a_partly_spent_credit_expired_expires_it_whole_before_the_hourly_job(world, clock):
+    """RULES §7: the credit expired at 10:00; at 10:30 nothing has expired it yet. The cancel touches it
+    first: its old remainder and the restored minutes both expire, and the books agree."""
+    credit = give_credit(world.profile, 60, days=1)  # expires 12-03 10:00
+    assert book(world, world.sessions["150"], use_compensation=True).status_code == 200  # spends 30 of it
+    clock.move_to(at("2026-12-03 10:30"), tick=False)
+    assert cancel(world).status_code == 200
+    credit.refresh_from_db()
+    assert (credit.remaining, credit.status) == (0, "expired")
+    assert list(CompensationUsage.objects.order_by("id").values_list("kind", "minutes")) == [
+        ("use", 30), ("expire", 30), ("restore", 30), ("expire", 30)]
+    from compensation.services import compensation_expire
+
+    assert compensation_expire() == 0  # nothing left for the hourly job
+    history = world.client.get(f"/api/v1/compensation/history?profile_id={world.profile.pk}").json()["data"]["items"]
+    assert history[0]["balance_after"] == 0
+    balance = world.client.get(f"/api/v1/compensation/balance?profile_id={world.profile.pk}").json()["data"]
+    assert balance["balance_minutes"] == 0
+
+
+def studio_cancels(schedule):
+    from courses.services import schedule_cancel_by_studio
+
+    schedule_cancel_by_studio(schedule_id=schedule.pk, reason="教练生病")
+
+
+@pytest.mark.parametrize(("rebook", "revoked"), [("120", 0), ("60", 60)])
+def test_a_revoked_credit_of_an_earlier_booking_never_blocks_cancelling_the_makeup(world, make_second_makeup, rebook,
+                                                                                   revoked):
+    """RULES §6.5: M1's first (shorter) booking earned C1, which M2 spent; the studio cancelled M1's
+    class (C1 revoked, M1 owed again). M1 booked again, equal (no credit) or shorter (an unspent C2):
+    only the current booking's credit counts, so the cancel goes through."""
+    book(world, world.sessions["90"], confirm_shorter=True)  # C1: +30
+    second = make_second_makeup()
+    assert book(world, world.sessions["150"], use_compensation=True,
+                original_booking_id=second.original_booking_id).status_code == 200  # M2 spends C1
+    studio_cancels(world.sessions["90"])
+    assert makeup_of(world).status == "pending"
+    assert book(world, world.sessions[rebook], confirm_shorter=True).status_code == 200
+    response = cancel(world)
+    assert response.status_code == 200, response.json()
+    assert response.json()["data"]["compensation_revoked"] == revoked
+    assert makeup_of(world).status == "pending"
+    assert_ledger_invariants([world.profile.pk])
+
+
+def test_another_parents_makeup_answers_exactly_resource_not_found_everywhere(world, other_client, other_profile):
+    """RULES §9: the search, a join with makeup_id and the cancel never reveal that it exists."""
+    session = world.sessions["120"]
+    fill(session)
+    not_found = {"code": 404, "message": "资源不存在", "error": "not_found", "data": None}
+    answers = [
+        other_client.get(f"/api/v1/makeup/available?makeup_id={world.makeup_id}"),
+        other_client.post("/api/v1/waitlist/join", {"course_schedule_id": session.pk, "profile_id": other_profile.pk,
+                                                    "makeup_id": world.makeup_id}, format="json"),
+        other_client.delete(f"/api/v1/makeup/{world.makeup_id}/cancel"),
+    ]
+    assert [(answer.status_code, answer.json()) for answer in answers] == [(404, not_found)] * 3

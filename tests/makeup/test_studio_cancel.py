@@ -44,7 +44,11 @@ def test_cancelling_a_class_owes_makeups_closes_the_waitlist_and_tells_every_fam
     assert {e.status for e in WaitlistEntry.objects.filter(schedule=target)} == {"closed"}
     assert WaitlistOffer.objects.get(schedule=target).status == "lapsed"
     assert Notification.objects.filter(template="session_cancelled").count() == target.capacity - 1
-    assert Notification.objects.filter(template="waitlist_closed").count() == 2
+    # Waiting families hear that the class is cancelled, not that a cutoff passed.
+    assert not Notification.objects.filter(template="waitlist_closed").exists()
+    told = Notification.objects.filter(template="waitlist_session_cancelled")
+    assert told.count() == 2
+    assert {row.body for row in told} == {f"{target.course.name}（2026年12月5日 09:00）已取消，候补已结束"}
     assert_ledger_invariants()
 
 
@@ -97,3 +101,20 @@ def test_attendance_after_class_and_an_absent_makeup_is_not_completed(world, clo
     assert makeup_complete() == 1
     with pytest.raises(BusinessError):
         booking_mark_attendance(booking_ids=[seat.pk], status="cancelled")
+
+
+def test_joining_booking_or_makeup_booking_a_cancelled_class_answers_schedule_cancelled(world, clock, queue_of):
+    """RULES §6.7: 409 schedule_cancelled 课程已取消, before the cutoff's answer (here: past it)."""
+    target = world.sessions["120"]
+    schedule_cancel_by_studio(schedule_id=target.pk, reason="教练生病")
+    clock.move_to(target.starts_at - timedelta(hours=1), tick=False)  # past the cutoff, before the start
+    cancelled = {"code": 409, "message": "课程已取消", "error": "schedule_cancelled", "data": None}
+    body = {"course_schedule_id": target.pk, "profile_id": world.profile.pk}
+    answers = [
+        world.client.post("/api/v1/waitlist/join", body, format="json"),
+        world.client.post("/api/v1/bookings", body, format="json"),
+        book(world, target),
+    ]
+    assert [(answer.status_code, answer.json()) for answer in answers] == [(409, cancelled)] * 3
+    assert not WaitlistEntry.objects.filter(schedule=target).exists()
+    assert not Booking.objects.filter(schedule=target, status="booked").exists()

@@ -63,7 +63,7 @@ def test_closed_and_offer_taken_texts_are_the_rules_own(parent):
 
 def test_every_template_of_the_rules_exists_and_renders(parent, settings):
     keys = {"waitlist_seat_available", "waitlist_seat_reserved", "waitlist_offer_taken", "waitlist_booked",
-            "waitlist_expired", "waitlist_closed", "makeup_booked", "makeup_cancelled", "session_cancelled",
+            "waitlist_expired", "waitlist_closed", "waitlist_session_cancelled", "makeup_booked", "makeup_cancelled", "session_cancelled",
             "compensation_expiring"}
     assert set(settings.NOTIFICATION_TEMPLATES) == keys
     payload = {**PAYLOAD, "profile_id": 3, "minutes": 30, "expires_at": "2026年12月16日 10:00"}

@@ -154,10 +154,11 @@ def test_at_the_cutoff_every_waiting_entry_closes_once_and_offers_lapse(wednesda
     clock.go("2026-12-02 12:50")
     free_a_seat(wednesday_class)  # deadline capped at 13:00
     assert state()[3] == at("2026-12-02 13:00")
-    clock.go("2026-12-02 12:59", seconds=59)
+    clock.go("2026-12-02 13:00")  # the cutoff instant still belongs to the open period (RULES §5.2)
     services.waitlist_cutoff_close()
-    assert statuses(parents) == ["waiting"] * 3
-    clock.go("2026-12-02 13:00")  # the waitlist ends at the cutoff itself
+    services.waitlist_offers_sweep()
+    assert statuses(parents) == ["waiting"] * 3 and state()[1] == "open"
+    clock.go("2026-12-02 13:00", seconds=1)  # closing applies once now > cutoff
     services.waitlist_cutoff_close()
     services.waitlist_cutoff_close()
     assert statuses(parents) == ["closed"] * 3
@@ -360,3 +361,21 @@ def test_sweeps_work_in_bounded_batches(queue_of, clock, settings):
     assert services.waitlist_offers_sweep(batch=2) == 2
     assert services.waitlist_offers_sweep(batch=2) == 1
     assert services.waitlist_offers_sweep(batch=2) == 0
+
+
+@pytest.mark.parametrize(("seconds", "status", "booked"), [(0, 200, True), (1, 409, False)])
+def test_an_offer_whose_deadline_is_the_cutoff_is_accepted_at_the_cutoff_instant_not_a_second_later(
+        wednesday_class, queue_of, free_a_seat, clock, seconds, status, booked):
+    """RULES §5.2: a seat freed at 12:50 for the 19:00 class has deadline 13:00 (= cutoff); an accept at
+    exactly 13:00:00 books; at 13:00:01 the waitlist has closed and the entry with it."""
+    (parent,) = queue_of(wednesday_class, 1)
+    clock.go("2026-12-02 12:50")
+    free_a_seat(wednesday_class)
+    assert state()[3] == at("2026-12-02 13:00")
+    clock.go("2026-12-02 13:00", seconds=seconds)
+    response = parent.respond("accept")
+    assert response.status_code == status
+    if not booked:
+        assert response.json() == {"code": 409, "message": "该候补已结束", "error": "not_waiting", "data": None}
+    assert Booking.objects.filter(profile=parent.profile, status="booked").exists() is booked
+    assert WaitlistEntry.objects.get(pk=parent.entry_id).status == ("booked" if booked else "closed")

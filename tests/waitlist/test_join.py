@@ -44,7 +44,31 @@ def test_full_queue_refuses_the_ninth(wednesday_class, queue_of, make_parent):
     assert response.status_code == 409
     assert response.json() == {"code": 409, "message": "候补队列已满，请选择其他课程", "error": "waitlist_full", "data": None}
     assert WaitlistEntry.objects.count() == 8
-    assert parent.detail(wednesday_class)["my"]["button"] is None  # no join button on a full queue
+    assert parent.detail(wednesday_class)["my"]["button"] == "加入候补"  # API.md: shown on a full queue too
+
+
+def test_join_button_on_a_full_queue_leads_to_the_queue_full_answer(wednesday_class, queue_of, make_parent):
+    """API.md (issue 12): the button shows on a full queue, so that tapping it gives the seed's message."""
+    queue_of(wednesday_class, 8)
+    parent = make_parent()
+    data = parent.detail(wednesday_class)
+    assert (data["is_full"], data["waitlist"]["count"], data["waitlist"]["capacity"]) == (True, 8, 8)
+    assert data["my"]["button"] == "加入候补"
+    response = parent.join(wednesday_class)
+    assert response.status_code == 409
+    assert response.json()["message"] == "候补队列已满，请选择其他课程" and response.json()["error"] == "waitlist_full"
+    assert not WaitlistEntry.objects.filter(profile=parent.profile).exists()
+    assert parent.detail(wednesday_class)["my"]["button"] == "加入候补"
+
+
+def test_no_join_button_with_a_seat_of_ones_own_or_after_the_cutoff(wednesday_class, queue_of, make_parent, clock):
+    queue_of(wednesday_class, 8)
+    seated = make_parent()
+    BookingFactory(schedule=wednesday_class, profile=seated.profile)
+    assert seated.detail(wednesday_class)["my"]["button"] is None
+    outsider = make_parent()
+    clock.go("2026-12-02 13:00", seconds=1)  # one second after the cutoff: the waitlist has ended
+    assert outsider.detail(wednesday_class)["my"]["button"] is None
 
 
 def test_vip_course_type_capacity_of_five(make_parent, queue_of):
@@ -88,11 +112,57 @@ def test_joined_parent_sees_joined_and_can_cancel(wednesday_class, queue_of):
     assert (data["my"]["waitlist_id"], data["my"]["waitlist_status"], data["my"]["position"]) == (parent.entry_id, "waiting", 1)
     response = parent.client.delete(f"/api/v1/waitlist/{parent.entry_id}")
     assert response.status_code == 200
+    assert response.json()["message"] == "已取消候补"
     assert response.json()["data"] == {"id": parent.entry_id, "status": "cancelled"}
     assert parent.entry.status == "cancelled" and parent.entry.ended_at == at("2026-12-02 10:00")
     again = parent.client.delete(f"/api/v1/waitlist/{parent.entry_id}")
     assert again.status_code == 409
     assert again.json()["message"] == "该候补已结束" and again.json()["error"] == "not_waiting"
+
+
+def test_cancelling_a_waitlist_entry_answers_waitlist_cancelled(wednesday_class, queue_of):
+    first, second = queue_of(wednesday_class, 2)
+    response = first.client.delete(f"/api/v1/waitlist/{first.entry_id}")
+    assert response.status_code == 200
+    assert response.json() == {"code": 200, "message": "已取消候补", "data": {"id": first.entry_id, "status": "cancelled"}}
+    assert first.entry.status == "cancelled"
+    assert second.client.get(f"/api/v1/waitlist/position/{second.entry_id}").json()["data"]["position"] == 1
+
+
+# --- a one-child parent's missing profile_id means that child (issue 12) ------------------------
+
+def test_detail_without_profile_id_shows_an_only_childs_entry_offer_and_button(wednesday_class, queue_of, free_a_seat, clock):
+    (parent,) = queue_of(wednesday_class, 1)
+    clock.go("2026-12-02 12:30")
+    free_a_seat(wednesday_class)
+    clock.go("2026-12-02 12:40")
+    data = parent.client.get(f"/api/v1/schedules/{wednesday_class.pk}").json()["data"]
+    assert data["my"] == parent.detail(wednesday_class)["my"]
+    assert (data["my"]["waitlist_id"], data["my"]["waitlist_status"], data["my"]["position"]) == (parent.entry_id, "waiting", 1)
+    assert data["my"]["button"] == "已候补"
+    offer = WaitlistOffer.objects.get()
+    assert data["my"]["offer"] == {"offer_id": offer.pk, "deadline": "2026-12-02T12:45:00+08:00", "seconds_left": 300,
+                                   "phase": "broadcast", "button": "有名额，立即预约"}
+
+
+def test_detail_without_profile_id_catches_up_an_only_childs_overdue_offer(wednesday_class, queue_of, free_a_seat, clock):
+    """As with profile_id (RULES §5.5): my.offer never shows a window that has closed; the due hand-over
+    happens on the read, and the seat is reserved for the first in line."""
+    first, second = queue_of(wednesday_class, 2)
+    clock.go("2026-12-02 12:30")
+    free_a_seat(wednesday_class)
+    clock.go("2026-12-02 12:46")
+    data = second.client.get(f"/api/v1/schedules/{wednesday_class.pk}").json()["data"]
+    assert data["my"]["offer"] is None and data["my"]["button"] == "已候补"
+    offer = WaitlistOffer.objects.get()
+    assert (offer.phase, offer.reserved_for_id) == ("reserved", first.entry_id)
+
+
+def test_detail_without_profile_id_shows_the_join_button_to_an_only_child(wednesday_class, make_parent):
+    parent = make_parent()
+    data = parent.client.get(f"/api/v1/schedules/{wednesday_class.pk}").json()["data"]
+    assert data["my"] == {"booking_id": None, "waitlist_id": None, "waitlist_status": None, "position": None,
+                          "offer": None, "button": "加入候补"}
 
 
 # --- the checks, in their order --------------------------------------------------------------
@@ -118,12 +188,12 @@ def test_profile_check_comes_before_schedule_check(make_parent, other_profile):
     assert response.json()["message"] == "档案不存在"
 
 
-def test_at_the_cutoff_the_waitlist_is_closed(wednesday_class, make_parent, clock):
-    parent = make_parent()
-    clock.go("2026-12-02 12:59", seconds=59)
-    assert parent.join(wednesday_class).status_code == 200
-    late = make_parent()
+def test_joining_at_the_cutoff_instant_is_allowed_one_second_later_it_is_closed(wednesday_class, make_parent, clock):
+    """RULES §5.2: now ≤ cutoff is still open."""
+    parent, late = make_parent(), make_parent()
     clock.go("2026-12-02 13:00")
+    assert parent.join(wednesday_class).status_code == 200
+    clock.go("2026-12-02 13:00", seconds=1)
     response = late.join(wednesday_class)
     assert response.status_code == 409
     assert response.json() == {"code": 409, "message": "候补已截止", "error": "waitlist_closed", "data": None}
@@ -131,7 +201,7 @@ def test_at_the_cutoff_the_waitlist_is_closed(wednesday_class, make_parent, cloc
 
 def test_closed_comes_before_not_full(make_parent, clock):
     schedule = ScheduleFactory(starts_at=WEDNESDAY_19)  # not full
-    clock.go("2026-12-02 13:00")
+    clock.go("2026-12-02 13:00", seconds=1)
     assert make_parent().join(schedule).json()["error"] == "waitlist_closed"
 
 

@@ -125,6 +125,19 @@ def test_seed_example_prompt_at_1240_with_five_minutes(wednesday_class, queue_of
     assert (flow.entry_id, flow.status, flow.started_at, flow.round) == (parent.entry_id, "started", at("2026-12-02 12:40"), 1)
 
 
+@pytest.mark.parametrize(("started", "closing", "minutes"), [("12:40", "12:45", 5), ("12:42", "12:47", 5),
+                                                             ("12:44", "12:49", 5), ("12:35", "12:45", 10)])
+def test_start_counts_to_the_flow_s_own_closing_the_later_of_deadline_and_grace(
+        wednesday_class, queue_of, free_a_seat, clock, started, closing, minutes):
+    """RULES §4: m = whole minutes until this flow may still accept (deadline 12:45, grace 5 minutes)."""
+    (parent,) = queue_of(wednesday_class, 1)
+    clock.go("2026-12-02 12:30")
+    free_a_seat(wednesday_class)
+    clock.go(f"2026-12-02 {started}")
+    data = parent.respond("start").json()["data"]
+    assert (data["deadline"], data["prompt"]) == (f"2026-12-02T{closing}:00+08:00", f"确认预约？还剩{minutes}分钟决策时间")
+
+
 def test_prompt_minutes_round_up(wednesday_class, queue_of, free_a_seat, clock):
     (parent,) = queue_of(wednesday_class, 1)
     clock.go("2026-12-02 12:30")
@@ -329,14 +342,31 @@ def test_step2_earliest_released_offer_first(wednesday_class, queue_of, free_a_s
     assert (first.status, second.status) == ("claimed", "open")
 
 
-def test_step3_offer_taken_beats_step4(wednesday_class, queue_of, free_a_seat, clock):
+def test_step3_answers_about_the_latest_offer_an_older_one_lost_never_decides(wednesday_class, queue_of, free_a_seat,
+                                                                            clock):
+    """RULES §4 steps 3-4: c lost offer 1 to a, then missed offer 2's window: the answer is about
+    offer 2 (410 expired), not about offer 1 (409 taken)."""
     a, b, c = queue_of(wednesday_class, 3)
     clock.go("2026-12-02 12:00")
     free_a_seat(wednesday_class)  # offer 1, broadcast to all three
     a.respond("accept")  # b and c superseded on offer 1
     free_a_seat(wednesday_class)  # offer 2, broadcast to b and c
     clock.go("2026-12-02 12:16")  # offer 2: reserved for b
-    assert c.respond("accept").json()["error"] == "offer_taken"
+    response = c.respond("accept")
+    assert response.status_code == 410
+    assert response.json() == {"code": 410, "message": "候补确认已过期，名额已顺位给下一位候补用户", "error": "offer_expired",
+                               "data": None}
+
+
+def test_step3_the_latest_offer_claimed_by_someone_else_is_taken(wednesday_class, queue_of, free_a_seat, clock):
+    a, b = queue_of(wednesday_class, 2)
+    clock.go("2026-12-02 12:00")
+    free_a_seat(wednesday_class)  # offer 1, broadcast to both
+    clock.go("2026-12-02 12:20")  # the broadcast ended at 12:15: reserved for a now
+    assert a.respond("accept").status_code == 200  # b's notices of offer 1 are superseded
+    response = b.respond("accept")
+    assert response.status_code == 409
+    assert response.json() == {"code": 409, "message": "名额已被抢占", "error": "offer_taken", "data": None}
 
 
 def test_step4_notified_of_an_open_offer_now_reserved_for_someone_else(wednesday_class, queue_of, free_a_seat, clock):

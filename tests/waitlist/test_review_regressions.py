@@ -213,4 +213,4 @@ def test_an_offer_cannot_book_a_class_cancelled_meanwhile(wednesday_class, queue
 def test_join_with_a_makeup_id_is_refused_until_make_ups_exist(wednesday_class, make_parent):
     parent = make_parent()
     response = parent.join(wednesday_class, makeup_id=12)
-    assert response.status_code == 404 and response.json()["message"] == "补课记录不存在"
+    assert response.status_code == 404 and response.json() == {"code": 404, "message": "资源不存在", "error": "not_found", "data": None}
