@@ -34,8 +34,10 @@ test-js: miniprogram/node_modules/.installed
 test-mysql: install test-js
 	DATABASE_URL=mysql://root@127.0.0.1:3306/test REDIS_URL=redis://127.0.0.1:6379/15 $(BIN)/pytest
 
+## Style and the layers between apps (docs/architecture.md).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 migrate: install
 	$(BIN)/python manage.py migrate
