@@ -1,7 +1,5 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.urls import path, reverse
-from django.utils.html import format_html
 
 from accounts.models import Profile, User
 
@@ -23,19 +21,12 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Profile)
 class ProfileAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "level", "birth_date", "owner", "created_at", "ledger_link"]
+    """Children's profiles. Apps above add their pages by subclassing and registering again (the
+    compensation ledger: compensation/admin.py), so accounts never imports them."""
+
+    list_display = ["id", "name", "level", "birth_date", "owner", "created_at"]
     list_editable = ["level"]
     list_select_related = ["owner"]
     search_fields = ["name", "owner__nickname", "owner__phone"]
     list_filter = ["level"]
     raw_id_fields = ["owner"]
-
-    def get_urls(self):
-        from compensation.admin_views import profile_ledger_view
-
-        view = self.admin_site.admin_view(lambda request, profile_id: profile_ledger_view(request, profile_id, self.admin_site))
-        return [path("<int:profile_id>/compensation/", view, name="accounts_profile_compensation"), *super().get_urls()]
-
-    @admin.display(description="课时补偿")
-    def ledger_link(self, profile):
-        return format_html('<a href="{}">明细与调整</a>', reverse("admin:accounts_profile_compensation", args=[profile.pk]))

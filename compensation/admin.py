@@ -1,6 +1,29 @@
 from django.contrib import admin
+from django.urls import path, reverse
+from django.utils.html import format_html
 
+from accounts.admin import ProfileAdmin
+from accounts.models import Profile
+from compensation.admin_views import profile_ledger_view
 from compensation.models import ClassCreditCompensation, CompensationUsage
+
+
+class ProfileWithLedgerAdmin(ProfileAdmin):
+    """The profile screen with each child's ledger page (课时补偿明细与调整)."""
+
+    list_display = [*ProfileAdmin.list_display, "ledger_link"]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(lambda request, profile_id: profile_ledger_view(request, profile_id, self.admin_site))
+        return [path("<int:profile_id>/compensation/", view, name="accounts_profile_compensation"), *super().get_urls()]
+
+    @admin.display(description="课时补偿")
+    def ledger_link(self, profile):
+        return format_html('<a href="{}">明细与调整</a>', reverse("admin:accounts_profile_compensation", args=[profile.pk]))
+
+
+admin.site.unregister(Profile)
+admin.site.register(Profile, ProfileWithLedgerAdmin)
 
 
 class UsageInline(admin.TabularInline):
