@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from accounts.models import Profile
+from accounts.locks import profile_lock
 from compensation import messages, selectors
 from compensation.models import ClassCreditCompensation, CompensationUsage
 from core.errors import BusinessError
@@ -23,11 +23,6 @@ from notifications.services import NotificationSpec, notification_create_many
 
 Credit = ClassCreditCompensation
 Usage = CompensationUsage
-
-
-def lock_profile(profile_id: int) -> None:
-    """Serialises every ledger write of one child (the lock order is schedule, then profile)."""
-    Profile.objects.select_for_update().filter(pk=profile_id).first()
 
 
 def compensation_credit_create(*, profile_id: int, minutes: int, source: str, now: datetime, makeup=None, booking=None,
@@ -69,7 +64,7 @@ def compensation_expire_due(*, profile_id: int, now: datetime) -> int:
     if not _due(profile_id, now).exists():
         return 0
     with transaction.atomic():
-        lock_profile(profile_id)
+        profile_lock(profile_id=profile_id)
         return _expire_due_locked(profile_id, now)
 
 
@@ -212,7 +207,7 @@ def compensation_adjust(*, profile_id: int, minutes: int, reason: str, by, expir
     if minutes == 0:
         raise BusinessError.bad_request("validation_error", messages.MINUTES_INVALID, {"minutes": [messages.MINUTES_INVALID]})
     with transaction.atomic():
-        lock_profile(profile_id)
+        profile_lock(profile_id=profile_id)
         if minutes > 0:
             compensation_credit_create(profile_id=profile_id, minutes=minutes, source=Credit.Source.ADJUSTMENT, now=now,
                                        expires_at=expires_at, created_by=by, reason=reason)

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.locks import profile_lock
 from accounts.models import Profile
 from core.db import retry_on_deadlock
 from core.errors import BusinessError
@@ -83,7 +84,7 @@ def booking_create(
     with transaction.atomic():
         schedule = _lock_schedule(schedule_id)
         # The profile lock serialises one child's bookings across schedules (overlap check).
-        Profile.objects.select_for_update().filter(pk=profile.pk).first()
+        profile_lock(profile_id=profile.pk)
         _check_bookable(schedule=schedule, profile=profile, now=now)
         booking = _insert_booking(profile=profile, schedule=schedule, kind=kind, now=now)
         waitlist_services.waitlist_entry_booked_directly(profile=profile, schedule=schedule, now=now)
@@ -94,7 +95,7 @@ def booking_create_for_offer(*, profile: Profile, schedule: CourseSchedule, kind
     """Turns a seat held by a waitlist offer into a booking. The caller holds the schedule lock and
     the offer; the public availability (which counts the hold) is not consulted, but a seat must
     still exist under the capacity: nobody is booked into a seat that does not exist."""
-    Profile.objects.select_for_update().filter(pk=profile.pk).first()
+    profile_lock(profile_id=profile.pk)
     _check_open_and_not_booked(schedule=schedule, profile=profile, now=now)
     booked = Booking.objects.filter(schedule=schedule, status=Booking.Status.BOOKED).count()
     if booked >= schedule.capacity:

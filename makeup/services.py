@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.locks import profile_lock
 from compensation import messages as compensation_messages
 from compensation import selectors as compensation_selectors
 from compensation import services as compensation_services
@@ -74,7 +75,7 @@ def makeup_settle(*, makeup: MakeupBooking, schedule: CourseSchedule, confirm_sh
                   now: datetime, book: Callable[[], Booking]) -> BookResult:
     """Books the seat (`book`) as this make-up and settles the minutes; used by a direct make-up
     booking and by accepting a make-up's waitlist offer. The caller holds the schedule lock."""
-    compensation_services.lock_profile(makeup.profile_id)
+    profile_lock(profile_id=makeup.profile_id)
     makeup = MakeupBooking.objects.select_for_update().get(pk=makeup.pk)
     if makeup.status != MakeupBooking.Status.PENDING:
         raise BusinessError.conflict("makeup_not_pending", messages.NOT_PENDING)
@@ -134,7 +135,7 @@ def makeup_book(*, profile, schedule_id: int, original_booking_id: int | None, u
             raise BusinessError.not_found(messages.SCHEDULE_NOT_FOUND)
         if schedule.status == CourseSchedule.Status.CANCELLED:  # RULES §6.7
             raise BusinessError.conflict("schedule_cancelled", messages.SCHEDULE_CANCELLED)
-        compensation_services.lock_profile(profile.pk)
+        profile_lock(profile_id=profile.pk)
         if original_booking_id is not None:
             makeup = (MakeupBooking.objects.select_for_update()
                       .filter(original_booking_id=original_booking_id, profile=profile, status=MakeupBooking.Status.PENDING)
@@ -184,7 +185,7 @@ def makeup_release(*, makeup: MakeupBooking, schedule: CourseSchedule, now: date
     the whole cancel is refused if that credit was spent). A redemption ends `cancelled`."""
     from courses import services as course_services
 
-    compensation_services.lock_profile(makeup.profile_id)
+    profile_lock(profile_id=makeup.profile_id)
     revoked = compensation_services.compensation_revoke_created(makeup=makeup, now=now)  # may refuse: nothing written yet
     restored = compensation_services.compensation_restore(makeup=makeup, now=now)
     booking = Booking.objects.select_for_update().get(pk=makeup.booking_id)
@@ -220,7 +221,7 @@ def _lock_makeup(**lookup) -> MakeupBooking | None:
     profile_id = MakeupBooking.objects.filter(**lookup).values_list("profile_id", flat=True).first()
     if profile_id is None:
         return None
-    compensation_services.lock_profile(profile_id)
+    profile_lock(profile_id=profile_id)
     return MakeupBooking.objects.select_for_update().filter(**lookup).first()
 
 
@@ -272,7 +273,7 @@ def makeup_return_for_cancelled_class(*, makeup: MakeupBooking, schedule: Course
     """The studio cancelled the class a make-up was booked into: the make-up is owed again (a
     redemption ends cancelled). Minutes it spent go back; the credit it earned is revoked as far as
     it is unspent — never refused: the cancellation is the studio's, not the parent's."""
-    compensation_services.lock_profile(makeup.profile_id)
+    profile_lock(profile_id=makeup.profile_id)
     compensation_services.compensation_revoke_created(makeup=makeup, now=now, unspent_only=True)
     compensation_services.compensation_restore(makeup=makeup, now=now)
     _owe_again(makeup)
