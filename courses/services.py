@@ -17,29 +17,10 @@ from core.db import retry_on_deadlock
 from core.errors import BusinessError
 from core.formatting import hours_text, local_time_text
 from courses import messages, selectors
-from courses.models import Booking, Course, CourseSchedule
+from courses.locks import schedule_lock_or_404
+from courses.models import Booking, CourseSchedule
 from waitlist import selectors as waitlist_selectors
 from waitlist import services as waitlist_services
-
-
-def schedule_lock(schedule_id: int, *, skip_locked: bool = False) -> CourseSchedule | None:
-    """Locks one schedule row, and only that row, for the caller's transaction.
-
-    No JOIN in the locking query: MySQL/MariaDB would lock the joined course and course-type rows
-    too, serialising every class of a course type (and making SKIP LOCKED skip unrelated classes).
-    The course is read afterwards without a lock. With skip_locked, None when another holds it.
-    """
-    schedule = CourseSchedule.objects.select_for_update(skip_locked=skip_locked).filter(pk=schedule_id).first()
-    if schedule is not None:
-        schedule.course = Course.objects.select_related("course_type").get(pk=schedule.course_id)
-    return schedule
-
-
-def _lock_schedule(schedule_id: int) -> CourseSchedule:
-    schedule = schedule_lock(schedule_id)
-    if schedule is None:
-        raise BusinessError.not_found(messages.SCHEDULE_NOT_FOUND)
-    return schedule
 
 
 def _check_open_and_not_booked(*, schedule: CourseSchedule, profile: Profile, now: datetime) -> None:
@@ -82,7 +63,7 @@ def booking_create(
     """Books a seat for the profile (a normal booking). Locks the schedule, then the profile."""
     now = now or timezone.now()
     with transaction.atomic():
-        schedule = _lock_schedule(schedule_id)
+        schedule = schedule_lock_or_404(schedule_id=schedule_id)
         # The profile lock serialises one child's bookings across schedules (overlap check).
         profile_lock(profile_id=profile.pk)
         _check_bookable(schedule=schedule, profile=profile, now=now)
@@ -110,7 +91,7 @@ def _lock_active_booking(booking_id: int, now: datetime) -> tuple[Booking, Cours
     schedule_id = Booking.objects.filter(pk=booking_id).values_list("schedule_id", flat=True).first()
     if schedule_id is None:
         raise BusinessError.not_found()
-    schedule = _lock_schedule(schedule_id)
+    schedule = schedule_lock_or_404(schedule_id=schedule_id)
     booking = Booking.objects.select_for_update().get(pk=booking_id)
     if booking.status != Booking.Status.BOOKED or now >= schedule.starts_at:
         raise BusinessError.conflict("booking_not_active", messages.BOOKING_NOT_ACTIVE)
@@ -191,7 +172,7 @@ def schedule_set_capacity(*, schedule_id: int, capacity: int, now: datetime | No
     lowering never removes anyone, and open offers whose seats no longer exist lapse."""
     now = now or timezone.now()
     with transaction.atomic():
-        schedule = _lock_schedule(schedule_id)
+        schedule = schedule_lock_or_404(schedule_id=schedule_id)
         old = schedule.capacity
         schedule.capacity = capacity
         schedule.save(update_fields=["capacity", "updated_at"])
@@ -224,7 +205,7 @@ def schedule_cancel_by_studio(*, schedule_id: int, reason: str, by=None, now: da
     if not reason:
         raise BusinessError.bad_request("validation_error", "请填写原因", {"reason": ["请填写原因"]})
     with transaction.atomic():
-        schedule = _lock_schedule(schedule_id)
+        schedule = schedule_lock_or_404(schedule_id=schedule_id)
         if schedule.status != CourseSchedule.Status.OPEN:
             raise BusinessError.conflict("schedule_cancelled", messages.SCHEDULE_CANCELLED)
         if now >= schedule.ends_at:

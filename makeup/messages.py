@@ -3,7 +3,6 @@
 BOOKED = "补课预约成功"
 NOT_PENDING = "该补课记录不可预约"
 NOT_ELIGIBLE = "该课程不符合补课条件"
-SCHEDULE_NOT_FOUND = "课程不存在"
 SCHEDULE_CANCELLED = "课程已取消"
 SHORTER_NOTICE = "补课时长比原课程少"
 CONFIRM_PROMPT = "本课程仅{session}，比您原课程少{less}，是否确认预约？"

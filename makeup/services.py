@@ -20,10 +20,15 @@ from compensation.models import ClassCreditCompensation
 from core.db import retry_on_deadlock
 from core.errors import BusinessError
 from core.formatting import local_time_text
+from courses import selectors as course_selectors
+from courses import services as course_services
+from courses.locks import schedule_lock, schedule_lock_or_404
 from courses.models import Booking, CourseSchedule
 from makeup import messages, selectors
 from makeup.models import MakeupBooking
 from notifications.services import NotificationSpec, notification_create_many
+from waitlist import selectors as waitlist_selectors
+from waitlist import services as waitlist_services
 
 
 def makeup_create_for_leave(*, booking: Booking, now: datetime) -> MakeupBooking:
@@ -109,8 +114,6 @@ def _end_other_waitlist_entries(makeup: MakeupBooking, schedule: CourseSchedule,
     class in its own transaction: locking other classes here, after the profile, would invert the
     lock order (schedule, then profile) and deadlock with a seat release in those classes. Until
     then an accept there is refused anyway (the make-up is no longer pending)."""
-    from waitlist import services as waitlist_services
-
     makeup_id, schedule_id = makeup.pk, schedule.pk
     transaction.on_commit(lambda: waitlist_services.waitlist_entries_end_for_makeup(
         makeup_id=makeup_id, except_schedule_id=schedule_id, now=now), robust=True)
@@ -121,18 +124,12 @@ def makeup_book(*, profile, schedule_id: int, original_booking_id: int | None, u
                 confirm_shorter: bool = False, now: datetime | None = None) -> BookResult:
     """POST makeup/book: the pending make-up of `original_booking_id`, or (without one) a redemption
     paid entirely in compensation minutes (RULES §6.3, §6.6). One transaction with the seat check."""
-    from courses import selectors as course_selectors
-    from courses import services as course_services
-    from waitlist import selectors as waitlist_selectors
-
     now = now or timezone.now()
     if original_booking_id is None and not use_compensation:
         raise BusinessError.bad_request("validation_error", messages.REDEEM_NEEDS_COMPENSATION,
                                         {"original_booking_id": [messages.REDEEM_NEEDS_COMPENSATION]})
     with transaction.atomic():
-        schedule = course_services.schedule_lock(schedule_id)
-        if schedule is None:
-            raise BusinessError.not_found(messages.SCHEDULE_NOT_FOUND)
+        schedule = schedule_lock_or_404(schedule_id=schedule_id)
         if schedule.status == CourseSchedule.Status.CANCELLED:  # RULES §6.7
             raise BusinessError.conflict("schedule_cancelled", messages.SCHEDULE_CANCELLED)
         profile_lock(profile_id=profile.pk)
@@ -183,7 +180,6 @@ def makeup_release(*, makeup: MakeupBooking, schedule: CourseSchedule, now: date
     """Cancels a booked make-up inside the caller's transaction (schedule locked): the seat is freed to
     the waitlist, spent minutes go back where they came from, the credit it created is revoked (or
     the whole cancel is refused if that credit was spent). A redemption ends `cancelled`."""
-    from courses import services as course_services
 
     profile_lock(profile_id=makeup.profile_id)
     revoked = compensation_services.compensation_revoke_created(makeup=makeup, now=now)  # may refuse: nothing written yet
@@ -200,7 +196,6 @@ def makeup_release(*, makeup: MakeupBooking, schedule: CourseSchedule, now: date
 @retry_on_deadlock
 def makeup_cancel(*, makeup_id: int, now: datetime | None = None) -> CancelResult:
     """DELETE makeup/{id}/cancel: a booked make-up, before its class starts."""
-    from courses import services as course_services
 
     now = now or timezone.now()
     schedule_id = (MakeupBooking.objects.filter(pk=makeup_id, status=MakeupBooking.Status.BOOKED)
@@ -208,7 +203,7 @@ def makeup_cancel(*, makeup_id: int, now: datetime | None = None) -> CancelResul
     if schedule_id is None:
         raise BusinessError.conflict("makeup_not_cancellable", messages.NOT_CANCELLABLE)
     with transaction.atomic():
-        schedule = course_services.schedule_lock(schedule_id)
+        schedule = schedule_lock(schedule_id=schedule_id)
         makeup = _lock_makeup(pk=makeup_id)
         if makeup.status != MakeupBooking.Status.BOOKED or now >= schedule.starts_at:
             raise BusinessError.conflict("makeup_not_cancellable", messages.NOT_CANCELLABLE)

@@ -2,7 +2,6 @@
 
 JOINED = "加入候补成功"
 PROFILE_NOT_FOUND = "档案不存在"
-SCHEDULE_NOT_FOUND = "课程不存在"
 WAITLIST_CLOSED = "候补已截止"
 SCHEDULE_CANCELLED = "课程已取消"
 SCHEDULE_NOT_FULL = "课程尚有名额，请直接预约"

@@ -19,6 +19,8 @@ from django.utils import timezone
 from core.db import retry_on_deadlock
 from core.errors import BusinessError
 from core.formatting import local_time_text
+from courses import selectors as course_selectors
+from courses.locks import schedule_lock, schedule_lock_or_404
 from courses.models import Booking, CourseSchedule
 from notifications.services import NotificationSpec, notification_create_many
 from waitlist import messages, selectors
@@ -32,15 +34,6 @@ WN = WaitlistNotification
 
 
 # --- the lock and the catch-up ---------------------------------------------------------------
-
-def _lock_schedule(schedule_id: int) -> CourseSchedule:
-    from courses.services import schedule_lock
-
-    schedule = schedule_lock(schedule_id)
-    if schedule is None:
-        raise BusinessError.not_found(messages.SCHEDULE_NOT_FOUND)
-    return schedule
-
 
 @dataclass(frozen=True)
 class _Refusal:
@@ -56,7 +49,7 @@ def _run_locked(schedule_id: int, now: datetime, decide: Callable[[CourseSchedul
     catch-up (a hand-over that was due is not lost because this caller was refused).
     """
     with transaction.atomic():
-        schedule = _lock_schedule(schedule_id)
+        schedule = schedule_lock_or_404(schedule_id=schedule_id)
         waitlist_apply_overdue(schedule=schedule, now=now)
         try:
             with transaction.atomic():
@@ -129,8 +122,6 @@ def waitlist_seat_released(*, schedule: CourseSchedule, reason: str, now: dateti
     Before the cutoff and while there are more waiting entries than open offers, each seat becomes
     a broadcast offer; every entry waiting at this moment is notified of it.
     """
-    from courses import selectors as course_selectors
-
     waitlist_apply_overdue(schedule=schedule, now=now)
     # A seat freed at the cutoff instant or later is open to anyone (RULES §3: t >= cutoff, no offer).
     if schedule.status != CourseSchedule.Status.OPEN or now >= selectors.cutoff_of(schedule):
@@ -287,8 +278,6 @@ class JoinResult:
 def waitlist_join(*, profile, schedule_id: int, now: datetime | None = None, confirm_shorter: bool = False,
                   use_compensation: bool = False, makeup_id: int | None = None) -> JoinResult:
     """RULES §2: the checks in their order; the schedule lock and the unique key decide races."""
-    from courses import selectors as course_selectors
-
     now = now or timezone.now()
 
     def decide(schedule: CourseSchedule) -> JoinResult:
@@ -498,11 +487,9 @@ def waitlist_respond(*, entry_id: int, action: str, now: datetime | None = None)
 
 @retry_on_deadlock
 def _sweep_schedule(schedule_id: int, now: datetime) -> bool:
-    from courses.services import schedule_lock
-
     with transaction.atomic():
         # skip_locked: a schedule locked by a respond or a cancel is being caught up by that caller.
-        schedule = schedule_lock(schedule_id, skip_locked=True)
+        schedule = schedule_lock(schedule_id=schedule_id, skip_locked=True)
         if schedule is None:
             return False
         waitlist_apply_overdue(schedule=schedule, now=now)
@@ -537,8 +524,6 @@ class NotifyResult:
 @retry_on_deadlock
 def waitlist_notify(*, schedule_id: int, now: datetime | None = None) -> NotifyResult:
     """Operators' manual send (发送候补通知): every free seat of the schedule becomes an offer."""
-    from courses import selectors as course_selectors
-
     now = now or timezone.now()
 
     def decide(schedule: CourseSchedule) -> NotifyResult:
@@ -553,8 +538,6 @@ def waitlist_notify(*, schedule_id: int, now: datetime | None = None) -> NotifyR
 def waitlist_offers_trim(*, schedule: CourseSchedule, now: datetime) -> int:
     """Capacity lowered below booked + held: the newest open offers lapse (their seats no longer exist).
     Schedule locked by the caller."""
-    from courses import selectors as course_selectors
-
     excess = -course_selectors.schedule_seats(schedule=schedule)
     if excess <= 0:
         return 0
@@ -586,7 +569,7 @@ def waitlist_entries_end_for_makeup(*, makeup_id: int, except_schedule_id: int, 
 @retry_on_deadlock
 def _end_makeup_entries_in(schedule_id: int, makeup_id: int, now: datetime) -> int:
     with transaction.atomic():
-        schedule = _lock_schedule(schedule_id)
+        schedule = schedule_lock_or_404(schedule_id=schedule_id)
         entries = list(Entry.objects.select_for_update().filter(makeup_id=makeup_id, schedule=schedule,
                                                                 status=Entry.Status.WAITING))
         for entry in entries:

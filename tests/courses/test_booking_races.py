@@ -71,7 +71,7 @@ def test_locking_one_class_does_not_lock_its_course_or_other_classes_of_the_type
 
     from django.db import transaction
 
-    from courses.services import schedule_lock
+    from courses.locks import schedule_lock
 
     start = timezone.now() + timedelta(days=1)
     held = ScheduleFactory(starts_at=start)
@@ -81,7 +81,7 @@ def test_locking_one_class_does_not_lock_its_course_or_other_classes_of_the_type
 
     def hold():
         with transaction.atomic():
-            schedule_lock(held.pk)
+            schedule_lock(schedule_id=held.pk)
             locked.set()
             release.wait(10)
         return "held"
@@ -90,8 +90,8 @@ def test_locking_one_class_does_not_lock_its_course_or_other_classes_of_the_type
         locked.wait(10)
         started = time.monotonic()
         with transaction.atomic():
-            skipped_held = schedule_lock(held.pk, skip_locked=True) is None
-            got_other = schedule_lock(other.pk, skip_locked=True) is not None
+            skipped_held = schedule_lock(schedule_id=held.pk, skip_locked=True) is None
+            got_other = schedule_lock(schedule_id=other.pk, skip_locked=True) is not None
         booking = services.booking_create(profile=ProfileFactory(), schedule_id=other.pk)
         release.set()
         return skipped_held, got_other, booking.status, time.monotonic() - started

@@ -2,7 +2,7 @@
 
 Booking a make-up locks the session, then the child's profile (makeup_book → makeup_settle), then —
 to end the make-up's other waiting entries — every *other* class the make-up waits in
-(waitlist_entries_end_for_makeup → _lock_schedule). That is schedule → profile → schedule, against the
+(waitlist_entries_end_for_makeup → schedule_lock_or_404). That is schedule → profile → schedule, against the
 order STYLE.md and docs/decisions.md give (schedule, then profile). A seat freed in that other class at
 the same moment holds that class and then writes the child's seat-available notification, whose
 foreign key takes a shared lock on the same profile row: MariaDB sees a cycle and kills one of them
@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from compensation.models import ClassCreditCompensation
 from courses import services as course_services
+from courses.locks import schedule_lock
 from courses.models import Booking
 from makeup import services as makeup_services
 from makeup.models import MakeupBooking
@@ -82,7 +83,7 @@ def test_a_seat_freed_in_a_class_while_the_child_books_its_makeup_elsewhere_does
         try:
             # booking_cancel in the class the child waits in, with a pause between its two steps:
             with transaction.atomic():
-                locked = course_services.schedule_lock(waited_in.pk)  # 1. the class's lock
+                locked = schedule_lock(schedule_id=waited_in.pk)  # 1. the class's lock
                 thread.start()
                 deadline = time.monotonic() + 60  # a loaded machine (CI on 2 cores) may take its time
                 while not (booker.get("thread_id") and lock_waits_of(booker["thread_id"])):
