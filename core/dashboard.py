@@ -21,10 +21,10 @@ from django.db.models.functions import TruncDate
 
 from compensation.models import ClassCreditCompensation, CompensationUsage
 from courses.models import CourseSchedule
-from courses.selectors import schedule_details
 from makeup.models import MakeupBooking
 from notifications.models import Notification
 from waitlist.models import WaitlistEntry, WaitlistOffer
+from waitlist.selectors import schedules_with_details
 
 STUDIO_TZ = ZoneInfo("Asia/Shanghai")
 # A waitlist closed this long after its cutoff counts as closed late (the cutoff job runs every minute).
@@ -107,7 +107,7 @@ def _notifications(start: datetime, end: datetime) -> dict[str, int]:
 
 def _queues_full(now: datetime) -> int:
     upcoming = CourseSchedule.objects.filter(status=CourseSchedule.Status.OPEN, starts_at__gt=now)
-    return schedule_details(upcoming, profile=None).filter(waitlist_count__gte=F("effective_waitlist_capacity")).count()
+    return schedules_with_details(queryset=upcoming, profile=None).filter(waitlist_count__gte=F("effective_waitlist_capacity")).count()
 
 
 def _per_day(queryset, field: str) -> dict[date, int]:

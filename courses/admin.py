@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import F
 
 from core.admin_actions import reason_action
-from courses import selectors, services
+from courses import services
 from courses.models import Booking, Course, CourseSchedule, CourseType
 from waitlist import selectors as waitlist_selectors
 from waitlist import services as waitlist_services
@@ -118,7 +118,7 @@ class CourseScheduleAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         # Seats and the waitlist in SQL: one query for the whole page.
-        return selectors.schedule_details(super().get_queryset(request), profile=None)
+        return waitlist_selectors.schedules_with_details(queryset=super().get_queryset(request), profile=None)
 
     @admin.display(description="已预约", ordering="booked_count")
     def booked(self, schedule):

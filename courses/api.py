@@ -162,12 +162,12 @@ class ScheduleViewSet(viewsets.GenericViewSet):
             now = timezone.now()
             schedules = selectors.schedule_list(now=now, **{k: v for k, v in filters.items() if k != "profile_id"})
             page_ids = list(self.paginate_queryset(schedules.values_list("pk", flat=True)))
-            page = selectors.schedules_in_order(page_ids, profile=profile)
+            page = waitlist_selectors.schedules_in_order(schedule_ids=page_ids, profile=profile)
             context = {"now": now}
             if profile is not None:
                 context["my_entries"] = waitlist_selectors.my_entries_by_schedule(profile=profile, schedule_ids=page_ids)
             data = self.get_paginated_response(ScheduleItemOutput(page, many=True, context=context).data).data
-            return data, selectors.schedule_list_valid_until(schedules=schedules, page=page, now=now,
+            return data, waitlist_selectors.schedule_list_valid_until(schedules=schedules, page=page, now=now,
                                                              upcoming=not filters.get("date_from"))
 
         return hot_reads.answer(hot_reads_key(request, "schedules"), compute)
@@ -182,7 +182,7 @@ class ScheduleViewSet(viewsets.GenericViewSet):
         if profile is not None:
             # my.offer must not show what a due hand-over has already taken away (RULES §5.5).
             waitlist_services.waitlist_catch_up(schedule_id=int(pk), now=now)
-        schedule = selectors.schedule_detail(schedule_id=int(pk), profile=profile)
+        schedule = waitlist_selectors.schedule_detail(schedule_id=int(pk), profile=profile)
         if profile is not None:
             entries = waitlist_selectors.my_entries_by_schedule(profile=profile, schedule_ids=[schedule.pk])
             context["my_entries"] = entries

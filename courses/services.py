@@ -36,7 +36,7 @@ def _check_open_and_not_booked(*, schedule: CourseSchedule, profile: Profile, no
 def _check_bookable(*, schedule: CourseSchedule, profile: Profile, now: datetime) -> None:
     """The seat rules of RULES §1, in the order a parent would want to hear them."""
     _check_open_and_not_booked(schedule=schedule, profile=profile, now=now)
-    if selectors.schedule_seats(schedule=schedule) <= 0:
+    if waitlist_selectors.schedule_seats(schedule=schedule) <= 0:
         can_join = waitlist_selectors.can_join(schedule=schedule, profile=profile, now=now)
         raise BusinessError.conflict("schedule_full", messages.SCHEDULE_FULL, {"can_join_waitlist": can_join})
     if selectors.profile_has_time_conflict(profile=profile, schedule=schedule):

@@ -11,9 +11,9 @@ from core.api import hot_reads_key, ok
 from core.errors import BusinessError
 from core.fields import BoundedDateField, IdField
 from courses.api import ScheduleBriefOutput, ScheduleItemOutput
-from courses.selectors import schedules_in_order, schedules_valid_until
 from makeup import messages, selectors, services
 from makeup.models import MakeupBooking
+from waitlist.selectors import schedules_in_order, schedules_valid_until
 
 
 class OriginalOutput(serializers.Serializer):
@@ -184,11 +184,11 @@ class MakeupViewSet(viewsets.GenericViewSet):
             filters = {key: value for key, value in data.items() if key not in ("makeup_id", "profile_id", "redeem")}
             now = timezone.now()
             ids, first_start = selectors.eligible_schedule_ids(profile=profile, now=now, makeup=makeup, **filters)
-            page = schedules_in_order(self.paginate_queryset(ids), profile=profile)
+            page = schedules_in_order(schedule_ids=self.paginate_queryset(ids), profile=profile)
             context = {"now": now, "makeup": makeup, "profile": profile}
             items = AvailableItemOutput(page, many=True, context=context).data
             # The search changes without a write when its first candidate starts.
-            return self.get_paginated_response(items).data, schedules_valid_until(page, now=now, first_change=first_start)
+            return self.get_paginated_response(items).data, schedules_valid_until(schedules=page, now=now, first_change=first_start)
 
         return hot_reads.answer(hot_reads_key(request, "makeup-available"), compute)
 

@@ -7,9 +7,10 @@ from django.db.models import Case, IntegerField, Min, QuerySet, Value, When
 from core.errors import BusinessError
 from core.formatting import hours_text
 from courses.models import Booking, CourseSchedule
-from courses.selectors import local_midnight, seats_taken
+from courses.selectors import local_midnight
 from makeup import messages
 from makeup.models import MakeupBooking
+from waitlist.selectors import schedule_seats_taken
 
 TIME_OF_DAY = {"morning": (0, 12), "afternoon": (12, 18), "evening": (18, 24)}
 
@@ -85,7 +86,7 @@ def eligible_schedule_ids(*, profile, now: datetime, include_full: bool = False,
     first_start = chosen.aggregate(first=Min("starts_at"))["first"]
     if include_full:
         return ids, first_start
-    taken = seats_taken(schedule_ids=chosen.values("pk"))
+    taken = schedule_seats_taken(schedule_ids=chosen.values("pk"))
     return [pk for pk, capacity in rows if capacity - taken.get(pk, 0) > 0], first_start
 
 

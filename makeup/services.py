@@ -20,7 +20,6 @@ from compensation.models import ClassCreditCompensation
 from core.db import retry_on_deadlock
 from core.errors import BusinessError
 from core.formatting import local_time_text
-from courses import selectors as course_selectors
 from courses import services as course_services
 from courses.locks import schedule_lock, schedule_lock_or_404
 from courses.models import Booking, CourseSchedule
@@ -143,7 +142,7 @@ def makeup_book(*, profile, schedule_id: int, original_booking_id: int | None, u
             makeup = MakeupBooking(profile=profile, original_minutes=0, status=MakeupBooking.Status.PENDING)
         if not selectors.is_eligible(profile=profile, schedule_id=schedule.pk, now=now, makeup=makeup):
             raise BusinessError.conflict("not_eligible", messages.NOT_ELIGIBLE)
-        if course_selectors.schedule_seats(schedule=schedule) <= 0:
+        if waitlist_selectors.schedule_seats(schedule=schedule) <= 0:
             can_join = waitlist_selectors.can_join(schedule=schedule, profile=profile, now=now)
             raise BusinessError.conflict("schedule_full", messages.FULL_PROMPT, {"can_join_waitlist": can_join})
         check_duration_rules(makeup=makeup, schedule=schedule, confirm_shorter=confirm_shorter,

@@ -8,9 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Count, Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Coalesce
 
+from core.errors import BusinessError
+from core.hot_reads import earliest
+from courses import messages as course_messages
+from courses.models import Booking, CourseSchedule
 from waitlist import messages
 from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistNotification, WaitlistOffer
 
@@ -145,8 +150,6 @@ HISTORY_CACHE_SECONDS = 3600
 
 def _offers_released_history(*, course_ids, now: datetime) -> dict[int, list[int]]:
     since = now - timedelta(days=settings.WAITLIST_PROMOTION_LOOKBACK_DAYS)
-    from courses.models import CourseSchedule
-
     offers = WaitlistOffer.objects.filter(
         schedule=OuterRef("pk"), released_at__lt=F("schedule__starts_at") - settings.WAITLIST_CUTOFF
     )
@@ -273,8 +276,6 @@ def entries_valid_until(entries: list[WaitlistEntry], takeable: dict[int, list[T
     """When a list of entries stops being true without a write (hot reads): an offer one may take
     passes its deadline, a waiting entry's estimate loses a whole hour, or the promotion history's
     clock hour ends."""
-    from core.hot_reads import earliest
-
     moments = [now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)]
     for entry in entries:
         moments += [offer.deadline for offer in takeable.get(entry.pk, [])]
@@ -337,3 +338,77 @@ def queues_full_filter() -> Q:
     return Q(waitlist_count__gte=F("effective_waitlist_capacity"))
 
 
+# --- seats: capacity − booked − held (RULES §1); the held seats are this app's open offers --------
+
+def schedules_with_seats(*, queryset: QuerySet[CourseSchedule]) -> QuerySet[CourseSchedule]:
+    """Annotates booked_count, held_count and available (RULES §1: capacity - booked - held) in SQL."""
+    booked = Booking.objects.filter(schedule=OuterRef("pk"), status=Booking.Status.BOOKED)
+    # capacity is UNSIGNED on MySQL: subtract in signed arithmetic (capacity may be lowered below bookings).
+    return queryset.annotate(booked_count=_count(booked), held_count=held_seats_subquery()).annotate(
+        available=Cast(F("capacity"), IntegerField()) - F("booked_count") - F("held_count")
+    )
+
+
+def schedule_seats_taken(*, schedule_ids: list[int] | QuerySet) -> dict[int, int]:
+    """Booked plus held seats per schedule (RULES §1), for many schedules in two grouped queries."""
+    taken: dict[int, int] = defaultdict(int)
+    for model, status in ((Booking, Booking.Status.BOOKED), (WaitlistOffer, WaitlistOffer.Status.OPEN)):
+        counted = (model.objects.filter(schedule_id__in=schedule_ids, status=status).order_by().values("schedule_id")
+                   .annotate(n=Count("pk")).values_list("schedule_id", "n"))
+        for schedule_id, n in counted:
+            taken[schedule_id] += n
+    return taken
+
+
+def schedule_seats(*, schedule: CourseSchedule) -> int:
+    """Seats available now: capacity - booked - held (RULES §1), read inside the schedule lock by
+    every write that grants or frees a seat. One plain statement: building `schedules_with_seats`' annotated
+    query cost more than running it, and the lock is held meanwhile (bench/profile_endpoints.py)."""
+    with connection.cursor() as cursor:
+        # Table names from the models; every value is a parameter.
+        sql = (f"SELECT s.capacity,"  # noqa: S608
+               f" (SELECT COUNT(*) FROM {Booking._meta.db_table} b WHERE b.schedule_id = s.id AND b.status = %s),"
+               f" (SELECT COUNT(*) FROM {WaitlistOffer._meta.db_table} o WHERE o.schedule_id = s.id AND o.status = %s)"
+               f" FROM {CourseSchedule._meta.db_table} s WHERE s.id = %s")
+        cursor.execute(sql, [Booking.Status.BOOKED.value, WaitlistOffer.Status.OPEN.value, schedule.pk])
+        capacity, booked, held = cursor.fetchone()
+    return capacity - booked - held  # in Python: capacity is UNSIGNED on MySQL and may be below the bookings
+
+
+def schedules_valid_until(*, schedules: list[CourseSchedule], now: datetime,
+                          first_change: datetime | None = None) -> datetime | None:
+    """When a page of schedule items stops being true without a write (hot reads): a listed class's
+    waitlist closes at its cutoff, or the list itself changes (`first_change`)."""
+    return earliest(first_change, *(cutoff_of(schedule) for schedule in schedules), after=now)
+
+
+def schedule_list_valid_until(*, schedules: QuerySet[CourseSchedule], page: list[CourseSchedule], now: datetime,
+                              upcoming: bool) -> datetime | None:
+    """`schedules_valid_until` for `schedule_list`: the upcoming list also changes when its first class ends."""
+    first_end = schedules.aggregate(first=Min("ends_at"))["first"] if upcoming else None
+    return schedules_valid_until(schedules=page, now=now, first_change=first_end)
+
+
+def schedules_in_order(*, schedule_ids: list[int], profile) -> list[CourseSchedule]:
+    """The schedules of a page with their details (`schedules_with_details`), in the page's order."""
+    by_id = {s.pk: s for s in schedules_with_details(queryset=CourseSchedule.objects.filter(pk__in=schedule_ids),
+                                                     profile=profile)}
+    return [by_id[pk] for pk in schedule_ids if pk in by_id]
+
+
+def schedules_with_details(*, queryset: QuerySet[CourseSchedule], profile) -> QuerySet[CourseSchedule]:
+    """What a schedule item shows: course, seats and the profile's own booking, in one query."""
+    queryset = schedules_with_seats(queryset=queryset.select_related("course__course_type")).annotate(
+        waitlist_count=waiting_count_subquery(), effective_waitlist_capacity=capacity_expression()
+    )
+    if profile is not None:
+        mine = Booking.objects.filter(schedule=OuterRef("pk"), profile=profile, status=Booking.Status.BOOKED)
+        queryset = queryset.annotate(my_booking_id=Subquery(mine.values("pk")[:1]))
+    return queryset
+
+
+def schedule_detail(*, schedule_id: int, profile) -> CourseSchedule:
+    schedule = schedules_with_details(queryset=CourseSchedule.objects.filter(pk=schedule_id), profile=profile).first()
+    if schedule is None:
+        raise BusinessError.not_found(course_messages.SCHEDULE_NOT_FOUND)
+    return schedule

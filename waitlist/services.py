@@ -127,7 +127,7 @@ def waitlist_seat_released(*, schedule: CourseSchedule, reason: str, now: dateti
     if schedule.status != CourseSchedule.Status.OPEN or now >= selectors.cutoff_of(schedule):
         return []
     # Only seats that exist under the capacity (it may have been lowered below the bookings).
-    seats = min(seats, course_selectors.schedule_seats(schedule=schedule))
+    seats = min(seats, selectors.schedule_seats(schedule=schedule))
     waiting = list(selectors.queue(schedule_id=schedule.pk).select_related("profile"))
     open_offers = Offer.objects.filter(schedule=schedule, status=Offer.Status.OPEN).count()
     cutoff = selectors.cutoff_of(schedule)
@@ -285,7 +285,7 @@ def waitlist_join(*, profile, schedule_id: int, now: datetime | None = None, con
             raise BusinessError.conflict("schedule_cancelled", messages.SCHEDULE_CANCELLED)
         if not selectors.waitlist_is_open(schedule=schedule, now=now):
             raise BusinessError.conflict("waitlist_closed", messages.WAITLIST_CLOSED)
-        if course_selectors.schedule_seats(schedule=schedule) > 0:
+        if selectors.schedule_seats(schedule=schedule) > 0:
             raise BusinessError.conflict("schedule_not_full", messages.SCHEDULE_NOT_FULL)
         if Booking.objects.filter(profile=profile, schedule=schedule, status=Booking.Status.BOOKED).exists():
             raise BusinessError.conflict("already_booked", messages.ALREADY_BOOKED)
@@ -527,7 +527,7 @@ def waitlist_notify(*, schedule_id: int, now: datetime | None = None) -> NotifyR
     now = now or timezone.now()
 
     def decide(schedule: CourseSchedule) -> NotifyResult:
-        free = course_selectors.schedule_seats(schedule=schedule)
+        free = selectors.schedule_seats(schedule=schedule)
         before = WN.objects.filter(offer__schedule=schedule).count()
         offers = waitlist_seat_released(schedule=schedule, reason=Offer.Reason.MANUAL, now=now, seats=free)
         return NotifyResult(len(offers), WN.objects.filter(offer__schedule=schedule).count() - before)
@@ -538,7 +538,7 @@ def waitlist_notify(*, schedule_id: int, now: datetime | None = None) -> NotifyR
 def waitlist_offers_trim(*, schedule: CourseSchedule, now: datetime) -> int:
     """Capacity lowered below booked + held: the newest open offers lapse (their seats no longer exist).
     Schedule locked by the caller."""
-    excess = -course_selectors.schedule_seats(schedule=schedule)
+    excess = -selectors.schedule_seats(schedule=schedule)
     if excess <= 0:
         return 0
     offers = list(Offer.objects.select_for_update().filter(schedule=schedule, status=Offer.Status.OPEN)

@@ -5,8 +5,8 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import Profile, User
 from courses.models import Booking, Course, CourseSchedule, CourseType
-from courses.selectors import with_seats
 from tests.conftest import at
+from waitlist.selectors import schedules_with_seats
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +40,7 @@ def test_seed_demo_twice_gives_the_same_data(settings, time_machine):
     assert {minutes for _, _, minutes, _ in first["courses"]} == {60, 90, 120}
     assert len(first["schedules"]) == 14 * 8
     assert User.objects.filter(is_staff=False).count() == 8 and Profile.objects.count() == 12
-    full = [s for s in with_seats(CourseSchedule.objects.all()) if s.available <= 0]
+    full = [s for s in schedules_with_seats(queryset=CourseSchedule.objects.all()) if s.available <= 0]
     assert len(full) >= 3
     assert User.objects.get(username="admin").check_password("studio-admin")
     from compensation.models import ClassCreditCompensation

@@ -221,9 +221,9 @@ def test_the_release_is_a_digest_of_the_sources_that_shape_answers(tmp_path, set
 
 def test_the_three_seat_counts_agree(wednesday_class, queue_of, free_a_seat, clock):
     """RULES §1 (capacity − booked − held) is counted three ways: in SQL for lists and filters
-    (`with_seats`), grouped for many classes (`seats_taken`), and under the lock (`schedule_seats`)."""
-    from courses.selectors import schedule_seats, seats_taken, with_seats
+    (`schedules_with_seats`), grouped for many classes (`schedule_seats_taken`), and under the lock (`schedule_seats`)."""
     from waitlist.models import WaitlistOffer
+    from waitlist.selectors import schedule_seats, schedule_seats_taken, schedules_with_seats
 
     queue_of(wednesday_class, 2)
     clock.go("2026-12-02 11:00")
@@ -235,9 +235,9 @@ def test_the_three_seat_counts_agree(wednesday_class, queue_of, free_a_seat, clo
     BookingFactory(schedule=other)
     for schedule, expected in ((wednesday_class, 6 - 4 - 2), (other, 3 - 1)):
         schedule.refresh_from_db()
-        annotated = with_seats(CourseSchedule.objects.filter(pk=schedule.pk)).get().available
-        grouped = schedule.capacity - seats_taken(schedule_ids=[schedule.pk]).get(schedule.pk, 0)
+        annotated = schedules_with_seats(queryset=CourseSchedule.objects.filter(pk=schedule.pk)).get().available
+        grouped = schedule.capacity - schedule_seats_taken(schedule_ids=[schedule.pk]).get(schedule.pk, 0)
         assert annotated == grouped == schedule_seats(schedule=schedule) == expected
     CourseSchedule.objects.filter(pk=other.pk).update(capacity=0)  # lowered below its bookings
     other.refresh_from_db()
-    assert schedule_seats(schedule=other) == -1 == with_seats(CourseSchedule.objects.filter(pk=other.pk)).get().available
+    assert schedule_seats(schedule=other) == -1 == schedules_with_seats(queryset=CourseSchedule.objects.filter(pk=other.pk)).get().available

@@ -15,7 +15,6 @@ from django.utils import timezone
 
 from core.fields import MAX_ID
 from courses.models import CourseSchedule
-from courses.selectors import with_seats
 from waitlist import selectors
 from waitlist.models import WaitlistFlow, WaitlistOffer
 
@@ -66,7 +65,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         pk = options["schedule_id"]
-        schedule = (with_seats(CourseSchedule.objects.filter(pk=pk)).select_related("course__course_type").first())
+        schedule = (selectors.schedules_with_seats(queryset=CourseSchedule.objects.filter(pk=pk)).select_related("course__course_type").first())
         if schedule is None:
             raise CommandError(f"Class (schedule) {pk} does not exist.")
         now = timezone.now()
