@@ -79,7 +79,7 @@ def setup_data(reuse: bool = False) -> dict:
 
     from accounts.models import Profile, User
     from courses.models import Booking, Course, CourseSchedule, CourseType
-    from courses.services import booking_leave
+    from flows.booking import booking_leave
     from waitlist.models import WaitlistEntry
 
     call_command("migrate", verbosity=0)

@@ -43,7 +43,7 @@ def main() -> None:
 
     from accounts.models import Profile, User
     from courses.models import Booking, Course, CourseSchedule, CourseType
-    from courses.services import booking_create, booking_leave
+    from flows.booking import booking_create, booking_leave
 
     call_command("migrate", verbosity=0)
     now = timezone.now()

@@ -42,6 +42,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from flows import booking as booking_flows
+
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -149,9 +151,7 @@ def _setup(rng: random.Random, index: int, tag: str, catalogue: Catalogue) -> Ro
 
     from compensation.models import ClassCreditCompensation
     from core.errors import BusinessError
-    from courses import services as course_services
     from courses.models import Booking
-    from makeup import services as makeup_services
     from makeup.models import MakeupBooking
     from waitlist import services as waitlist_services
     from waitlist.clock import waking_deadline
@@ -181,7 +181,7 @@ def _setup(rng: random.Random, index: int, tag: str, catalogue: Catalogue) -> Ro
     originals = [Booking.objects.create(profile=child, schedule=s, booked_at=before - timedelta(days=1), active=True).pk
                  for s in original_classes]
     for booking_id in originals:
-        course_services.booking_leave(booking_id=booking_id, now=before)
+        booking_flows.booking_leave(booking_id=booking_id, now=before)
     # A small shared balance: 30..90 minutes, sometimes split over two credits (soonest-expiring first).
     ClassCreditCompensation.objects.create(profile=child, minutes=rng.choice([30, 45, 60, 90]), remaining=0,
                                            expires_at=t0 + timedelta(days=14), source="adjustment")
@@ -191,7 +191,7 @@ def _setup(rng: random.Random, index: int, tag: str, catalogue: Catalogue) -> Ro
     ClassCreditCompensation.objects.filter(profile=child).update(remaining=F("minutes"))
     makeup_seat = None
     if rng.random() < 0.5:  # a make-up already booked with 30 minutes: cancelling it restores them
-        makeup_seat = makeup_services.makeup_book(profile=child, schedule_id=sessions[0].pk, original_booking_id=originals[0],
+        makeup_seat = booking_flows.makeup_book(profile=child, schedule_id=sessions[0].pk, original_booking_id=originals[0],
                                                   use_compensation=True, now=t0 - timedelta(minutes=30)).booking.pk
 
     WaitlistEntry.objects.bulk_create([
@@ -205,7 +205,7 @@ def _setup(rng: random.Random, index: int, tag: str, catalogue: Catalogue) -> Ro
     entries = list(WaitlistEntry.objects.filter(schedule=schedule, status="waiting").values_list("pk", flat=True))
     freed = rng.sample(seats, min(capacity - 1, rng.choice([0, 0, 1, 1, 2])))
     for booking in freed:  # seats freed at t0: open broadcast offers
-        course_services.booking_cancel(booking_id=booking.pk, now=t0)
+        booking_flows.booking_cancel(booking_id=booking.pk, now=t0)
     deadline = waking_deadline(t0, cap=cutoff_of(schedule))
     current = Round(index, t0, deadline, schedule, [*sessions, *original_classes], [b.pk for b in seats if b not in freed],
                     entries, joiners, child, originals, makeup_seat)
@@ -224,8 +224,6 @@ def _moment(rng: random.Random, r: Round) -> datetime:
 
 
 def _operation(rng: random.Random, kind: str, r: Round, targets: list):
-    from courses import services as course_services
-    from makeup import services as makeup_services
     from waitlist import services as waitlist_services
 
     now = _moment(rng, r)
@@ -239,16 +237,16 @@ def _operation(rng: random.Random, kind: str, r: Round, targets: list):
     seats = r.bookings + ([r.makeup_seat] if r.makeup_seat else [])
     if kind == "cancel":
         booking_id = rng.choice(seats)
-        return "cancel", lambda: course_services.booking_cancel(booking_id=booking_id, now=now)
+        return "cancel", lambda: booking_flows.booking_cancel(booking_id=booking_id, now=now)
     if kind == "leave":
         booking_id = rng.choice(seats)
-        return "leave", lambda: course_services.booking_leave(booking_id=booking_id, now=now)
+        return "leave", lambda: booking_flows.booking_leave(booking_id=booking_id, now=now)
     if kind == "sweep":
         at = r.deadline + timedelta(seconds=rng.uniform(-90, 90)) + (timedelta(minutes=15) if rng.random() < 0.25 else timedelta())
         return "sweep", lambda: waitlist_services.waitlist_offers_sweep(now=at)
     original = rng.choice(r.originals)
     target = rng.choice(targets).pk
-    return "makeup", lambda: makeup_services.makeup_book(profile=r.child, schedule_id=target, original_booking_id=original,
+    return "makeup", lambda: booking_flows.makeup_book(profile=r.child, schedule_id=target, original_booking_id=original,
                                                          use_compensation=True, now=now)
 
 

@@ -66,7 +66,7 @@ def main() -> None:
 
     from accounts.models import Profile, User
     from courses.models import Booking, Course, CourseSchedule, CourseType
-    from courses.services import booking_cancel
+    from flows.booking import booking_cancel
     from waitlist import services
     from waitlist.models import WaitlistEntry, WaitlistOffer
 

@@ -12,7 +12,7 @@ api_v1 = [
     path("", include("courses.urls")),
     path("", include("notifications.urls")),
     path("", include("waitlist.urls")),
-    path("", include("makeup.urls")),
+    path("", include("flows.urls")),
     path("", include("compensation.urls")),
 ]
 

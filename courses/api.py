@@ -5,14 +5,13 @@ import math
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
-from rest_framework.decorators import action
 
-from accounts.selectors import profile_of_owner, profile_of_owner_or_only
+from accounts.selectors import profile_of_owner_or_only
 from core import hot_reads
 from core.api import hot_reads_key, ok
 from core.fields import BoundedDateField, IdField
 from courses import messages as course_messages
-from courses import selectors, services
+from courses import selectors
 from courses.models import Booking, Course, CourseSchedule
 from waitlist import messages
 from waitlist import selectors as waitlist_selectors
@@ -135,11 +134,6 @@ class ScheduleDetailQuery(serializers.Serializer):
     profile_id = IdField(required=False)
 
 
-def _profile_from(request, data: dict):
-    profile_id = data.get("profile_id")
-    return profile_of_owner(user=request.user, profile_id=profile_id) if profile_id else None
-
-
 def _profile_or_only_child(request, data: dict):
     """schedules and schedules/{id}: a missing profile_id means the only child of a one-child parent.
     Safe for the hot-read cache: adding or removing a profile writes accounts_profile, which bumps
@@ -235,49 +229,3 @@ class BookingEndedOutput(serializers.Serializer):
 
 class LeaveOutput(BookingEndedOutput):
     makeup_id = serializers.IntegerField(allow_null=True)
-
-
-@extend_schema(tags=["bookings"])
-class BookingViewSet(viewsets.GenericViewSet):
-    serializer_class = BookingOutput
-    lookup_value_regex = r"\d+"
-
-    @extend_schema(request=BookingCreateInput, responses=BookingCreateOutput)
-    def create(self, request):
-        payload = BookingCreateInput(data=request.data)
-        payload.is_valid(raise_exception=True)
-        profile = profile_of_owner(user=request.user, profile_id=payload.validated_data["profile_id"])
-        booking = services.booking_create(profile=profile, schedule_id=payload.validated_data["course_schedule_id"])
-        return ok(BookingCreateOutput(booking).data, message=course_messages.BOOKED)
-
-    @extend_schema(parameters=[BookingsMyQuery], responses=BookingOutput(many=True))
-    @action(detail=False, methods=["get"])
-    def my(self, request):
-        query = BookingsMyQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        profile = _profile_from(request, query.validated_data)
-        bookings = selectors.bookings_of(user=request.user, profile=profile, status=query.validated_data.get("status"))
-        page = self.paginate_queryset(bookings)
-        return self.get_paginated_response(BookingOutput(page, many=True).data)
-
-    @extend_schema(request=None, responses=BookingEndedOutput)
-    @action(detail=True, methods=["post"])
-    def cancel(self, request, pk=None):
-        booking = selectors.booking_of_owner(user=request.user, booking_id=int(pk))
-        booking = services.booking_cancel(booking_id=booking.pk)
-        return ok({"booking_id": booking.pk, "status": booking.status}, message=course_messages.BOOKING_CANCELLED)
-
-    @extend_schema(request=LeaveInput, responses=LeaveOutput)
-    @action(detail=True, methods=["post"])
-    def leave(self, request, pk=None):
-        payload = LeaveInput(data=request.data)
-        payload.is_valid(raise_exception=True)
-        booking = selectors.booking_of_owner(user=request.user, booking_id=int(pk))
-        result = services.booking_leave(booking_id=booking.pk, reason=payload.validated_data["reason"])
-        # A make-up seat's leave cancels that make-up (RULES §1, §6.5): no new one is owed.
-        message = (course_messages.MAKEUP_SEAT_CANCELLED if result.booking.kind == Booking.Kind.MAKEUP
-                   else course_messages.LEAVE_TAKEN)
-        return ok({"booking_id": result.booking.pk, "status": result.booking.status, "makeup_id": result.makeup_id},
-                  message=message)
-
-

@@ -1,9 +1,12 @@
-"""Writes of courses: booking a seat, cancelling, taking leave (RULES.md §1).
+"""Writes of courses: a booked seat's row, its checks, its end (RULES.md §1). The commands a parent
+runs (book, cancel, leave) are in `flows.booking`: they also offer the freed seat to the waitlist
+and owe the make-up.
 
 Every path that grants a seat locks the schedule row first, then the profile row, inside one
 transaction; the database's unique key is the last word on double bookings.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,7 +22,6 @@ from core.formatting import hours_text, local_time_text
 from courses import messages, selectors
 from courses.locks import schedule_lock_or_404
 from courses.models import Booking, CourseSchedule
-from waitlist import selectors as waitlist_selectors
 from waitlist import services as waitlist_services
 
 
@@ -33,16 +35,6 @@ def _check_open_and_not_booked(*, schedule: CourseSchedule, profile: Profile, no
         raise BusinessError.conflict("already_booked", messages.ALREADY_BOOKED)
 
 
-def _check_bookable(*, schedule: CourseSchedule, profile: Profile, now: datetime) -> None:
-    """The seat rules of RULES §1, in the order a parent would want to hear them."""
-    _check_open_and_not_booked(schedule=schedule, profile=profile, now=now)
-    if waitlist_selectors.schedule_seats(schedule=schedule) <= 0:
-        can_join = waitlist_selectors.can_join(schedule=schedule, profile=profile, now=now)
-        raise BusinessError.conflict("schedule_full", messages.SCHEDULE_FULL, {"can_join_waitlist": can_join})
-    if selectors.profile_has_time_conflict(profile=profile, schedule=schedule):
-        raise BusinessError.conflict("time_conflict", messages.TIME_CONFLICT)
-
-
 def _insert_booking(*, profile: Profile, schedule: CourseSchedule, kind: str, now: datetime) -> Booking:
     try:
         with transaction.atomic():
@@ -52,24 +44,19 @@ def _insert_booking(*, profile: Profile, schedule: CourseSchedule, kind: str, no
         raise BusinessError.conflict("already_booked", messages.ALREADY_BOOKED) from exc
 
 
-@retry_on_deadlock
-def booking_create(
-    *,
-    profile: Profile,
-    schedule_id: int,
-    kind: str = Booking.Kind.REGULAR,
-    now: datetime | None = None,
-) -> Booking:
-    """Books a seat for the profile (a normal booking). Locks the schedule, then the profile."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        schedule = schedule_lock_or_404(schedule_id=schedule_id)
-        # The profile lock serialises one child's bookings across schedules (overlap check).
-        profile_lock(profile_id=profile.pk)
-        _check_bookable(schedule=schedule, profile=profile, now=now)
-        booking = _insert_booking(profile=profile, schedule=schedule, kind=kind, now=now)
-        waitlist_services.waitlist_entry_booked_directly(profile=profile, schedule=schedule, now=now)
-    return booking
+def booking_create_locked(*, schedule: CourseSchedule, profile: Profile, kind: str, now: datetime,
+                          seats_free: Callable[[], int], can_join_waitlist: Callable[[], bool]) -> Booking:
+    """Books a seat: the checks of RULES §1 in the order a parent would want to hear them, then the
+    row. Caller holds the schedule lock; the child's profile is locked here, serialising one child's
+    bookings across classes (the time-conflict check). The seats and `can_join_waitlist` come from the
+    waitlist (held seats are its offers), through the caller."""
+    profile_lock(profile_id=profile.pk)
+    _check_open_and_not_booked(schedule=schedule, profile=profile, now=now)
+    if seats_free() <= 0:
+        raise BusinessError.conflict("schedule_full", messages.SCHEDULE_FULL, {"can_join_waitlist": can_join_waitlist()})
+    if selectors.profile_has_time_conflict(profile=profile, schedule=schedule):
+        raise BusinessError.conflict("time_conflict", messages.TIME_CONFLICT)
+    return _insert_booking(profile=profile, schedule=schedule, kind=kind, now=now)
 
 
 def booking_create_for_offer(*, profile: Profile, schedule: CourseSchedule, kind: str, now: datetime) -> Booking:
@@ -86,7 +73,7 @@ def booking_create_for_offer(*, profile: Profile, schedule: CourseSchedule, kind
     return _insert_booking(profile=profile, schedule=schedule, kind=kind, now=now)
 
 
-def _lock_active_booking(booking_id: int, now: datetime) -> tuple[Booking, CourseSchedule]:
+def booking_lock_active(*, booking_id: int, now: datetime) -> tuple[Booking, CourseSchedule]:
     """Locks schedule then booking; refuses anything but a booked seat of a class not started."""
     schedule_id = Booking.objects.filter(pk=booking_id).values_list("schedule_id", flat=True).first()
     if schedule_id is None:
@@ -98,12 +85,10 @@ def _lock_active_booking(booking_id: int, now: datetime) -> tuple[Booking, Cours
     return booking, schedule
 
 
-def booking_release(*, booking: Booking, schedule: CourseSchedule, status: str, reason: str, now: datetime) -> Booking:
-    """Ends a booked seat (cancelled or on leave): the one place a parent's seat is freed, and the
-    explicit call into the waitlist that offers it (RULES §3), in the same transaction.
-
-    Runs inside the caller's transaction with the schedule locked.
-    """
+def booking_release(*, booking: Booking, status: str, now: datetime, leave_reason: str = "") -> Booking:
+    """Ends a booked seat (cancelled or on leave): the one place a seat's row is freed. The caller
+    holds the schedule lock and offers the freed seat to the waitlist (RULES §3) in the same
+    transaction (flows.booking, makeup.services.makeup_release)."""
     booking.status = status
     booking.active = None
     fields = ["status", "active", "updated_at"]
@@ -112,58 +97,17 @@ def booking_release(*, booking: Booking, schedule: CourseSchedule, status: str, 
         fields.append("cancelled_at")
     elif status == Booking.Status.ON_LEAVE:
         booking.leave_at = now
+        booking.leave_reason = leave_reason
         fields += ["leave_at", "leave_reason"]
     booking.save(update_fields=fields)
-    waitlist_services.waitlist_seat_released(schedule=schedule, reason=reason, now=now)
     return booking
 
 
-def _cancel_makeup_seat(booking: Booking, schedule: CourseSchedule, now: datetime) -> Booking:
-    """Cancel or leave of a make-up's seat cancels the make-up (RULES §1, §6.5): no new make-up."""
-    from makeup import services as makeup_services
-
-    makeup = makeup_services.makeup_for_booking(booking=booking)
-    if makeup is None:  # a make-up seat whose record is gone: free the seat all the same
-        return booking_release(booking=booking, schedule=schedule, status=Booking.Status.CANCELLED, reason="cancel", now=now)
-    makeup_services.makeup_release(makeup=makeup, schedule=schedule, now=now)
-    booking.refresh_from_db()
-    return booking
-
-
-@dataclass(frozen=True)
-class LeaveResult:
-    booking: Booking
-    makeup_id: int | None
-
-
-@retry_on_deadlock
-def booking_cancel(*, booking_id: int, now: datetime | None = None) -> Booking:
-    now = now or timezone.now()
-    with transaction.atomic():
-        booking, schedule = _lock_active_booking(booking_id, now)
-        if booking.kind == Booking.Kind.MAKEUP:
-            return _cancel_makeup_seat(booking, schedule, now)
-        return booking_release(booking=booking, schedule=schedule, status=Booking.Status.CANCELLED, reason="cancel", now=now)
-
-
-@retry_on_deadlock
-def booking_leave(*, booking_id: int, reason: str = "", now: datetime | None = None) -> LeaveResult:
-    """请假: allowed until LEAVE_DEADLINE before the start (at the deadline itself still allowed); the
-    make-up it owes is created in the same transaction."""
-    from makeup import services as makeup_services
-
-    now = now or timezone.now()
-    with transaction.atomic():
-        booking, schedule = _lock_active_booking(booking_id, now)
-        if booking.kind == Booking.Kind.MAKEUP:
-            return LeaveResult(_cancel_makeup_seat(booking, schedule, now), None)
-        if now > schedule.starts_at - settings.LEAVE_DEADLINE:
-            hours = hours_text(settings.LEAVE_DEADLINE.total_seconds() / 60)
-            raise BusinessError.conflict("leave_too_late", messages.LEAVE_TOO_LATE.format(hours=hours))
-        booking.leave_reason = reason
-        booking_release(booking=booking, schedule=schedule, status=Booking.Status.ON_LEAVE, reason="leave", now=now)
-        makeup = makeup_services.makeup_create_for_leave(booking=booking, now=now)
-        return LeaveResult(booking, makeup.pk)
+def booking_check_leave_deadline(*, schedule: CourseSchedule, now: datetime) -> None:
+    """请假 is allowed until LEAVE_DEADLINE before the start, the deadline itself included."""
+    if now > schedule.starts_at - settings.LEAVE_DEADLINE:
+        hours = hours_text(settings.LEAVE_DEADLINE.total_seconds() / 60)
+        raise BusinessError.conflict("leave_too_late", messages.LEAVE_TOO_LATE.format(hours=hours))
 
 
 @retry_on_deadlock

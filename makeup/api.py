@@ -1,19 +1,12 @@
 """Mini-program API of make-ups (API.md): my make-ups, eligible sessions, book, cancel."""
 
-from django.utils import timezone
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, viewsets
-from rest_framework.decorators import action
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
 
-from accounts.selectors import profile_of_owner
-from core import hot_reads
-from core.api import hot_reads_key, ok
-from core.errors import BusinessError
 from core.fields import BoundedDateField, IdField
 from courses.api import ScheduleBriefOutput, ScheduleItemOutput
-from makeup import messages, selectors, services
+from makeup import messages, selectors
 from makeup.models import MakeupBooking
-from waitlist.selectors import schedules_in_order, schedules_valid_until
 
 
 class OriginalOutput(serializers.Serializer):
@@ -150,75 +143,3 @@ class BookOutput(serializers.Serializer):
     compensation_generated = serializers.IntegerField()
     compensation_used = serializers.IntegerField()
     remaining_compensation = serializers.IntegerField()
-
-
-@extend_schema(tags=["makeup"])
-class MakeupViewSet(viewsets.GenericViewSet):
-    lookup_value_regex = r"\d+"
-    serializer_class = MakeupOutput
-
-    @extend_schema(parameters=[MyQuery], responses=MakeupOutput(many=True))
-    @action(detail=False, methods=["get"])
-    def my(self, request):
-        query = MyQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        profile_id = query.validated_data.get("profile_id")
-        profile = profile_of_owner(user=request.user, profile_id=profile_id) if profile_id else None
-        page = self.paginate_queryset(selectors.makeups_of(user=request.user, profile=profile,
-                                                           status=query.validated_data.get("status")))
-        return self.get_paginated_response(MakeupOutput([makeup_item(m) for m in page], many=True).data)
-
-    @extend_schema(parameters=[AvailableQuery], responses=AvailableItemOutput(many=True))
-    @action(detail=False, methods=["get"])
-    def available(self, request):
-        def compute():  # the key is the whole request: a hit was validated when it was computed
-            query = AvailableQuery(data=request.query_params)
-            query.is_valid(raise_exception=True)
-            data = dict(query.validated_data)
-            makeup = None
-            if data.get("makeup_id"):
-                makeup = selectors.makeup_of_owner(user=request.user, makeup_id=data["makeup_id"])
-                profile = makeup.profile
-            else:
-                profile = profile_of_owner(user=request.user, profile_id=data["profile_id"])
-            filters = {key: value for key, value in data.items() if key not in ("makeup_id", "profile_id", "redeem")}
-            now = timezone.now()
-            ids, first_start = selectors.eligible_schedule_ids(profile=profile, now=now, makeup=makeup, **filters)
-            page = schedules_in_order(schedule_ids=self.paginate_queryset(ids), profile=profile)
-            context = {"now": now, "makeup": makeup, "profile": profile}
-            items = AvailableItemOutput(page, many=True, context=context).data
-            # The search changes without a write when its first candidate starts.
-            return self.get_paginated_response(items).data, schedules_valid_until(schedules=page, now=now, first_change=first_start)
-
-        return hot_reads.answer(hot_reads_key(request, "makeup-available"), compute)
-
-    @extend_schema(request=BookInput, responses=BookOutput)
-    @action(detail=False, methods=["post"])
-    def book(self, request):
-        payload = BookInput(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        profile = profile_of_owner(user=request.user, profile_id=data["profile_id"])
-        result = services.makeup_book(profile=profile, schedule_id=data["course_schedule_id"],
-                                      original_booking_id=data.get("original_booking_id"),
-                                      use_compensation=data["use_compensation"], confirm_shorter=data["confirm_shorter"])
-        return ok(BookOutput({
-            "makeup_booking_id": result.makeup.pk,
-            "duration_difference": result.duration_difference,
-            "compensation_generated": result.compensation_generated,
-            "compensation_used": result.compensation_used,
-            "remaining_compensation": result.remaining_compensation,
-        }).data, message=messages.BOOKED)
-
-    @extend_schema(request=None, responses=inline_serializer("MakeupCancelOutput", {
-        "id": serializers.IntegerField(), "status": serializers.CharField(),
-        "compensation_restored": serializers.IntegerField(), "compensation_revoked": serializers.IntegerField()}))
-    @action(detail=True, methods=["delete"])
-    def cancel(self, request, pk=None):
-        makeup = MakeupBooking.objects.filter(pk=int(pk), profile__owner=request.user).first()
-        if makeup is None:
-            raise BusinessError.not_found()
-        result = services.makeup_cancel(makeup_id=makeup.pk)
-        return ok({"id": result.makeup.pk, "status": result.makeup.status,
-                   "compensation_restored": result.compensation_restored,
-                   "compensation_revoked": result.compensation_revoked})

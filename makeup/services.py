@@ -21,13 +21,14 @@ from core.db import retry_on_deadlock
 from core.errors import BusinessError
 from core.formatting import local_time_text
 from courses import services as course_services
-from courses.locks import schedule_lock, schedule_lock_or_404
+from courses.locks import schedule_lock
 from courses.models import Booking, CourseSchedule
 from makeup import messages, selectors
 from makeup.models import MakeupBooking
 from notifications.services import NotificationSpec, notification_create_many
 from waitlist import selectors as waitlist_selectors
 from waitlist import services as waitlist_services
+from waitlist.models import WaitlistOffer
 
 
 def makeup_create_for_leave(*, booking: Booking, now: datetime) -> MakeupBooking:
@@ -118,42 +119,40 @@ def _end_other_waitlist_entries(makeup: MakeupBooking, schedule: CourseSchedule,
         makeup_id=makeup_id, except_schedule_id=schedule_id, now=now), robust=True)
 
 
-@retry_on_deadlock
-def makeup_book(*, profile, schedule_id: int, original_booking_id: int | None, use_compensation: bool = False,
-                confirm_shorter: bool = False, now: datetime | None = None) -> BookResult:
-    """POST makeup/book: the pending make-up of `original_booking_id`, or (without one) a redemption
-    paid entirely in compensation minutes (RULES §6.3, §6.6). One transaction with the seat check."""
-    now = now or timezone.now()
+def makeup_lock_to_book(*, profile, original_booking_id: int | None) -> MakeupBooking:
+    """The make-up a booking is for, locked: the pending one of `original_booking_id`, or (without
+    one) a new redemption, not saved until it books. Caller holds the schedule and profile locks."""
+    if original_booking_id is None:
+        return MakeupBooking(profile=profile, original_minutes=0, status=MakeupBooking.Status.PENDING)
+    makeup = (MakeupBooking.objects.select_for_update()
+              .filter(original_booking_id=original_booking_id, profile=profile, status=MakeupBooking.Status.PENDING)
+              .select_related("original_course", "original_booking").first())
+    if makeup is None:
+        raise BusinessError.conflict("makeup_not_pending", messages.NOT_PENDING)
+    return makeup
+
+
+def makeup_check_bookable(*, makeup: MakeupBooking, profile, schedule: CourseSchedule, confirm_shorter: bool,
+                          use_compensation: bool, now: datetime) -> None:
+    """RULES §6.3 before the seat is taken, in this order: eligible by §6.2 (fullness aside), a free
+    seat (else the waitlist is offered), the duration rules. A redemption's record is saved once all
+    pass. Caller holds the schedule and profile locks."""
+    if not selectors.is_eligible(profile=profile, schedule_id=schedule.pk, now=now, makeup=makeup):
+        raise BusinessError.conflict("not_eligible", messages.NOT_ELIGIBLE)
+    if waitlist_selectors.schedule_seats(schedule=schedule) <= 0:
+        can_join = waitlist_selectors.can_join(schedule=schedule, profile=profile, now=now)
+        raise BusinessError.conflict("schedule_full", messages.FULL_PROMPT, {"can_join_waitlist": can_join})
+    check_duration_rules(makeup=makeup, schedule=schedule, confirm_shorter=confirm_shorter,
+                         use_compensation=use_compensation, now=now)
+    if makeup.pk is None:
+        makeup.save()  # a redemption's record exists only once it books
+
+
+def makeup_check_redeem(*, original_booking_id: int | None, use_compensation: bool) -> None:
+    """Without a make-up to book, only a redemption paid in compensation minutes (RULES §6.6)."""
     if original_booking_id is None and not use_compensation:
         raise BusinessError.bad_request("validation_error", messages.REDEEM_NEEDS_COMPENSATION,
                                         {"original_booking_id": [messages.REDEEM_NEEDS_COMPENSATION]})
-    with transaction.atomic():
-        schedule = schedule_lock_or_404(schedule_id=schedule_id)
-        if schedule.status == CourseSchedule.Status.CANCELLED:  # RULES §6.7
-            raise BusinessError.conflict("schedule_cancelled", messages.SCHEDULE_CANCELLED)
-        profile_lock(profile_id=profile.pk)
-        if original_booking_id is not None:
-            makeup = (MakeupBooking.objects.select_for_update()
-                      .filter(original_booking_id=original_booking_id, profile=profile, status=MakeupBooking.Status.PENDING)
-                      .select_related("original_course", "original_booking").first())
-            if makeup is None:
-                raise BusinessError.conflict("makeup_not_pending", messages.NOT_PENDING)
-        else:
-            makeup = MakeupBooking(profile=profile, original_minutes=0, status=MakeupBooking.Status.PENDING)
-        if not selectors.is_eligible(profile=profile, schedule_id=schedule.pk, now=now, makeup=makeup):
-            raise BusinessError.conflict("not_eligible", messages.NOT_ELIGIBLE)
-        if waitlist_selectors.schedule_seats(schedule=schedule) <= 0:
-            can_join = waitlist_selectors.can_join(schedule=schedule, profile=profile, now=now)
-            raise BusinessError.conflict("schedule_full", messages.FULL_PROMPT, {"can_join_waitlist": can_join})
-        check_duration_rules(makeup=makeup, schedule=schedule, confirm_shorter=confirm_shorter,
-                             use_compensation=use_compensation, now=now)
-        if makeup.pk is None:
-            makeup.save()  # a redemption's record exists only once it books
-        return makeup_settle(
-            makeup=makeup, schedule=schedule, confirm_shorter=confirm_shorter, use_compensation=use_compensation, now=now,
-            book=lambda: course_services.booking_create(profile=profile, schedule_id=schedule.pk,
-                                                        kind=Booking.Kind.MAKEUP, now=now),
-        )
 
 
 @dataclass(frozen=True)
@@ -179,14 +178,13 @@ def makeup_release(*, makeup: MakeupBooking, schedule: CourseSchedule, now: date
     """Cancels a booked make-up inside the caller's transaction (schedule locked): the seat is freed to
     the waitlist, spent minutes go back where they came from, the credit it created is revoked (or
     the whole cancel is refused if that credit was spent). A redemption ends `cancelled`."""
-
     profile_lock(profile_id=makeup.profile_id)
     revoked = compensation_services.compensation_revoke_created(makeup=makeup, now=now)  # may refuse: nothing written yet
     restored = compensation_services.compensation_restore(makeup=makeup, now=now)
     booking = Booking.objects.select_for_update().get(pk=makeup.booking_id)
     if booking.status == Booking.Status.BOOKED:
-        course_services.booking_release(booking=booking, schedule=schedule, status=Booking.Status.CANCELLED,
-                                        reason="makeup_cancel", now=now)
+        course_services.booking_release(booking=booking, status=Booking.Status.CANCELLED, now=now)
+        waitlist_services.waitlist_seat_released(schedule=schedule, reason=WaitlistOffer.Reason.MAKEUP_CANCEL, now=now)
     _owe_again(makeup)
     _notify(makeup, schedule, "makeup_cancelled")
     return CancelResult(makeup, restored, revoked)

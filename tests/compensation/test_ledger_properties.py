@@ -24,7 +24,7 @@ from compensation import selectors as compensation_selectors
 from compensation import services as compensation_services
 from compensation.models import ClassCreditCompensation
 from core.errors import BusinessError
-from courses import services as course_services
+from flows import booking as booking_flows
 from makeup import services as makeup_services
 from makeup.models import MakeupBooking
 from tests.compensation.invariants import assert_ledger_invariants
@@ -54,8 +54,8 @@ class Ledger(RuleBasedStateMachine):
 
     @rule(minutes=st.sampled_from([60, 90, 120, 150]))
     def leave(self, minutes):
-        booking = course_services.booking_create(profile=self.profile, schedule_id=self._session(minutes).pk, now=self.now)
-        course_services.booking_leave(booking_id=booking.pk, now=self.now)
+        booking = booking_flows.booking_create(profile=self.profile, schedule_id=self._session(minutes).pk, now=self.now)
+        booking_flows.booking_leave(booking_id=booking.pk, now=self.now)
 
     def _pending(self):
         return list(MakeupBooking.objects.filter(profile=self.profile, status="pending").order_by("id"))
@@ -67,7 +67,7 @@ class Ledger(RuleBasedStateMachine):
         makeup = pending[index % len(pending)]
         before = compensation_selectors.compensation_balance(profile_id=self.profile.pk, now=self.now)
         try:
-            result = makeup_services.makeup_book(profile=self.profile, schedule_id=self._session(minutes).pk,
+            result = booking_flows.makeup_book(profile=self.profile, schedule_id=self._session(minutes).pk,
                                                  original_booking_id=makeup.original_booking_id, use_compensation=use,
                                                  confirm_shorter=True, now=self.now)
         except BusinessError as error:
@@ -95,7 +95,7 @@ class Ledger(RuleBasedStateMachine):
                                                       reason="top up",
                                                       by=self.staff, expires_at=self.now + timedelta(days=days),
                                                       now=self.now)
-        result = makeup_services.makeup_book(profile=self.profile, schedule_id=self._session(minutes).pk,
+        result = booking_flows.makeup_book(profile=self.profile, schedule_id=self._session(minutes).pk,
                                              original_booking_id=makeup.original_booking_id, use_compensation=True,
                                              now=self.now)
         assert result.compensation_used == extra

@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from core.errors import BusinessError
-from courses import services
 from courses.models import Booking
+from flows import booking as booking_flows
 from tests.concurrency import run_together
 from tests.factories import BookingFactory, ProfileFactory, ScheduleFactory
 
@@ -20,7 +20,7 @@ def test_twenty_parents_racing_for_the_last_seat_make_exactly_one_booking():
     for _ in range(5):
         BookingFactory(schedule=schedule)
     profiles = [ProfileFactory() for _ in range(20)]
-    results = run_together([lambda p=p: services.booking_create(profile=p, schedule_id=schedule.pk) for p in profiles])
+    results = run_together([lambda p=p: booking_flows.booking_create(profile=p, schedule_id=schedule.pk) for p in profiles])
     winners = [r for r in results if isinstance(r, Booking)]
     refused = [r for r in results if isinstance(r, BusinessError)]
     assert len(winners) == 1
@@ -31,7 +31,7 @@ def test_twenty_parents_racing_for_the_last_seat_make_exactly_one_booking():
 def test_one_child_booked_twice_at_once_gets_one_seat():
     schedule = ScheduleFactory(capacity=6, starts_at=timezone.now() + timedelta(days=1))
     profile = ProfileFactory()
-    results = run_together([lambda: services.booking_create(profile=profile, schedule_id=schedule.pk)] * 10)
+    results = run_together([lambda: booking_flows.booking_create(profile=profile, schedule_id=schedule.pk)] * 10)
     assert sum(isinstance(r, Booking) for r in results) == 1
     assert {r.error for r in results if isinstance(r, BusinessError)} == {"already_booked"}
     assert Booking.objects.filter(profile=profile, status="booked").count() == 1
@@ -43,8 +43,8 @@ def test_one_child_into_two_overlapping_classes_at_once_gets_one():
     second = ScheduleFactory(starts_at=start + timedelta(minutes=30))
     profile = ProfileFactory()
     results = run_together([
-        lambda: services.booking_create(profile=profile, schedule_id=first.pk),
-        lambda: services.booking_create(profile=profile, schedule_id=second.pk),
+        lambda: booking_flows.booking_create(profile=profile, schedule_id=first.pk),
+        lambda: booking_flows.booking_create(profile=profile, schedule_id=second.pk),
     ] * 4)
     assert sum(isinstance(r, Booking) for r in results) == 1
     assert {r.error for r in results if isinstance(r, BusinessError)} <= {"time_conflict", "already_booked"}
@@ -55,8 +55,8 @@ def test_cancel_and_rebook_race_never_exceeds_capacity():
     schedule = ScheduleFactory(capacity=3, starts_at=timezone.now() + timedelta(days=1))
     holders = [BookingFactory(schedule=schedule) for _ in range(3)]
     newcomers = [ProfileFactory() for _ in range(12)]
-    work = [lambda b=b: services.booking_cancel(booking_id=b.pk) for b in holders]
-    work += [lambda p=p: services.booking_create(profile=p, schedule_id=schedule.pk) for p in newcomers]
+    work = [lambda b=b: booking_flows.booking_cancel(booking_id=b.pk) for b in holders]
+    work += [lambda p=p: booking_flows.booking_create(profile=p, schedule_id=schedule.pk) for p in newcomers]
     results = run_together(work)
     assert not [r for r in results if not isinstance(r, Booking | BusinessError)], results
     assert Booking.objects.filter(schedule=schedule, status="booked").count() <= 3
@@ -92,7 +92,7 @@ def test_locking_one_class_does_not_lock_its_course_or_other_classes_of_the_type
         with transaction.atomic():
             skipped_held = schedule_lock(schedule_id=held.pk, skip_locked=True) is None
             got_other = schedule_lock(schedule_id=other.pk, skip_locked=True) is not None
-        booking = services.booking_create(profile=ProfileFactory(), schedule_id=other.pk)
+        booking = booking_flows.booking_create(profile=ProfileFactory(), schedule_id=other.pk)
         release.set()
         return skipped_held, got_other, booking.status, time.monotonic() - started
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from compensation import services as compensation_services
-from courses import services as course_services
 from courses.models import CourseSchedule
+from flows import booking as booking_flows
 from makeup import services as makeup_services
 from notifications.models import Notification
 from tests.conftest import at
@@ -90,7 +90,7 @@ def studio(db, time_machine) -> Studio:
 
     # --- before the range -------------------------------------------------------------------------
     clock("2026-11-30 22:00")
-    studio.makeups["M0"] = course_services.booking_leave(booking_id=left["M0"].pk).makeup_id
+    studio.makeups["M0"] = booking_flows.booking_leave(booking_id=left["M0"].pk).makeup_id
     clock("2026-11-30 23:50")
     join("P0", s["D"])
 
@@ -103,21 +103,21 @@ def studio(db, time_machine) -> Studio:
     join("P2", s["A"])
     join("P3", s["A"])
     clock("2026-12-01 10:05")
-    course_services.booking_cancel(booking_id=seat_of(s["A"]))  # offer 1, broadcast to P1, P2, P3
+    booking_flows.booking_cancel(booking_id=seat_of(s["A"]))  # offer 1, broadcast to P1, P2, P3
     clock("2026-12-01 10:12")
     respond("P2", "accept")  # claimed after 7 minutes; P1 and P3 hear 名额已被抢占
     clock("2026-12-01 10:30")
-    studio.makeups["M1"] = course_services.booking_leave(booking_id=left["M1"].pk).makeup_id
+    studio.makeups["M1"] = booking_flows.booking_leave(booking_id=left["M1"].pk).makeup_id
 
     # --- Wednesday 2 December ---------------------------------------------------------------------
     clock("2026-12-02 09:00")
-    course_services.booking_cancel(booking_id=seat_of(s["A"]))  # offer 2, broadcast to P1, P3
+    booking_flows.booking_cancel(booking_id=seat_of(s["A"]))  # offer 2, broadcast to P1, P3
     clock("2026-12-02 09:10")
     respond("P3", "accept")  # claimed after 10 minutes; P1 hears 名额已被抢占
     clock("2026-12-02 09:30")
-    studio.makeups["M2"] = course_services.booking_leave(booking_id=left["M2"].pk).makeup_id
+    studio.makeups["M2"] = booking_flows.booking_leave(booking_id=left["M2"].pk).makeup_id
     clock("2026-12-02 09:40")
-    makeup_services.makeup_book(profile=children["M1"], schedule_id=s["H"].pk, original_booking_id=left["M1"].pk,
+    booking_flows.makeup_book(profile=children["M1"], schedule_id=s["H"].pk, original_booking_id=left["M1"].pk,
                                 confirm_shorter=True)  # 30 minutes shorter: a 30-minute credit
     clock("2026-12-02 10:00")
     compensation_services.compensation_expire()  # M4's 20 minutes
@@ -131,19 +131,19 @@ def studio(db, time_machine) -> Studio:
 
     # --- Thursday 3 December ----------------------------------------------------------------------
     clock("2026-12-03 09:00")
-    studio.makeups["M3"] = course_services.booking_leave(booking_id=left["M3"].pk).makeup_id
+    studio.makeups["M3"] = booking_flows.booking_leave(booking_id=left["M3"].pk).makeup_id
     clock("2026-12-03 09:10")
-    makeup_services.makeup_book(profile=children["M3"], schedule_id=s["J"].pk, original_booking_id=left["M3"].pk,
+    booking_flows.makeup_book(profile=children["M3"], schedule_id=s["J"].pk, original_booking_id=left["M3"].pk,
                                 use_compensation=True)  # 30 minutes longer: use 30
     clock("2026-12-03 09:20")
     makeup_services.makeup_cancel(makeup_id=studio.makeups["M3"])  # restore 30
     clock("2026-12-03 09:30")
-    makeup_services.makeup_book(profile=children["M3"], schedule_id=s["J"].pk, original_booking_id=left["M3"].pk,
+    booking_flows.makeup_book(profile=children["M3"], schedule_id=s["J"].pk, original_booking_id=left["M3"].pk,
                                 use_compensation=True)  # use 30 again
     clock("2026-12-03 09:50")
     join("P4", s["C"])
     clock("2026-12-03 10:00")
-    course_services.booking_cancel(booking_id=seat_of(s["C"]))  # offer 3, broadcast to P4
+    booking_flows.booking_cancel(booking_id=seat_of(s["C"]))  # offer 3, broadcast to P4
     clock("2026-12-03 10:01")
     respond("P4", "decline")
     clock("2026-12-03 10:20")
@@ -162,7 +162,7 @@ def studio(db, time_machine) -> Studio:
     clock("2026-12-04 07:00")
     join("P7", s["D"])  # D's queue: P0, P8, P7 = its capacity of 3
     clock("2026-12-04 07:30")
-    course_services.booking_cancel(booking_id=seat_of(s["D"]))  # offer 4, broadcast to P0, P8, P7
+    booking_flows.booking_cancel(booking_id=seat_of(s["D"]))  # offer 4, broadcast to P0, P8, P7
 
     # Delivery outcomes, by template (service rows are all pending: nothing was sent in the test).
     outcomes = {"waitlist_seat_available": "sent", "waitlist_booked": "sent", "makeup_booked": "failed",

@@ -25,6 +25,7 @@ from compensation.models import ClassCreditCompensation
 from courses import services as course_services
 from courses.locks import schedule_lock
 from courses.models import Booking
+from flows import booking as booking_flows
 from makeup import services as makeup_services
 from makeup.models import MakeupBooking
 from tests.factories import BookingFactory, CourseFactory, CourseTypeFactory, ProfileFactory, ScheduleFactory
@@ -53,8 +54,8 @@ def test_a_seat_freed_in_a_class_while_the_child_books_its_makeup_elsewhere_does
     short, long = (CourseFactory(course_type=kind, level=2, duration_minutes=m) for m in (60, 90))
     child = ProfileFactory(level=2)
     start = timezone.now() + timedelta(days=3)
-    original = course_services.booking_create(profile=child, schedule_id=ScheduleFactory(course=short, starts_at=start).pk)
-    course_services.booking_leave(booking_id=original.pk)
+    original = booking_flows.booking_create(profile=child, schedule_id=ScheduleFactory(course=short, starts_at=start).pk)
+    booking_flows.booking_leave(booking_id=original.pk)
     makeup = MakeupBooking.objects.get(original_booking=original)
     ClassCreditCompensation.objects.create(profile=child, minutes=60, remaining=60, source="adjustment",
                                            expires_at=timezone.now() + timedelta(days=14))
@@ -70,7 +71,7 @@ def test_a_seat_freed_in_a_class_while_the_child_books_its_makeup_elsewhere_does
             with connection.cursor() as cursor:
                 cursor.execute("SELECT CONNECTION_ID()")
                 booker["thread_id"] = cursor.fetchone()[0]
-            booker["result"] = makeup_services.makeup_book(profile=child, schedule_id=elsewhere.pk,
+            booker["result"] = booking_flows.makeup_book(profile=child, schedule_id=elsewhere.pk,
                                                            original_booking_id=original.pk, use_compensation=True)
         except Exception as exc:  # asserted on below
             booker["result"] = exc
@@ -90,8 +91,9 @@ def test_a_seat_freed_in_a_class_while_the_child_books_its_makeup_elsewhere_does
                     assert time.monotonic() < deadline, f"the make-up booking never waited for the class: {booker}"
                     time.sleep(0.05)
                 # 2. the seat is freed: an offer, and the waiting child's notification (FK → its profile)
-                course_services.booking_release(booking=Booking.objects.select_for_update().get(pk=seat.pk), schedule=locked,
-                                                status=Booking.Status.CANCELLED, reason="cancel", now=timezone.now())
+                course_services.booking_release(booking=Booking.objects.select_for_update().get(pk=seat.pk),
+                                                status=Booking.Status.CANCELLED, now=timezone.now())
+                waitlist_services.waitlist_seat_released(schedule=locked, reason="cancel", now=timezone.now())
         except OperationalError as exc:
             deadlocks.append(f"the cancel: {exc.args}")
         finally:

@@ -21,7 +21,7 @@ def join(world, schedule, **flags):
 
 
 def free_one_seat(schedule):
-    from courses.services import booking_cancel
+    from flows.booking import booking_cancel
 
     booking_cancel(booking_id=schedule.bookings.filter(status="booked").order_by("id").first().pk)
 

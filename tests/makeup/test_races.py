@@ -8,7 +8,7 @@ from django.utils import timezone
 from compensation.models import ClassCreditCompensation
 from compensation.selectors import compensation_balance
 from core.errors import BusinessError
-from courses import services as course_services
+from flows import booking as booking_flows
 from makeup import services as makeup_services
 from tests.compensation.invariants import assert_ledger_invariants
 from tests.concurrency import run_together
@@ -24,13 +24,13 @@ def test_two_makeups_spending_the_last_minutes_at_once_one_wins():
     start = timezone.now() + timedelta(days=3)
     originals = []
     for hours in (0, 3):
-        booking = course_services.booking_create(profile=profile, schedule_id=ScheduleFactory(course=short, starts_at=start + timedelta(hours=hours)).pk)
-        originals.append(course_services.booking_leave(booking_id=booking.pk).booking.pk)
+        booking = booking_flows.booking_create(profile=profile, schedule_id=ScheduleFactory(course=short, starts_at=start + timedelta(hours=hours)).pk)
+        originals.append(booking_flows.booking_leave(booking_id=booking.pk).booking.pk)
     ClassCreditCompensation.objects.create(profile=profile, minutes=30, remaining=30, source="adjustment",
                                            expires_at=timezone.now() + timedelta(days=14))
     targets = [ScheduleFactory(course=long, starts_at=start + timedelta(days=1, hours=h)).pk for h in (0, 4)]
     results = run_together([
-        lambda original=original, target=target: makeup_services.makeup_book(
+        lambda original=original, target=target: booking_flows.makeup_book(
             profile=profile, schedule_id=target, original_booking_id=original, use_compensation=True)
         for original, target in zip(originals, targets, strict=True)
     ])

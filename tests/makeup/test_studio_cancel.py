@@ -27,7 +27,7 @@ def test_cancelling_a_class_owes_makeups_closes_the_waitlist_and_tells_every_fam
     for _ in range(target.capacity - 4):
         BookingFactory(schedule=target)
     queue_of(target, 2)
-    from courses.services import booking_cancel
+    from flows.booking import booking_cancel
 
     booking_cancel(booking_id=regulars[0].pk)  # an offer is open for the waitlist
     assert WaitlistOffer.objects.filter(schedule=target, status="open").exists()

@@ -33,7 +33,7 @@ def victim(db):
     BookingFactory(schedule=full)
     entry = waitlist_join(profile=profile, schedule_id=full.pk).entry
     left = BookingFactory(profile=profile, schedule=ScheduleFactory(starts_at=soon + timedelta(hours=8)))
-    from courses.services import booking_leave
+    from flows.booking import booking_leave
 
     makeup_id = booking_leave(booking_id=left.pk).makeup_id
     ClassCreditCompensation.objects.create(profile=profile, minutes=30, remaining=30, expires_at=soon + timedelta(days=9))

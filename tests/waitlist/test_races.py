@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from core.errors import BusinessError
 from courses.models import Booking
-from courses.services import booking_cancel
+from flows.booking import booking_cancel
 from tests.concurrency import run_together
 from tests.factories import BookingFactory, ProfileFactory, ScheduleFactory
 from waitlist import services

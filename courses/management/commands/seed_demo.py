@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from accounts.models import Profile, User
 from core.errors import BusinessError
-from courses import services
 from courses.models import Booking, Course, CourseSchedule, CourseType
+from flows import booking as booking_flows
 
 COURSE_TYPES = [("regular", "常规班", 8), ("vip", "VIP小班", 5)]
 
@@ -141,7 +141,7 @@ class Command(BaseCommand):
                                               schedule__starts_at__gt=now + settings.LEAVE_DEADLINE)
                        .order_by("schedule__starts_at").first())
             if booking is not None:
-                services.booking_leave(booking_id=booking.pk, reason="演示：生病请假", now=now)
+                booking_flows.booking_leave(booking_id=booking.pk, reason="演示：生病请假", now=now)
         if not ClassCreditCompensation.objects.filter(profile=profile).exists():
             admin = User.objects.get(username="admin")
             compensation_adjust(profile_id=profile.pk, minutes=30, reason="演示数据", by=admin, now=now)
@@ -161,7 +161,7 @@ class Command(BaseCommand):
                 if Booking.objects.filter(schedule=schedule, profile=profile).exists():
                     continue
                 try:
-                    services.booking_create(profile=profile, schedule_id=schedule.pk, now=now)
+                    booking_flows.booking_create(profile=profile, schedule_id=schedule.pk, now=now)
                     booked += 1
                 except BusinessError:
                     continue  # a time conflict for this child: try the next one

@@ -1,8 +1,9 @@
 from rest_framework.routers import SimpleRouter
 
-from makeup.api import MakeupViewSet
+from flows.api import BookingViewSet, MakeupViewSet
 
 router = SimpleRouter(trailing_slash=False)
+router.register("bookings", BookingViewSet, basename="booking")
 router.register("makeup", MakeupViewSet, basename="makeup")
 
 urlpatterns = router.urls

@@ -1,0 +1,157 @@
+"""The mini-program endpoints whose commands span apps (API.md): bookings and make-ups. Thin:
+validate, call one flow (or a selector), render with the serializers of the app that owns the shape.
+The schedule and waitlist endpoints stay in their apps until their commands move here too."""
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+
+from accounts.selectors import profile_of_owner
+from core import hot_reads
+from core.api import hot_reads_key, ok
+from core.errors import BusinessError
+from courses import messages as course_messages
+from courses import selectors as course_selectors
+from courses.api import (
+    BookingCreateInput,
+    BookingCreateOutput,
+    BookingEndedOutput,
+    BookingOutput,
+    BookingsMyQuery,
+    LeaveInput,
+    LeaveOutput,
+)
+from courses.models import Booking
+from flows import booking as booking_flows
+from makeup import messages as makeup_messages
+from makeup import selectors as makeup_selectors
+from makeup import services as makeup_services
+from makeup.api import (
+    AvailableItemOutput,
+    AvailableQuery,
+    BookInput,
+    BookOutput,
+    MakeupOutput,
+    MyQuery,
+    makeup_item,
+)
+from makeup.models import MakeupBooking
+from waitlist.selectors import schedules_in_order, schedules_valid_until
+
+
+@extend_schema(tags=["bookings"])
+class BookingViewSet(viewsets.GenericViewSet):
+    serializer_class = BookingOutput
+    lookup_value_regex = r"\d+"
+
+    @extend_schema(request=BookingCreateInput, responses=BookingCreateOutput)
+    def create(self, request):
+        payload = BookingCreateInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        profile = profile_of_owner(user=request.user, profile_id=payload.validated_data["profile_id"])
+        seat = booking_flows.booking_create(profile=profile, schedule_id=payload.validated_data["course_schedule_id"])
+        return ok(BookingCreateOutput(seat).data, message=course_messages.BOOKED)
+
+    @extend_schema(parameters=[BookingsMyQuery], responses=BookingOutput(many=True))
+    @action(detail=False, methods=["get"])
+    def my(self, request):
+        query = BookingsMyQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        profile_id = query.validated_data.get("profile_id")
+        profile = profile_of_owner(user=request.user, profile_id=profile_id) if profile_id else None
+        bookings = course_selectors.bookings_of(user=request.user, profile=profile, status=query.validated_data.get("status"))
+        page = self.paginate_queryset(bookings)
+        return self.get_paginated_response(BookingOutput(page, many=True).data)
+
+    @extend_schema(request=None, responses=BookingEndedOutput)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        mine = course_selectors.booking_of_owner(user=request.user, booking_id=int(pk))
+        cancelled = booking_flows.booking_cancel(booking_id=mine.pk)
+        return ok({"booking_id": cancelled.pk, "status": cancelled.status}, message=course_messages.BOOKING_CANCELLED)
+
+    @extend_schema(request=LeaveInput, responses=LeaveOutput)
+    @action(detail=True, methods=["post"])
+    def leave(self, request, pk=None):
+        payload = LeaveInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        mine = course_selectors.booking_of_owner(user=request.user, booking_id=int(pk))
+        result = booking_flows.booking_leave(booking_id=mine.pk, reason=payload.validated_data["reason"])
+        # A make-up seat's leave cancels that make-up (RULES §1, §6.5): no new one is owed.
+        message = (course_messages.MAKEUP_SEAT_CANCELLED if result.booking.kind == Booking.Kind.MAKEUP
+                   else course_messages.LEAVE_TAKEN)
+        return ok({"booking_id": result.booking.pk, "status": result.booking.status, "makeup_id": result.makeup_id},
+                  message=message)
+
+
+@extend_schema(tags=["makeup"])
+class MakeupViewSet(viewsets.GenericViewSet):
+    lookup_value_regex = r"\d+"
+    serializer_class = MakeupOutput
+
+    @extend_schema(parameters=[MyQuery], responses=MakeupOutput(many=True))
+    @action(detail=False, methods=["get"])
+    def my(self, request):
+        query = MyQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        profile_id = query.validated_data.get("profile_id")
+        profile = profile_of_owner(user=request.user, profile_id=profile_id) if profile_id else None
+        page = self.paginate_queryset(makeup_selectors.makeups_of(user=request.user, profile=profile,
+                                                           status=query.validated_data.get("status")))
+        return self.get_paginated_response(MakeupOutput([makeup_item(m) for m in page], many=True).data)
+
+    @extend_schema(parameters=[AvailableQuery], responses=AvailableItemOutput(many=True))
+    @action(detail=False, methods=["get"])
+    def available(self, request):
+        def compute():  # the key is the whole request: a hit was validated when it was computed
+            query = AvailableQuery(data=request.query_params)
+            query.is_valid(raise_exception=True)
+            data = dict(query.validated_data)
+            makeup = None
+            if data.get("makeup_id"):
+                makeup = makeup_selectors.makeup_of_owner(user=request.user, makeup_id=data["makeup_id"])
+                profile = makeup.profile
+            else:
+                profile = profile_of_owner(user=request.user, profile_id=data["profile_id"])
+            filters = {key: value for key, value in data.items() if key not in ("makeup_id", "profile_id", "redeem")}
+            now = timezone.now()
+            ids, first_start = makeup_selectors.eligible_schedule_ids(profile=profile, now=now, makeup=makeup, **filters)
+            page = schedules_in_order(schedule_ids=self.paginate_queryset(ids), profile=profile)
+            context = {"now": now, "makeup": makeup, "profile": profile}
+            items = AvailableItemOutput(page, many=True, context=context).data
+            # The search changes without a write when its first candidate starts.
+            return self.get_paginated_response(items).data, schedules_valid_until(schedules=page, now=now, first_change=first_start)
+
+        return hot_reads.answer(hot_reads_key(request, "makeup-available"), compute)
+
+    @extend_schema(request=BookInput, responses=BookOutput)
+    @action(detail=False, methods=["post"])
+    def book(self, request):
+        payload = BookInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        profile = profile_of_owner(user=request.user, profile_id=data["profile_id"])
+        result = booking_flows.makeup_book(profile=profile, schedule_id=data["course_schedule_id"],
+                                      original_booking_id=data.get("original_booking_id"),
+                                      use_compensation=data["use_compensation"], confirm_shorter=data["confirm_shorter"])
+        return ok(BookOutput({
+            "makeup_booking_id": result.makeup.pk,
+            "duration_difference": result.duration_difference,
+            "compensation_generated": result.compensation_generated,
+            "compensation_used": result.compensation_used,
+            "remaining_compensation": result.remaining_compensation,
+        }).data, message=makeup_messages.BOOKED)
+
+    @extend_schema(request=None, responses=inline_serializer("MakeupCancelOutput", {
+        "id": serializers.IntegerField(), "status": serializers.CharField(),
+        "compensation_restored": serializers.IntegerField(), "compensation_revoked": serializers.IntegerField()}))
+    @action(detail=True, methods=["delete"])
+    def cancel(self, request, pk=None):
+        makeup = MakeupBooking.objects.filter(pk=int(pk), profile__owner=request.user).first()
+        if makeup is None:
+            raise BusinessError.not_found()
+        result = makeup_services.makeup_cancel(makeup_id=makeup.pk)
+        return ok({"id": result.makeup.pk, "status": result.makeup.status,
+                   "compensation_restored": result.compensation_restored,
+                   "compensation_revoked": result.compensation_revoked})
