@@ -4,6 +4,7 @@ from django.db.models import F
 from core.admin_actions import reason_action
 from courses import services
 from courses.models import Booking, Course, CourseSchedule, CourseType
+from flows import studio
 from waitlist import selectors as waitlist_selectors
 from waitlist import services as waitlist_services
 from waitlist.models import WaitlistEntry, WaitlistOffer
@@ -89,7 +90,7 @@ class QueueFullFilter(admin.SimpleListFilter):
 
 
 def _cancel_class(modeladmin, request, schedule, reason):
-    result = services.schedule_cancel_by_studio(schedule_id=schedule.pk, reason=reason, by=request.user)
+    result = studio.schedule_cancel_by_studio(schedule_id=schedule.pk, reason=reason, by=request.user)
     modeladmin.message_user(request, f"{schedule}：已取消 {result.bookings_cancelled} 个预约，"
                                      f"生成 {result.makeups_owed} 条待补课，关闭 {result.waiting_closed} 个候补", messages.INFO)
 
@@ -144,7 +145,7 @@ class CourseScheduleAdmin(admin.ModelAdmin):
             obj.capacity = form.initial["capacity"]
         super().save_model(request, obj, form, change)
         if capacity_changed:
-            services.schedule_set_capacity(schedule_id=obj.pk, capacity=new_capacity)
+            studio.schedule_set_capacity(schedule_id=obj.pk, capacity=new_capacity)
             obj.refresh_from_db()
 
 

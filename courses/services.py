@@ -7,7 +7,6 @@ transaction; the database's unique key is the last word on double bookings.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -22,7 +21,7 @@ from core.formatting import hours_text, local_time_text
 from courses import messages, selectors
 from courses.locks import schedule_lock_or_404
 from courses.models import Booking, CourseSchedule
-from waitlist import services as waitlist_services
+from notifications.services import NotificationSpec, notification_create_many
 
 
 def _check_open_and_not_booked(*, schedule: CourseSchedule, profile: Profile, now: datetime) -> None:
@@ -110,74 +109,49 @@ def booking_check_leave_deadline(*, schedule: CourseSchedule, now: datetime) -> 
         raise BusinessError.conflict("leave_too_late", messages.LEAVE_TOO_LATE.format(hours=hours))
 
 
-@retry_on_deadlock
-def schedule_set_capacity(*, schedule_id: int, capacity: int, now: datetime | None = None) -> CourseSchedule:
-    """Operators change a class's seats. Raising frees that many seats to the waitlist (RULES §1, §3);
-    lowering never removes anyone, and open offers whose seats no longer exist lapse."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        schedule = schedule_lock_or_404(schedule_id=schedule_id)
-        old = schedule.capacity
-        schedule.capacity = capacity
-        schedule.save(update_fields=["capacity", "updated_at"])
-        if capacity > old:
-            # The release offers only seats that exist: at most the raise, at most what is free.
-            waitlist_services.waitlist_seat_released(schedule=schedule, reason="capacity", now=now, seats=capacity - old)
-        elif capacity < old:
-            waitlist_services.waitlist_offers_trim(schedule=schedule, now=now)
-    return schedule
+def schedule_capacity_save(*, schedule: CourseSchedule, capacity: int) -> int:
+    """Saves a class's new seat count and returns the old one. Caller holds the schedule lock and
+    offers raised seats to the waitlist (flows.studio)."""
+    old = schedule.capacity
+    schedule.capacity = capacity
+    schedule.save(update_fields=["capacity", "updated_at"])
+    return old
 
 
-@dataclass(frozen=True)
-class ClassCancelResult:
-    schedule: CourseSchedule
-    bookings_cancelled: int
-    makeups_owed: int
-    waiting_closed: int
-
-
-@retry_on_deadlock
-def schedule_cancel_by_studio(*, schedule_id: int, reason: str, by=None, now: datetime | None = None) -> ClassCancelResult:
-    """RULES §6.7 (a coach is ill): in one transaction every booked seat is cancelled, each child is
-    owed a make-up (a make-up seat's make-up is owed again), the waitlist closes, open offers lapse,
-    every family is told, and the class is `cancelled`."""
-    from makeup import services as makeup_services
-    from notifications.services import NotificationSpec, notification_create_many
-
-    now = now or timezone.now()
+def schedule_cancel_reason(*, reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise BusinessError.bad_request("validation_error", "请填写原因", {"reason": ["请填写原因"]})
-    with transaction.atomic():
-        schedule = schedule_lock_or_404(schedule_id=schedule_id)
-        if schedule.status != CourseSchedule.Status.OPEN:
-            raise BusinessError.conflict("schedule_cancelled", messages.SCHEDULE_CANCELLED)
-        if now >= schedule.ends_at:
-            raise BusinessError.conflict("schedule_ended", messages.SCHEDULE_ENDED)
-        schedule.status = CourseSchedule.Status.CANCELLED
-        schedule.save(update_fields=["status", "updated_at"])
-        bookings = list(Booking.objects.select_for_update().filter(schedule=schedule, status=Booking.Status.BOOKED)
-                        .select_related("profile", "schedule__course").order_by("pk"))
-        owed = 0
-        for booking in bookings:
-            booking.status, booking.active, booking.cancelled_at = Booking.Status.CANCELLED, None, now
-            booking.save(update_fields=["status", "active", "cancelled_at", "updated_at"])
-            if booking.kind == Booking.Kind.MAKEUP:
-                makeup = makeup_services.makeup_for_booking(booking=booking)  # profile, then make-up
-                if makeup is not None:
-                    makeup_services.makeup_return_for_cancelled_class(makeup=makeup, schedule=schedule, now=now)
-            else:
-                makeup_services.makeup_owed_for_cancelled_class(booking=booking, now=now)
-                owed += 1
-        waiting = waitlist_services.waitlist_close_for_cancelled_class(schedule=schedule, now=now)
-        notification_create_many(specs=[
-            NotificationSpec(booking.profile.owner_id, "session_cancelled", {
-                "course_name": schedule.course.name, "starts_at": local_time_text(schedule.starts_at),
-                "profile_name": booking.profile.name, "profile_id": booking.profile_id, "reason": reason,
-            }, booking.profile_id)
-            for booking in bookings
-        ])
-    return ClassCancelResult(schedule, len(bookings), owed, waiting)
+        raise BusinessError.bad_request("validation_error", messages.REASON_REQUIRED, {"reason": [messages.REASON_REQUIRED]})
+    return reason
+
+
+def schedule_cancel_locked(*, schedule: CourseSchedule, now: datetime) -> list[Booking]:
+    """The studio cancels the class (RULES §6.7), the courses part: an open class that has not ended
+    becomes `cancelled` and every booked seat `cancelled`; returns those seats (locked, by pk). Caller
+    holds the schedule lock and settles what each child is owed (flows.studio)."""
+    if schedule.status != CourseSchedule.Status.OPEN:
+        raise BusinessError.conflict("schedule_cancelled", messages.SCHEDULE_CANCELLED)
+    if now >= schedule.ends_at:
+        raise BusinessError.conflict("schedule_ended", messages.SCHEDULE_ENDED)
+    schedule.status = CourseSchedule.Status.CANCELLED
+    schedule.save(update_fields=["status", "updated_at"])
+    bookings = list(Booking.objects.select_for_update().filter(schedule=schedule, status=Booking.Status.BOOKED)
+                    .select_related("profile", "schedule__course").order_by("pk"))
+    for booking in bookings:
+        booking.status, booking.active, booking.cancelled_at = Booking.Status.CANCELLED, None, now
+        booking.save(update_fields=["status", "active", "cancelled_at", "updated_at"])
+    return bookings
+
+
+def schedule_cancelled_notify(*, schedule: CourseSchedule, bookings: list[Booking], reason: str) -> None:
+    """Every booked family hears that the class is cancelled (session_cancelled)."""
+    notification_create_many(specs=[
+        NotificationSpec(booking.profile.owner_id, "session_cancelled", {
+            "course_name": schedule.course.name, "starts_at": local_time_text(schedule.starts_at),
+            "profile_name": booking.profile.name, "profile_id": booking.profile_id, "reason": reason,
+        }, booking.profile_id)
+        for booking in bookings
+    ])
 
 
 @retry_on_deadlock

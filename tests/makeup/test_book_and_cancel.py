@@ -352,7 +352,7 @@ def test_cancel_after_a_partly_spent_credit_expired_expires_it_whole_before_the_
 
 
 def studio_cancels(schedule):
-    from courses.services import schedule_cancel_by_studio
+    from flows.studio import schedule_cancel_by_studio
 
     schedule_cancel_by_studio(schedule_id=schedule.pk, reason="教练生病")
 

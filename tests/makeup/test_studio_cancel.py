@@ -7,7 +7,8 @@ import pytest
 from compensation.models import ClassCreditCompensation, CompensationUsage
 from core.errors import BusinessError
 from courses.models import Booking
-from courses.services import booking_mark_attendance, schedule_cancel_by_studio
+from courses.services import booking_mark_attendance
+from flows.studio import schedule_cancel_by_studio
 from makeup.models import MakeupBooking
 from makeup.services import makeup_complete
 from notifications.models import Notification

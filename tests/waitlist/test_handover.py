@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
 
 from courses.models import Booking
-from courses.services import schedule_set_capacity
+from flows.studio import schedule_set_capacity
 from notifications.models import Notification
 from tests.conftest import admin_list_edit, at, client_for
 from tests.factories import ScheduleFactory, StaffFactory

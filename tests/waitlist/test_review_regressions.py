@@ -3,7 +3,7 @@
 import pytest
 
 from courses.models import Booking
-from courses.services import schedule_set_capacity
+from flows.studio import schedule_set_capacity
 from notifications.models import Notification
 from tests.factories import BookingFactory, ScheduleFactory
 from tests.waitlist.conftest import WEDNESDAY_19
