@@ -166,7 +166,7 @@ def run() -> None:
     from django.utils import timezone
 
     from accounts.models import User
-    from core.dashboard import STUDIO_TZ, dashboard_figures
+    from backoffice.dashboard import STUDIO_TZ, dashboard_figures
 
     call_command("migrate", verbosity=0)
     now = timezone.now()

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from core.admin_views import dashboard_view
+from backoffice.admin_views import dashboard_view
 from core.api import healthz
 
 api_v1 = [

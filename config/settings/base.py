@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "waitlist",
     "makeup",
     "compensation",
+    "backoffice",
 ]
 
 MIDDLEWARE = [

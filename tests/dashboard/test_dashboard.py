@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from core.charts import grouped_bar_chart
-from core.dashboard import dashboard_figures
+from backoffice.charts import grouped_bar_chart
+from backoffice.dashboard import dashboard_figures
 from courses.models import CourseSchedule
 from notifications.models import Notification
 from tests.conftest import at

@@ -8,10 +8,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django_celery_beat.models import PeriodicTask
 
+from backoffice import cleanup
+from backoffice.tasks import cleanup_data_task
 from compensation.models import ClassCreditCompensation, CompensationUsage
 from compensation.services import compensation_adjust
-from core import cleanup
-from core.tasks import cleanup_data_task
 from courses.models import Booking
 from makeup.models import MakeupBooking
 from notifications.models import Notification
@@ -202,7 +202,7 @@ def test_setup_periodic_tasks_creates_the_daily_cleanup_job():
     out = StringIO()
     call_command("setup_periodic_tasks", stdout=out)
     task = PeriodicTask.objects.get(name="data-cleanup")
-    assert task.task == "core.tasks.cleanup_data_task"
+    assert task.task == "backoffice.tasks.cleanup_data_task"
     assert (task.interval.every, task.interval.period) == (86400, "seconds")
     assert task.description == "Deletes flows and notifications older than 180 days (never the history)."
     assert "updated: data-cleanup every 86400s (enabled)" in out.getvalue()

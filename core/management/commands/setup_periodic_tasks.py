@@ -37,8 +37,8 @@ JOBS = [
     Job("makeup-completion", "makeup.tasks.makeup_complete_task", 3600,
         "Completes make-ups after their class; expires owed ones when MAKEUP_VALIDITY_DAYS is set."),
     # Daily: retention — finished flows and notifications older than 180 days go; entries, offers,
-    # waitlist notifications, bookings, make-ups and the ledger stay (core.cleanup).
-    Job("data-cleanup", "core.tasks.cleanup_data_task", 86400,
+    # waitlist notifications, bookings, make-ups and the ledger stay (backoffice.cleanup).
+    Job("data-cleanup", "backoffice.tasks.cleanup_data_task", 86400,
         "Deletes flows and notifications older than 180 days (never the history)."),
 ]
 

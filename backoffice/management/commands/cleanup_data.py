@@ -1,14 +1,14 @@
 """Operators: delete finished booking flows and notifications older than N days (运维工具).
 
 Never deletes waitlist entries, offers, waitlist notifications, bookings, make-ups or the
-compensation ledger. The daily job `data-cleanup` runs the same function (core.cleanup).
+compensation ledger. The daily job `data-cleanup` runs the same function (backoffice.cleanup).
 """
 
 from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError
 
-from core.cleanup import DEFAULT_OLDER_THAN_DAYS, MIN_OLDER_THAN_DAYS, cleanup_old_data
+from backoffice.cleanup import DEFAULT_OLDER_THAN_DAYS, MIN_OLDER_THAN_DAYS, cleanup_old_data
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

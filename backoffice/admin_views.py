@@ -9,8 +9,8 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from core.charts import grouped_bar_chart
-from core.dashboard import STUDIO_TZ, dashboard_figures
+from backoffice.charts import grouped_bar_chart
+from backoffice.dashboard import STUDIO_TZ, dashboard_figures
 from notifications.models import Notification
 
 DEFAULT_DAYS = 30
