@@ -1,0 +1,127 @@
+"""The class screens of the back office: a class with its seats, its waitlist and open offers, and
+the operators' actions on it (cancel the class, send the waitlist a freed seat, change the seats).
+They read and call several apps, so they live above them (courses/admin.py keeps the plain
+course, course-type and booking screens)."""
+
+from django.contrib import admin, messages
+from django.db.models import F
+
+from core.admin_actions import reason_action
+from courses.admin import BookingInline
+from courses.models import CourseSchedule
+from flows import studio
+from waitlist import selectors as waitlist_selectors
+from waitlist import services as waitlist_services
+from waitlist.models import WaitlistEntry, WaitlistOffer
+
+
+class QueueInline(admin.TabularInline):
+    """The class's waitlist in position order (waiting first), read-only: actions live on 候补记录."""
+
+    model = WaitlistEntry
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "候补队列"
+    fields = readonly_fields = ["position", "profile", "status", "priority", "priority_reason", "joined_at", "makeup",
+                                "end_reason"]
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return (waitlist_selectors.with_positions(super().get_queryset(request)).select_related("profile")
+                .order_by(F("active").desc(nulls_last=True), "-priority", "joined_at", "id"))
+
+    @admin.display(description="位置")
+    def position(self, entry):
+        return entry.ahead + 1 if entry.status == WaitlistEntry.Status.WAITING else "—"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class OfferInline(admin.TabularInline):
+    model = WaitlistOffer
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "名额释放"
+    fields = readonly_fields = ["reason", "phase", "status", "round", "released_at", "deadline", "reserved_for",
+                                "claimed_by", "closed_at"]
+    show_change_link = True
+    ordering = ["-released_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class QueueFullFilter(admin.SimpleListFilter):
+    title = "候补队列"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("full", "已满员"), ("waiting", "有候补")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "full":
+            return queryset.filter(waitlist_count__gte=F("effective_waitlist_capacity"), waitlist_count__gt=0)
+        if self.value() == "waiting":
+            return queryset.filter(waitlist_count__gt=0)
+        return queryset
+
+
+def _cancel_class(modeladmin, request, schedule, reason):
+    result = studio.schedule_cancel_by_studio(schedule_id=schedule.pk, reason=reason, by=request.user)
+    modeladmin.message_user(request, f"{schedule}：已取消 {result.bookings_cancelled} 个预约，"
+                                     f"生成 {result.makeups_owed} 条待补课，关闭 {result.waiting_closed} 个候补", messages.INFO)
+
+
+def _manual_send(modeladmin, request, schedule, reason):
+    result = waitlist_services.waitlist_notify(schedule_id=schedule.pk)
+    modeladmin.message_user(request, f"{schedule}：释放 {result.offers_opened} 个名额，通知 {result.notified} 人", messages.INFO)
+
+
+@admin.register(CourseSchedule)
+class CourseScheduleAdmin(admin.ModelAdmin):
+    list_display = ["id", "course", "starts_at", "ends_at", "coach", "venue", "capacity", "booked", "available_seats",
+                    "waitlist_capacity", "effective_capacity", "waiting", "status"]
+    list_editable = ["capacity", "waitlist_capacity"]
+    list_filter = [QueueFullFilter, "status", "course__course_type", "course__level", "venue", "coach",
+                   ("starts_at", admin.DateFieldListFilter)]
+    list_select_related = ["course__course_type"]
+    search_fields = ["course__name", "coach", "venue"]
+    date_hierarchy = "starts_at"
+    ordering = ["starts_at"]
+    inlines = [BookingInline, QueueInline, OfferInline]
+    # Cancelling a class notifies families and owes make-ups (RULES §6.7): the action, never a bare status edit.
+    readonly_fields = ["status"]
+    actions = [reason_action("取消整节课（如教练请假）", _cancel_class, confirm="确认取消整节课"),
+               reason_action("发送候补通知（释放空余名额）", _manual_send, confirm="确认发送")]
+
+    def get_queryset(self, request):
+        # Seats and the waitlist in SQL: one query for the whole page.
+        return waitlist_selectors.schedules_with_details(queryset=super().get_queryset(request), profile=None)
+
+    @admin.display(description="已预约", ordering="booked_count")
+    def booked(self, schedule):
+        return schedule.booked_count
+
+    @admin.display(description="空余", ordering="available")
+    def available_seats(self, schedule):
+        return max(schedule.available, 0)
+
+    @admin.display(description="生效候补容量")
+    def effective_capacity(self, schedule):
+        return schedule.effective_waitlist_capacity
+
+    @admin.display(description="候补人数", ordering="waitlist_count")
+    def waiting(self, schedule):
+        return schedule.waitlist_count
+
+    def save_model(self, request, obj, form, change):
+        # Seats go through the service: raising capacity offers the new seats to the waitlist.
+        new_capacity = obj.capacity
+        capacity_changed = change and "capacity" in form.changed_data
+        if capacity_changed:
+            obj.capacity = form.initial["capacity"]
+        super().save_model(request, obj, form, change)
+        if capacity_changed:
+            studio.schedule_set_capacity(schedule_id=obj.pk, capacity=new_capacity)
+            obj.refresh_from_db()
