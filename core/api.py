@@ -4,6 +4,7 @@ throttling and the health check."""
 import logging
 from typing import Any
 
+from celery import current_app as current_celery_app
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -19,6 +20,7 @@ from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
 from core import messages
 from core.errors import BusinessError
+from core.models import Heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -219,8 +221,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def _last_heartbeat() -> str | None:
-    from core.models import Heartbeat
-
     try:
         seen = Heartbeat.objects.filter(name="worker").values_list("seen_at", flat=True).first()
     except Exception:  # the database is down: already reported as such
@@ -229,10 +229,10 @@ def _last_heartbeat() -> str | None:
 
 
 def _broker_status() -> str:
-    from config import celery_app
-
+    # Celery's current app is the project's (config/celery.py creates it as current), reached without
+    # importing config: the kernel imports no layer above it.
     try:
-        with celery_app.connection_for_write() as conn:
+        with current_celery_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return "ok"
     except Exception as exc:
