@@ -9,7 +9,6 @@ from core.api import healthz
 
 api_v1 = [
     path("", include("accounts.urls")),
-    path("", include("courses.urls")),
     path("", include("notifications.urls")),
     path("", include("waitlist.urls")),
     path("", include("flows.urls")),

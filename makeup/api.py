@@ -4,9 +4,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
 from core.fields import BoundedDateField, IdField
-from courses.api import ScheduleBriefOutput, ScheduleItemOutput
+from courses.api import ScheduleBriefOutput
 from makeup import messages, selectors
 from makeup.models import MakeupBooking
+from waitlist.api import ScheduleItemOutput
 
 
 class OriginalOutput(serializers.Serializer):

@@ -1,8 +1,0 @@
-from rest_framework.routers import SimpleRouter
-
-from courses.api import ScheduleViewSet
-
-router = SimpleRouter(trailing_slash=False)
-router.register("schedules", ScheduleViewSet, basename="schedule")
-
-urlpatterns = router.urls
