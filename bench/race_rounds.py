@@ -42,8 +42,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from flows import booking as booking_flows
-
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -152,8 +150,9 @@ def _setup(rng: random.Random, index: int, tag: str, catalogue: Catalogue) -> Ro
     from compensation.models import ClassCreditCompensation
     from core.errors import BusinessError
     from courses.models import Booking
+    from flows import booking as booking_flows
+    from flows import offers
     from makeup.models import MakeupBooking
-    from waitlist import services as waitlist_services
     from waitlist.clock import waking_deadline
     from waitlist.models import WaitlistEntry
     from waitlist.selectors import cutoff_of
@@ -200,7 +199,7 @@ def _setup(rng: random.Random, index: int, tag: str, catalogue: Catalogue) -> Ro
     if rng.random() < 0.5:  # the child also waits in the raced class for its third make-up (RULES §6.4)
         makeup_id = MakeupBooking.objects.get(original_booking_id=originals[2]).pk
         with contextlib.suppress(BusinessError):  # refused when the balance went to the make-up above
-            waitlist_services.waitlist_join(profile=child, schedule_id=schedule.pk, makeup_id=makeup_id, use_compensation=True,
+            offers.waitlist_join(profile=child, schedule_id=schedule.pk, makeup_id=makeup_id, use_compensation=True,
                                             now=t0 - timedelta(minutes=1))
     entries = list(WaitlistEntry.objects.filter(schedule=schedule, status="waiting").values_list("pk", flat=True))
     freed = rng.sample(seats, min(capacity - 1, rng.choice([0, 0, 1, 1, 2])))
@@ -224,16 +223,22 @@ def _moment(rng: random.Random, r: Round) -> datetime:
 
 
 def _operation(rng: random.Random, kind: str, r: Round, targets: list):
+    from flows import booking as booking_flows
+    from flows import offers
     from waitlist import services as waitlist_services
+
+    # The three answers to an offer (RULES §4), by the action's name.
+    respond = {"start": waitlist_services.waitlist_offer_start, "accept": offers.waitlist_offer_accept,
+               "decline": waitlist_services.waitlist_offer_decline}
 
     now = _moment(rng, r)
     if kind == "respond":
         entry_id = rng.choice(r.entries)
         action = rng.choices([a for a, _ in ACTIONS], weights=[w for _, w in ACTIONS])[0]
-        return f"respond:{action}", lambda: waitlist_services.waitlist_respond(entry_id=entry_id, action=action, now=now)
+        return f"respond:{action}", lambda: respond[action](entry_id=entry_id, now=now)
     if kind == "join":
         profile = r.joiners.pop()
-        return "join", lambda: waitlist_services.waitlist_join(profile=profile, schedule_id=r.schedule.pk, now=now)
+        return "join", lambda: offers.waitlist_join(profile=profile, schedule_id=r.schedule.pk, now=now)
     seats = r.bookings + ([r.makeup_seat] if r.makeup_seat else [])
     if kind == "cancel":
         booking_id = rng.choice(seats)

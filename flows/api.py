@@ -1,13 +1,14 @@
-"""The mini-program endpoints whose commands span apps (API.md): bookings and make-ups. Thin:
+"""The mini-program endpoints whose commands span apps (API.md): bookings, make-ups, the waitlist. Thin:
 validate, call one flow (or a selector), render with the serializers of the app that owns the shape.
-The schedule and waitlist endpoints stay in their apps until their commands move here too."""
+The schedule list and detail stay in waitlist/api.py (they read, and write nothing but a catch-up)."""
 
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAdminUser
 
-from accounts.selectors import profile_of_owner
+from accounts.selectors import profile_of_owner, profile_of_owner_or_only
 from core import hot_reads
 from core.api import hot_reads_key, ok
 from core.errors import BusinessError
@@ -24,6 +25,7 @@ from courses.api import (
 )
 from courses.models import Booking
 from flows import booking as booking_flows
+from flows import offers
 from makeup import messages as makeup_messages
 from makeup import selectors as makeup_selectors
 from makeup import services as makeup_services
@@ -32,11 +34,27 @@ from makeup.api import (
     AvailableQuery,
     BookInput,
     BookOutput,
+    MakeupMyQuery,
     MakeupOutput,
-    MyQuery,
     makeup_item,
 )
 from makeup.models import MakeupBooking
+from waitlist import messages as waitlist_messages
+from waitlist import selectors as waitlist_selectors
+from waitlist import services as waitlist_services
+from waitlist.api import (
+    EntryOutput,
+    JoinInput,
+    JoinOutput,
+    NotificationRowOutput,
+    NotifyInput,
+    PositionOutput,
+    RespondInput,
+    WaitlistMyQuery,
+    entry_items,
+    entry_of_owner,
+    refresh_countdowns,
+)
 from waitlist.selectors import schedules_in_order, schedules_valid_until
 
 
@@ -90,10 +108,10 @@ class MakeupViewSet(viewsets.GenericViewSet):
     lookup_value_regex = r"\d+"
     serializer_class = MakeupOutput
 
-    @extend_schema(parameters=[MyQuery], responses=MakeupOutput(many=True))
+    @extend_schema(parameters=[MakeupMyQuery], responses=MakeupOutput(many=True))
     @action(detail=False, methods=["get"])
     def my(self, request):
-        query = MyQuery(data=request.query_params)
+        query = MakeupMyQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         profile_id = query.validated_data.get("profile_id")
         profile = profile_of_owner(user=request.user, profile_id=profile_id) if profile_id else None
@@ -155,3 +173,109 @@ class MakeupViewSet(viewsets.GenericViewSet):
         return ok({"id": result.makeup.pk, "status": result.makeup.status,
                    "compensation_restored": result.compensation_restored,
                    "compensation_revoked": result.compensation_revoked})
+
+
+@extend_schema(tags=["waitlist"])
+class WaitlistViewSet(viewsets.GenericViewSet):
+    lookup_value_regex = r"\d+"
+    serializer_class = EntryOutput
+
+    @extend_schema(request=JoinInput, responses=JoinOutput)
+    @action(detail=False, methods=["post"])
+    def join(self, request):
+        payload = JoinInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        profile = profile_of_owner(user=request.user, profile_id=data["profile_id"])
+        now = timezone.now()
+        result = offers.waitlist_join(profile=profile, schedule_id=data["course_schedule_id"], now=now,
+                                        confirm_shorter=data["confirm_shorter"], use_compensation=data["use_compensation"],
+                                        makeup_id=data.get("makeup_id"))
+        schedule = result.entry.schedule
+        history = waitlist_selectors.offers_released_history(course_ids=[schedule.course_id], now=now)
+        return ok(JoinOutput({
+            "waitlist_id": result.entry.pk,
+            "position": result.position,
+            "count": result.count,
+            "capacity": result.capacity,
+            "display": waitlist_selectors.position_display(result.position),
+            "estimated_wait_time": waitlist_selectors.estimated_wait_time(schedule=schedule, now=now),
+            "promotion_chance": waitlist_selectors.promotion_chance(history.get(schedule.course_id, []), result.position),
+        }).data, message=waitlist_messages.JOINED)
+
+    @extend_schema(parameters=[WaitlistMyQuery], responses=EntryOutput(many=True))
+    @action(detail=False, methods=["get"])
+    def my(self, request):
+        def compute():  # the key is the whole request: a hit was validated when it was computed
+            query = WaitlistMyQuery(data=request.query_params)
+            query.is_valid(raise_exception=True)
+            status = query.validated_data["status"]
+            # A one-child parent's missing profile_id means that child (the cache stays right: a
+            # profile write bumps the hot-read version).
+            profile = profile_of_owner_or_only(user=request.user, profile_id=query.validated_data.get("profile_id"))
+            entries = waitlist_selectors.entries_of(user=request.user, profile=profile, status=None if status == "all" else status)
+            page = list(self.paginate_queryset(entries))
+            now = timezone.now()
+            takeable = waitlist_selectors.takeable_offers_for(page, now)
+            data = self.get_paginated_response(entry_items(page, takeable, now)).data
+            return data, waitlist_selectors.entries_valid_until(page, takeable, now)
+
+        return hot_reads.answer(hot_reads_key(request, "waitlist-my"), compute, refresh=refresh_countdowns)
+
+    @extend_schema(request=None, responses=inline_serializer("WaitlistCancelOutput", {
+        "id": serializers.IntegerField(), "status": serializers.CharField()}))
+    def destroy(self, request, pk=None):
+        entry = entry_of_owner(request, int(pk))
+        entry = waitlist_services.waitlist_entry_cancel(entry_id=entry.pk)
+        return ok({"id": entry.pk, "status": entry.status}, message=waitlist_messages.CANCELLED)
+
+    @extend_schema(responses=PositionOutput)
+    @action(detail=False, methods=["get"], url_path=r"position/(?P<entry_id>\d+)")
+    def position(self, request, entry_id=None):
+        entry = entry_of_owner(request, int(entry_id))
+        position = waitlist_selectors.position_of(entry=entry)
+        return ok(PositionOutput({
+            "id": entry.pk,
+            "status": entry.status,
+            "position": position,
+            "count": waitlist_selectors.waiting_count(schedule_id=entry.schedule_id),
+            "capacity": waitlist_selectors.effective_capacity(schedule=entry.schedule),
+            "display": waitlist_selectors.position_display(position) if position else None,
+        }).data)
+
+    @extend_schema(request=RespondInput, responses={200: inline_serializer("WaitlistRespondOutput", {
+        "deadline": serializers.DateTimeField(required=False), "seconds_left": serializers.IntegerField(required=False),
+        "prompt": serializers.CharField(required=False), "booking_id": serializers.IntegerField(required=False),
+        "kind": serializers.CharField(required=False), "id": serializers.IntegerField(required=False),
+        "status": serializers.CharField(required=False)})})
+    @action(detail=True, methods=["put"])
+    def respond(self, request, pk=None):
+        payload = RespondInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        entry = entry_of_owner(request, int(pk))
+        action_name = payload.validated_data["action"]
+        if action_name == "start":
+            result = waitlist_services.waitlist_offer_start(entry_id=entry.pk)
+            return ok({"deadline": serializers.DateTimeField().to_representation(result.deadline),
+                       "seconds_left": result.seconds_left, "prompt": result.prompt})
+        if action_name == "accept":
+            result = offers.waitlist_offer_accept(entry_id=entry.pk)
+            return ok({"booking_id": result.pk, "kind": result.kind}, message=waitlist_messages.ACCEPTED)
+        result = waitlist_services.waitlist_offer_decline(entry_id=entry.pk)
+        return ok({"id": result.pk, "status": result.status}, message=waitlist_messages.DECLINED)
+
+    @extend_schema(responses=NotificationRowOutput(many=True))
+    @action(detail=True, methods=["get"])
+    def notifications(self, request, pk=None):
+        entry = entry_of_owner(request, int(pk))
+        page = self.paginate_queryset(waitlist_selectors.notifications_of_entry(entry=entry))
+        return self.get_paginated_response(NotificationRowOutput(page, many=True).data)
+
+    @extend_schema(request=NotifyInput, responses=inline_serializer("WaitlistNotifyOutput", {
+        "offers_opened": serializers.IntegerField(), "notified": serializers.IntegerField()}))
+    @action(detail=False, methods=["post"], permission_classes=[IsAdminUser])
+    def notify(self, request):
+        payload = NotifyInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        result = waitlist_services.waitlist_notify(schedule_id=payload.validated_data["course_schedule_id"])
+        return ok({"offers_opened": result.offers_opened, "notified": result.notified})

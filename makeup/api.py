@@ -48,7 +48,7 @@ def makeup_item(makeup: MakeupBooking) -> dict:
     }
 
 
-class MyQuery(serializers.Serializer):
+class MakeupMyQuery(serializers.Serializer):
     profile_id = IdField(required=False)
     status = serializers.ChoiceField(choices=MakeupBooking.Status.choices, required=False)
 

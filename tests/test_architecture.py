@@ -152,18 +152,15 @@ def test_every_app_is_in_a_layer():
     assert set(project_apps(ROOT)) == set(ranks), "add the new app to [tool.importlinter] layers"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: the layers are being put in order; lint-imports ratchets meanwhile")
 def test_the_app_graph_has_no_cycle():
     assert cycles(graph(IMPORTS)) == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: the layers are being put in order; lint-imports ratchets meanwhile")
 def test_no_app_imports_another_inside_a_function():
     local = [f"{i.where}: {i.source} imports {i.target} inside a function" for i in IMPORTS if i.local]
     assert local == [], "import at module level (a cycle means the code belongs in a higher layer)"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: the layers are being put in order; lint-imports ratchets meanwhile")
 def test_apps_import_only_layers_below_them():
     ranks = layer_ranks(ROOT / "pyproject.toml")
     upward = [

@@ -5,12 +5,10 @@ import math
 from datetime import datetime
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
-from rest_framework.decorators import action
-from rest_framework.permissions import IsAdminUser
 
-from accounts.selectors import profile_of_owner, profile_of_owner_or_only
+from accounts.selectors import profile_of_owner_or_only
 from core import hot_reads
 from core.api import hot_reads_key, ok
 from core.errors import BusinessError
@@ -213,7 +211,7 @@ class EntryOutput(serializers.Serializer):
     makeup_id = serializers.IntegerField(allow_null=True)
 
 
-class MyQuery(serializers.Serializer):
+class WaitlistMyQuery(serializers.Serializer):
     profile_id = IdField(required=False)
     status = serializers.ChoiceField(choices=[*WaitlistEntry.Status.values, "all"], required=False,
                                      default=WaitlistEntry.Status.WAITING)
@@ -279,112 +277,8 @@ def refresh_countdowns(data: dict, now) -> bool:
     return bool(offers)
 
 
-def _entry_of_owner(request, pk) -> WaitlistEntry:
+def entry_of_owner(request, pk) -> WaitlistEntry:
     entry = WaitlistEntry.objects.filter(pk=pk, profile__owner=request.user).select_related("schedule__course__course_type").first()
     if entry is None:
         raise BusinessError.not_found()
     return entry
-
-
-@extend_schema(tags=["waitlist"])
-class WaitlistViewSet(viewsets.GenericViewSet):
-    lookup_value_regex = r"\d+"
-    serializer_class = EntryOutput
-
-    @extend_schema(request=JoinInput, responses=JoinOutput)
-    @action(detail=False, methods=["post"])
-    def join(self, request):
-        payload = JoinInput(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
-        profile = profile_of_owner(user=request.user, profile_id=data["profile_id"])
-        now = timezone.now()
-        result = services.waitlist_join(profile=profile, schedule_id=data["course_schedule_id"], now=now,
-                                        confirm_shorter=data["confirm_shorter"], use_compensation=data["use_compensation"],
-                                        makeup_id=data.get("makeup_id"))
-        schedule = result.entry.schedule
-        history = selectors.offers_released_history(course_ids=[schedule.course_id], now=now)
-        return ok(JoinOutput({
-            "waitlist_id": result.entry.pk,
-            "position": result.position,
-            "count": result.count,
-            "capacity": result.capacity,
-            "display": selectors.position_display(result.position),
-            "estimated_wait_time": selectors.estimated_wait_time(schedule=schedule, now=now),
-            "promotion_chance": selectors.promotion_chance(history.get(schedule.course_id, []), result.position),
-        }).data, message=messages.JOINED)
-
-    @extend_schema(parameters=[MyQuery], responses=EntryOutput(many=True))
-    @action(detail=False, methods=["get"])
-    def my(self, request):
-        def compute():  # the key is the whole request: a hit was validated when it was computed
-            query = MyQuery(data=request.query_params)
-            query.is_valid(raise_exception=True)
-            status = query.validated_data["status"]
-            # A one-child parent's missing profile_id means that child (the cache stays right: a
-            # profile write bumps the hot-read version).
-            profile = profile_of_owner_or_only(user=request.user, profile_id=query.validated_data.get("profile_id"))
-            entries = selectors.entries_of(user=request.user, profile=profile, status=None if status == "all" else status)
-            page = list(self.paginate_queryset(entries))
-            now = timezone.now()
-            takeable = selectors.takeable_offers_for(page, now)
-            data = self.get_paginated_response(entry_items(page, takeable, now)).data
-            return data, selectors.entries_valid_until(page, takeable, now)
-
-        return hot_reads.answer(hot_reads_key(request, "waitlist-my"), compute, refresh=refresh_countdowns)
-
-    @extend_schema(request=None, responses=inline_serializer("WaitlistCancelOutput", {
-        "id": serializers.IntegerField(), "status": serializers.CharField()}))
-    def destroy(self, request, pk=None):
-        entry = _entry_of_owner(request, int(pk))
-        entry = services.waitlist_entry_cancel(entry_id=entry.pk)
-        return ok({"id": entry.pk, "status": entry.status}, message=messages.CANCELLED)
-
-    @extend_schema(responses=PositionOutput)
-    @action(detail=False, methods=["get"], url_path=r"position/(?P<entry_id>\d+)")
-    def position(self, request, entry_id=None):
-        entry = _entry_of_owner(request, int(entry_id))
-        position = selectors.position_of(entry=entry)
-        return ok(PositionOutput({
-            "id": entry.pk,
-            "status": entry.status,
-            "position": position,
-            "count": selectors.waiting_count(schedule_id=entry.schedule_id),
-            "capacity": selectors.effective_capacity(schedule=entry.schedule),
-            "display": selectors.position_display(position) if position else None,
-        }).data)
-
-    @extend_schema(request=RespondInput, responses={200: inline_serializer("WaitlistRespondOutput", {
-        "deadline": serializers.DateTimeField(required=False), "seconds_left": serializers.IntegerField(required=False),
-        "prompt": serializers.CharField(required=False), "booking_id": serializers.IntegerField(required=False),
-        "kind": serializers.CharField(required=False), "id": serializers.IntegerField(required=False),
-        "status": serializers.CharField(required=False)})})
-    @action(detail=True, methods=["put"])
-    def respond(self, request, pk=None):
-        payload = RespondInput(data=request.data)
-        payload.is_valid(raise_exception=True)
-        entry = _entry_of_owner(request, int(pk))
-        action_name = payload.validated_data["action"]
-        result = services.waitlist_respond(entry_id=entry.pk, action=action_name)
-        if action_name == "start":
-            return ok({"deadline": serializers.DateTimeField().to_representation(result.deadline),
-                       "seconds_left": result.seconds_left, "prompt": result.prompt})
-        if action_name == "accept":
-            return ok({"booking_id": result.pk, "kind": result.kind}, message=messages.ACCEPTED)
-        return ok({"id": result.pk, "status": result.status}, message=messages.DECLINED)
-
-    @extend_schema(responses=NotificationRowOutput(many=True))
-    @action(detail=True, methods=["get"])
-    def notifications(self, request, pk=None):
-        entry = _entry_of_owner(request, int(pk))
-        page = self.paginate_queryset(selectors.notifications_of_entry(entry=entry))
-        return self.get_paginated_response(NotificationRowOutput(page, many=True).data)
-
-    @extend_schema(request=NotifyInput, responses=inline_serializer("WaitlistNotifyOutput", {
-        "offers_opened": serializers.IntegerField(), "notified": serializers.IntegerField()}))
-    @action(detail=False, methods=["post"], permission_classes=[IsAdminUser])
-    def notify(self, request):
-        payload = NotifyInput(data=request.data)
-        payload.is_valid(raise_exception=True)
-        result = services.waitlist_notify(schedule_id=payload.validated_data["course_schedule_id"])
-        return ok({"offers_opened": result.offers_opened, "notified": result.notified})

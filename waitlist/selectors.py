@@ -290,6 +290,14 @@ def takeable_offers(*, entry: WaitlistEntry, now: datetime) -> list[Takeable]:
     return takeable_offers_for([entry], now)[entry.pk]
 
 
+def waitlist_entry_schedule_id(*, entry_id: int) -> int:
+    """The class of an entry, read before its lock is taken; 404 when there is no such entry."""
+    schedule_id = WaitlistEntry.objects.filter(pk=entry_id).values_list("schedule_id", flat=True).first()
+    if schedule_id is None:
+        raise BusinessError.not_found()
+    return schedule_id
+
+
 def waitlist_latest_offer_notice(*, entry: WaitlistEntry) -> WaitlistNotification | None:
     """The entry's notification of the most recent offer it was told of (RULES §4 step 3): the answer to
     a response with nothing to take is about that offer, never about an older one."""

@@ -8,7 +8,8 @@ a hand-over. Locks are taken in one order: schedule, then offers, then entries b
 """
 
 import math
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -35,37 +36,36 @@ WN = WaitlistNotification
 
 # --- the lock and the catch-up ---------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Refusal:
-    """A refusal whose own writes must stand (a rejected flow): raised after the commit."""
+@dataclass
+class WaitlistLock:
+    """A schedule locked by `waitlist_locked`; `refuse` ends the command with an error after the
+    commit, keeping the writes made so far (a rejected flow, a lapsed offer)."""
 
-    error: BusinessError
+    schedule: CourseSchedule
+    refusal: BusinessError | None = None
+
+    def refuse(self, error: BusinessError) -> None:
+        self.refusal = error
 
 
-def _run_locked(schedule_id: int, now: datetime, decide: Callable[[CourseSchedule], object]):
-    """Lock the schedule, catch up its overdue transitions, then decide.
+@contextmanager
+def waitlist_locked(*, schedule_id: int, now: datetime) -> Iterator[WaitlistLock]:
+    """Lock the schedule, catch up its overdue transitions, then run the body in a savepoint.
 
-    The decision runs in a savepoint: a BusinessError undoes the decision's writes but keeps the
-    catch-up (a hand-over that was due is not lost because this caller was refused).
+    A BusinessError raised by the body undoes the body's writes but keeps the catch-up (a hand-over
+    that was due is not lost because this caller was refused); it is raised after the commit, as is
+    a refusal the body records with `refuse`.
     """
     with transaction.atomic():
-        schedule = schedule_lock_or_404(schedule_id=schedule_id)
-        waitlist_apply_overdue(schedule=schedule, now=now)
+        lock = WaitlistLock(schedule_lock_or_404(schedule_id=schedule_id))
+        waitlist_apply_overdue(schedule=lock.schedule, now=now)
         try:
             with transaction.atomic():
-                outcome = decide(schedule)
+                yield lock
         except BusinessError as error:
-            outcome = _Refusal(error)
-    if isinstance(outcome, _Refusal):
-        raise outcome.error
-    return outcome
-
-
-def _schedule_of_entry(entry_id: int) -> int:
-    schedule_id = Entry.objects.filter(pk=entry_id).values_list("schedule_id", flat=True).first()
-    if schedule_id is None:
-        raise BusinessError.not_found()
-    return schedule_id
+            lock.refusal = error
+    if lock.refusal is not None:
+        raise lock.refusal
 
 
 def _lock_entry(entry_id: int) -> WaitlistEntry:
@@ -274,46 +274,40 @@ class JoinResult:
     capacity: int
 
 
-@retry_on_deadlock
-def waitlist_join(*, profile, schedule_id: int, now: datetime | None = None, confirm_shorter: bool = False,
-                  use_compensation: bool = False, makeup_id: int | None = None) -> JoinResult:
-    """RULES §2: the checks in their order; the schedule lock and the unique key decide races."""
-    now = now or timezone.now()
+def waitlist_join_check(*, schedule: CourseSchedule, profile, now: datetime) -> tuple[int, int]:
+    """RULES §2's checks in their order (after the caller's profile check), with RULES §6.7's
+    cancelled class first; returns the queue's count and capacity. Caller holds `waitlist_locked`."""
+    if schedule.status == CourseSchedule.Status.CANCELLED:  # RULES §6.7: before the cutoff's answer
+        raise BusinessError.conflict("schedule_cancelled", messages.SCHEDULE_CANCELLED)
+    if not selectors.waitlist_is_open(schedule=schedule, now=now):
+        raise BusinessError.conflict("waitlist_closed", messages.WAITLIST_CLOSED)
+    if selectors.schedule_seats(schedule=schedule) > 0:
+        raise BusinessError.conflict("schedule_not_full", messages.SCHEDULE_NOT_FULL)
+    if Booking.objects.filter(profile=profile, schedule=schedule, status=Booking.Status.BOOKED).exists():
+        raise BusinessError.conflict("already_booked", messages.ALREADY_BOOKED)
+    if WaitlistEntry.objects.filter(profile=profile, schedule=schedule, status=WaitlistEntry.Status.WAITING).exists():
+        raise BusinessError.conflict("already_waitlisted", messages.ALREADY_WAITLISTED)
+    if course_selectors.profile_has_time_conflict(profile=profile, schedule=schedule):
+        raise BusinessError.conflict("time_conflict", messages.TIME_CONFLICT)
+    count = selectors.waiting_count(schedule_id=schedule.pk)
+    capacity = selectors.effective_capacity(schedule=schedule)
+    if count >= capacity:
+        raise BusinessError.conflict("waitlist_full", messages.WAITLIST_FULL)
+    return count, capacity
 
-    def decide(schedule: CourseSchedule) -> JoinResult:
-        if schedule.status == CourseSchedule.Status.CANCELLED:  # RULES §6.7: before the cutoff's answer
-            raise BusinessError.conflict("schedule_cancelled", messages.SCHEDULE_CANCELLED)
-        if not selectors.waitlist_is_open(schedule=schedule, now=now):
-            raise BusinessError.conflict("waitlist_closed", messages.WAITLIST_CLOSED)
-        if selectors.schedule_seats(schedule=schedule) > 0:
-            raise BusinessError.conflict("schedule_not_full", messages.SCHEDULE_NOT_FULL)
-        if Booking.objects.filter(profile=profile, schedule=schedule, status=Booking.Status.BOOKED).exists():
-            raise BusinessError.conflict("already_booked", messages.ALREADY_BOOKED)
-        if Entry.objects.filter(profile=profile, schedule=schedule, status=Entry.Status.WAITING).exists():
-            raise BusinessError.conflict("already_waitlisted", messages.ALREADY_WAITLISTED)
-        if course_selectors.profile_has_time_conflict(profile=profile, schedule=schedule):
-            raise BusinessError.conflict("time_conflict", messages.TIME_CONFLICT)
-        count = selectors.waiting_count(schedule_id=schedule.pk)
-        capacity = selectors.effective_capacity(schedule=schedule)
-        if count >= capacity:
-            raise BusinessError.conflict("waitlist_full", messages.WAITLIST_FULL)
-        makeup = None
-        if makeup_id is not None:  # waitlisting for a make-up (RULES §6.4): its rules are checked now and at accept
-            from makeup import services as makeup_services
 
-            makeup = makeup_services.makeup_for_waitlist(profile=profile, makeup_id=makeup_id, schedule=schedule,
-                                                         confirm_shorter=confirm_shorter,
-                                                         use_compensation=use_compensation, now=now)
-        try:
-            with transaction.atomic():
-                entry = Entry.objects.create(profile=profile, schedule=schedule, status=Entry.Status.WAITING, joined_at=now,
-                                             makeup=makeup, confirm_shorter=confirm_shorter,
-                                             use_compensation=use_compensation, active=True)
-        except IntegrityError as exc:  # the unique key caught a second waiting entry the lock did not
-            raise BusinessError.conflict("already_waitlisted", messages.ALREADY_WAITLISTED) from exc
-        return JoinResult(entry, selectors.position_of(entry=entry), count + 1, capacity)
-
-    return _run_locked(schedule_id, now, decide)
+def waitlist_entry_create(*, schedule: CourseSchedule, profile, now: datetime, count: int, capacity: int, makeup=None,
+                          confirm_shorter: bool = False, use_compensation: bool = False) -> JoinResult:
+    """The waiting entry, at the back of the queue; the unique key decides a race the lock did not.
+    Caller holds `waitlist_locked` and has run `waitlist_join_check`."""
+    try:
+        with transaction.atomic():
+            entry = WaitlistEntry.objects.create(profile=profile, schedule=schedule, status=WaitlistEntry.Status.WAITING,
+                                                 joined_at=now, makeup=makeup, confirm_shorter=confirm_shorter,
+                                                 use_compensation=use_compensation, active=True)
+    except IntegrityError as exc:  # the unique key caught a second waiting entry the lock did not
+        raise BusinessError.conflict("already_waitlisted", messages.ALREADY_WAITLISTED) from exc
+    return JoinResult(entry, selectors.position_of(entry=entry), count + 1, capacity)
 
 
 @retry_on_deadlock
@@ -321,12 +315,12 @@ def waitlist_entry_cancel(*, entry_id: int, now: datetime | None = None) -> Wait
     """取消候补: only a waiting entry; a seat reserved for it passes on at once."""
     now = now or timezone.now()
 
-    def decide(schedule: CourseSchedule) -> WaitlistEntry:
+    with waitlist_locked(schedule_id=selectors.waitlist_entry_schedule_id(entry_id=entry_id), now=now) as locked:
+        schedule = locked.schedule
         entry = _lock_waiting_entry(entry_id)
         _end_entry(entry, Entry.Status.CANCELLED, now, schedule=schedule)
         return entry
 
-    return _run_locked(_schedule_of_entry(entry_id), now, decide)
 
 
 def waitlist_entry_booked_directly(*, profile, schedule: CourseSchedule, now: datetime) -> None:
@@ -350,7 +344,8 @@ def waitlist_entry_prioritize(*, entry_id: int, reason: str, by, now: datetime |
     now = now or timezone.now()
     reason = _reason_required(reason)
 
-    def decide(schedule: CourseSchedule) -> WaitlistEntry:
+    with waitlist_locked(schedule_id=selectors.waitlist_entry_schedule_id(entry_id=entry_id), now=now) as locked:
+        schedule = locked.schedule
         entry = _lock_waiting_entry(entry_id)
         top = selectors.queue(schedule_id=schedule.pk).exclude(pk=entry.pk).values_list("priority", flat=True).first()
         entry.priority = max(entry.priority, (top or 0) + 1)
@@ -358,7 +353,6 @@ def waitlist_entry_prioritize(*, entry_id: int, reason: str, by, now: datetime |
         entry.save(update_fields=["priority", "priority_reason", "updated_at"])
         return entry
 
-    return _run_locked(_schedule_of_entry(entry_id), now, decide)
 
 
 @retry_on_deadlock
@@ -367,12 +361,12 @@ def waitlist_entry_remove(*, entry_id: int, reason: str, by, now: datetime | Non
     now = now or timezone.now()
     reason = _reason_required(reason)
 
-    def decide(schedule: CourseSchedule) -> WaitlistEntry:
+    with waitlist_locked(schedule_id=selectors.waitlist_entry_schedule_id(entry_id=entry_id), now=now) as locked:
+        schedule = locked.schedule
         entry = _lock_waiting_entry(entry_id)
         _end_entry(entry, Entry.Status.REMOVED, now, schedule=schedule, reason=reason, by=by)
         return entry
 
-    return _run_locked(_schedule_of_entry(entry_id), now, decide)
 
 
 # --- responding to an offer (RULES §4) -------------------------------------------------------
@@ -396,48 +390,54 @@ def _why_not(entry: WaitlistEntry) -> BusinessError:
     return BusinessError.gone("offer_expired", messages.OFFER_EXPIRED)
 
 
-def _start(entry: WaitlistEntry, choice: selectors.Takeable, schedule: CourseSchedule, now: datetime) -> StartResult:
+def waitlist_offer_takeable(*, entry_id: int, now: datetime) -> tuple[WaitlistEntry, selectors.Takeable]:
+    """RULES §4 steps 1-5: the waiting entry, locked, and the offer it may act on now (the earliest
+    released), or the answer about why there is none. Caller holds `waitlist_locked`."""
+    entry = _lock_waiting_entry(entry_id)
+    takeable = selectors.takeable_offers(entry=entry, now=now)
+    if not takeable:
+        raise _why_not(entry)
+    return entry, takeable[0]
+
+
+@retry_on_deadlock
+def waitlist_offer_start(*, entry_id: int, now: datetime | None = None) -> StartResult:
     """The parent opened 有名额，立即预约: record a flow (once per round; opening again keeps the first)."""
-    offer = choice.offer
-    flow = choice.flow
-    if flow is None:
-        flow = Flow.objects.create(entry=entry, offer=offer, round=offer.round, started_at=now)
-    elif flow.status != Flow.Status.STARTED:  # after a refused accept: the same flow, the same start time
-        Flow.objects.filter(pk=flow.pk).update(status=Flow.Status.STARTED, completed_at=None)
-    # The time this parent has: the deadline, or the flow's grace if that ends later (以开始时间为准).
-    deadline = max(offer.deadline, selectors.flow_grace_end(flow))
-    seconds_left = max(0, math.ceil((deadline - now).total_seconds()))
-    return StartResult(deadline, seconds_left, messages.PROMPT.format(minutes=math.ceil(seconds_left / 60)))
+    now = now or timezone.now()
+    with waitlist_locked(schedule_id=selectors.waitlist_entry_schedule_id(entry_id=entry_id), now=now):
+        entry, choice = waitlist_offer_takeable(entry_id=entry_id, now=now)
+        offer, flow = choice.offer, choice.flow
+        if flow is None:
+            flow = WaitlistFlow.objects.create(entry=entry, offer=offer, round=offer.round, started_at=now)
+        elif flow.status != WaitlistFlow.Status.STARTED:  # after a refused accept: the same flow, the same start time
+            WaitlistFlow.objects.filter(pk=flow.pk).update(status=WaitlistFlow.Status.STARTED, completed_at=None)
+        # The time this parent has: the deadline, or the flow's grace if that ends later (以开始时间为准).
+        deadline = max(offer.deadline, selectors.flow_grace_end(flow))
+        seconds_left = max(0, math.ceil((deadline - now).total_seconds()))
+        return StartResult(deadline, seconds_left, messages.PROMPT.format(minutes=math.ceil(seconds_left / 60)))
 
 
-def _accept(entry: WaitlistEntry, choice: selectors.Takeable, schedule: CourseSchedule, now: datetime):
-    from courses import services as course_services
-
-    offer = choice.offer
-    try:
-        with transaction.atomic():
-            if entry.makeup_id is None:
-                booking = course_services.booking_create_for_offer(profile=entry.profile, schedule=schedule,
-                                                                   kind=Booking.Kind.WAITLIST, now=now)
-            else:  # the make-up's rules again, at accept (RULES §6.4)
-                from makeup import services as makeup_services
-
-                booking = makeup_services.makeup_settle(
-                    makeup=entry.makeup, schedule=schedule, confirm_shorter=entry.confirm_shorter,
-                    use_compensation=entry.use_compensation, now=now,
-                    book=lambda: course_services.booking_create_for_offer(profile=entry.profile, schedule=schedule,
-                                                                          kind=Booking.Kind.MAKEUP, now=now),
-                ).booking
-    except BusinessError as error:
-        if error.error == "seat_gone":  # capacity was lowered under the offer: it cannot be honoured
-            _lapse(offer, now)
-            return _Refusal(BusinessError.conflict("no_offer", messages.NO_OFFER))
-        # time_conflict and the like: the entry stays waiting, any reservation runs on.
-        if choice.flow is not None:
-            Flow.objects.filter(pk=choice.flow.pk).update(status=Flow.Status.REJECTED, completed_at=now)
-        return _Refusal(error)
+def waitlist_offer_refused(*, choice: selectors.Takeable, error: BusinessError, now: datetime) -> BusinessError:
+    """The seat could not be booked for the entry: the answer, with its writes kept by the caller.
+    A seat that no longer exists (the capacity was lowered under the offer) lapses the offer; any
+    other refusal (a time conflict, a make-up's rules) leaves the entry waiting, its reservation
+    running on, and its flow `rejected`. Caller holds `waitlist_locked`."""
+    if error.error == "seat_gone":
+        _lapse(choice.offer, now)
+        return BusinessError.conflict("no_offer", messages.NO_OFFER)
     if choice.flow is not None:
-        Flow.objects.filter(pk=choice.flow.pk).update(status=Flow.Status.COMPLETED, completed_at=now)
+        WaitlistFlow.objects.filter(pk=choice.flow.pk).update(status=WaitlistFlow.Status.REJECTED, completed_at=now)
+    return error
+
+
+def waitlist_offer_claimed(*, entry: WaitlistEntry, choice: selectors.Takeable, schedule: CourseSchedule,
+                           booking: Booking, now: datetime) -> None:
+    """RULES §4 accept, after the seat was booked for the entry: the offer is claimed, the others
+    notified of it are superseded and told, the entry ends `booked` (its other reservations pass on)
+    and the family hears it. Caller holds `waitlist_locked`."""
+    offer = choice.offer
+    if choice.flow is not None:
+        WaitlistFlow.objects.filter(pk=choice.flow.pk).update(status=WaitlistFlow.Status.COMPLETED, completed_at=now)
     WN.objects.filter(offer=offer, entry=entry, status=WN.Status.OPEN).update(status=WN.Status.ACCEPTED)
     # "marks the other notifications of that offer superseded": the broadcast's too, if it has ended.
     others = (WN.objects.filter(offer=offer, kind__in=[WN.Kind.SEAT_AVAILABLE, WN.Kind.SEAT_RESERVED],
@@ -445,7 +445,8 @@ def _accept(entry: WaitlistEntry, choice: selectors.Takeable, schedule: CourseSc
     losers = list(Entry.objects.filter(pk__in=others.values("entry_id"), status=Entry.Status.WAITING)
                   .select_related("profile").order_by("pk"))
     others.update(status=WN.Status.SUPERSEDED)
-    Flow.objects.filter(offer=offer, status=Flow.Status.STARTED).update(status=Flow.Status.ABANDONED, completed_at=now)
+    WaitlistFlow.objects.filter(offer=offer, status=WaitlistFlow.Status.STARTED).update(
+        status=WaitlistFlow.Status.ABANDONED, completed_at=now)
     offer.status = Offer.Status.CLAIMED
     offer.claimed_by = entry
     offer.booking = booking
@@ -456,31 +457,16 @@ def _accept(entry: WaitlistEntry, choice: selectors.Takeable, schedule: CourseSc
     _end_entry(entry, Entry.Status.BOOKED, now, schedule=schedule, keep_offer=offer)
     notification_create_many(specs=[NotificationSpec(entry.profile.owner_id, "waitlist_booked",
                                                      _payload(entry, schedule, None), entry.profile_id)])
-    return booking
-
-
-def _decline(entry: WaitlistEntry, choice: selectors.Takeable, schedule: CourseSchedule, now: datetime) -> WaitlistEntry:
-    _end_entry(entry, Entry.Status.DECLINED, now, schedule=schedule)
-    return entry
-
-
-ACTIONS = {"start": _start, "accept": _accept, "decline": _decline}
 
 
 @retry_on_deadlock
-def waitlist_respond(*, entry_id: int, action: str, now: datetime | None = None):
-    """PUT waitlist/{id}/respond: catch up the schedule's offers, then resolve in RULES §4's order."""
+def waitlist_offer_decline(*, entry_id: int, now: datetime | None = None) -> WaitlistEntry:
+    """The entry leaves the waitlist (`declined`) for every offer; a seat reserved for it passes on."""
     now = now or timezone.now()
-    act = ACTIONS[action]
-
-    def decide(schedule: CourseSchedule):
-        entry = _lock_waiting_entry(entry_id)
-        takeable = selectors.takeable_offers(entry=entry, now=now)
-        if not takeable:
-            raise _why_not(entry)
-        return act(entry, takeable[0], schedule, now)
-
-    return _run_locked(_schedule_of_entry(entry_id), now, decide)
+    with waitlist_locked(schedule_id=selectors.waitlist_entry_schedule_id(entry_id=entry_id), now=now) as locked:
+        entry, _choice = waitlist_offer_takeable(entry_id=entry_id, now=now)
+        _end_entry(entry, Entry.Status.DECLINED, now, schedule=locked.schedule)
+        return entry
 
 
 # --- periodic jobs and operators -------------------------------------------------------------
@@ -526,13 +512,13 @@ def waitlist_notify(*, schedule_id: int, now: datetime | None = None) -> NotifyR
     """Operators' manual send (发送候补通知): every free seat of the schedule becomes an offer."""
     now = now or timezone.now()
 
-    def decide(schedule: CourseSchedule) -> NotifyResult:
+    with waitlist_locked(schedule_id=schedule_id, now=now) as locked:
+        schedule = locked.schedule
         free = selectors.schedule_seats(schedule=schedule)
         before = WN.objects.filter(offer__schedule=schedule).count()
         offers = waitlist_seat_released(schedule=schedule, reason=Offer.Reason.MANUAL, now=now, seats=free)
         return NotifyResult(len(offers), WN.objects.filter(offer__schedule=schedule).count() - before)
 
-    return _run_locked(schedule_id, now, decide)
 
 
 def waitlist_offers_trim(*, schedule: CourseSchedule, now: datetime) -> int:
@@ -551,7 +537,8 @@ def waitlist_offers_trim(*, schedule: CourseSchedule, now: datetime) -> int:
 @retry_on_deadlock
 def waitlist_catch_up(*, schedule_id: int, now: datetime | None = None) -> None:
     """Applies a schedule's overdue transitions before a read shows its offers (RULES §5.5)."""
-    _run_locked(schedule_id, now or timezone.now(), lambda schedule: None)
+    with waitlist_locked(schedule_id=schedule_id, now=now or timezone.now()):
+        pass
 
 
 

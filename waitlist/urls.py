@@ -1,9 +1,8 @@
 from rest_framework.routers import SimpleRouter
 
-from waitlist.api import ScheduleViewSet, WaitlistViewSet
+from waitlist.api import ScheduleViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("schedules", ScheduleViewSet, basename="schedule")
-router.register("waitlist", WaitlistViewSet, basename="waitlist")
 
 urlpatterns = router.urls

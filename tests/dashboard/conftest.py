@@ -13,6 +13,7 @@ import pytest
 from compensation import services as compensation_services
 from courses.models import CourseSchedule
 from flows import booking as booking_flows
+from flows import offers
 from makeup import services as makeup_services
 from notifications.models import Notification
 from tests.conftest import at
@@ -25,6 +26,10 @@ from tests.factories import (
     StaffFactory,
 )
 from waitlist import services as waitlist_services
+
+# The three answers to an offer (RULES §4), by the action's name.
+RESPOND = {"start": waitlist_services.waitlist_offer_start, "accept": offers.waitlist_offer_accept,
+           "decline": waitlist_services.waitlist_offer_decline}
 
 NOW = at("2026-12-04 12:00")  # when the operator opens the dashboard
 
@@ -61,10 +66,10 @@ def studio(db, time_machine) -> Studio:
         time_machine.move_to(at(text), tick=False)
 
     def join(name: str, schedule) -> None:
-        studio.entries[name] = waitlist_services.waitlist_join(profile=ProfileFactory(), schedule_id=schedule.pk).entry.pk
+        studio.entries[name] = offers.waitlist_join(profile=ProfileFactory(), schedule_id=schedule.pk).entry.pk
 
     def respond(name: str, action: str) -> None:
-        waitlist_services.waitlist_respond(entry_id=studio.entries[name], action=action)
+        RESPOND[action](entry_id=studio.entries[name])
 
     studio = Studio()
     clock("2026-11-10 09:00")

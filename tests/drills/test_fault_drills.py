@@ -29,6 +29,7 @@ from bench.race_rounds import check_invariants
 from config import celery_app
 from core.db import retry_on_deadlock
 from courses.models import CourseSchedule
+from flows import offers
 from notifications import services
 from notifications.models import Notification, SubscriptionGrant
 from tests.concurrency import run_together
@@ -174,7 +175,7 @@ def test_b_a_broker_stopped_and_restarted_holds_no_request_and_loses_nothing(sec
     BookingFactory(schedule=schedule)
     waiting = [UserFactory() for _ in range(2)]
     for parent in waiting:
-        waitlist_services.waitlist_join(profile=ProfileFactory(owner=parent), schedule_id=schedule.pk)
+        offers.waitlist_join(profile=ProfileFactory(owner=parent), schedule_id=schedule.pk)
         SubscriptionGrant.objects.create(user=parent, template="waitlist_seat_available", remaining=1)
 
     _stop_redis()

@@ -26,6 +26,7 @@ from courses import services as course_services
 from courses.locks import schedule_lock
 from courses.models import Booking
 from flows import booking as booking_flows
+from flows import offers
 from makeup import services as makeup_services
 from makeup.models import MakeupBooking
 from tests.factories import BookingFactory, CourseFactory, CourseTypeFactory, ProfileFactory, ScheduleFactory
@@ -61,7 +62,7 @@ def test_a_seat_freed_in_a_class_while_the_child_books_its_makeup_elsewhere_does
                                            expires_at=timezone.now() + timedelta(days=14))
     waited_in = ScheduleFactory(course=long, starts_at=start + timedelta(days=1), capacity=1)  # full: the child waits there
     seat = BookingFactory(schedule=waited_in)
-    waitlist_services.waitlist_join(profile=child, schedule_id=waited_in.pk, makeup_id=makeup.pk, use_compensation=True)
+    offers.waitlist_join(profile=child, schedule_id=waited_in.pk, makeup_id=makeup.pk, use_compensation=True)
     elsewhere = ScheduleFactory(course=long, starts_at=start + timedelta(days=2), capacity=2)  # where it books instead
 
     booker: dict = {}

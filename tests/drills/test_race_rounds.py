@@ -13,8 +13,8 @@ from django.utils import timezone
 from bench.race_rounds import check_invariants, run_rounds
 from compensation.models import ClassCreditCompensation
 from courses.models import Booking
+from flows import offers
 from tests.factories import BookingFactory, ProfileFactory, ScheduleFactory
-from waitlist import services as waitlist_services
 from waitlist.models import WaitlistOffer
 
 pytestmark = [pytest.mark.mysql, pytest.mark.django_db(transaction=True)]
@@ -37,7 +37,7 @@ def test_the_invariant_check_sees_a_broken_class_and_a_broken_ledger():
     without its booking and a ledger that does not add up are all reported."""
     schedule = ScheduleFactory(capacity=2)
     holders = [BookingFactory(schedule=schedule) for _ in range(2)]
-    waitlist_services.waitlist_join(profile=ProfileFactory(), schedule_id=schedule.pk)
+    offers.waitlist_join(profile=ProfileFactory(), schedule_id=schedule.pk)
     child = ProfileFactory()
     assert check_invariants(schedule_ids=[schedule.pk], profile_ids=[child.pk]) == []
 

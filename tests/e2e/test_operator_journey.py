@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from flows import offers
 from notifications.models import Notification
 from tests.factories import BookingFactory, ProfileFactory, ScheduleFactory, StaffFactory
-from waitlist import services as waitlist_services
 from waitlist.models import WaitlistEntry, WaitlistOffer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -43,7 +43,7 @@ def studio(db):
     schedule = ScheduleFactory(starts_at=timezone.now() + timedelta(days=2), capacity=2)
     for _ in range(2):
         BookingFactory(schedule=schedule)
-    entries = [waitlist_services.waitlist_join(profile=ProfileFactory(name=name), schedule_id=schedule.pk).entry
+    entries = [offers.waitlist_join(profile=ProfileFactory(name=name), schedule_id=schedule.pk).entry
                for name in ("甲甲", "乙乙", "丙丙")]
     failed = Notification.objects.create(user=entries[0].profile.owner, template="waitlist_closed", title="候补已截止",
                                          body="候补已截止，本次未能候补成功", wechat_status="failed", errcode=-1,

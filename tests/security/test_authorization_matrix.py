@@ -10,13 +10,13 @@ from django.utils import timezone
 
 from compensation.models import ClassCreditCompensation, CompensationUsage
 from courses.models import Booking
+from flows import offers
 from makeup.models import MakeupBooking
 from notifications.models import Notification
 from notifications.services import notification_create
 from tests.conftest import client_for
 from tests.factories import BookingFactory, ProfileFactory, ScheduleFactory, UserFactory
 from waitlist.models import WaitlistEntry, WaitlistOffer
-from waitlist.services import waitlist_join
 
 pytestmark = pytest.mark.django_db
 PUBLIC = {("post", "/api/v1/auth/wechat-login"), ("post", "/api/v1/auth/refresh")}
@@ -31,7 +31,7 @@ def victim(db):
     booking = BookingFactory(profile=profile, schedule=ScheduleFactory(starts_at=soon))
     full = ScheduleFactory(starts_at=soon + timedelta(hours=4), capacity=1)
     BookingFactory(schedule=full)
-    entry = waitlist_join(profile=profile, schedule_id=full.pk).entry
+    entry = offers.waitlist_join(profile=profile, schedule_id=full.pk).entry
     left = BookingFactory(profile=profile, schedule=ScheduleFactory(starts_at=soon + timedelta(hours=8)))
     from flows.booking import booking_leave
 

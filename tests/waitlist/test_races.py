@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from core.errors import BusinessError
 from courses.models import Booking
+from flows import offers
 from flows.booking import booking_cancel
 from tests.concurrency import run_together
 from tests.factories import BookingFactory, ProfileFactory, ScheduleFactory
@@ -23,7 +24,7 @@ def full_class(capacity=6, hours=30):
 
 
 def queue(schedule, n):
-    return [services.waitlist_join(profile=ProfileFactory(), schedule_id=schedule.pk).entry for _ in range(n)]
+    return [offers.waitlist_join(profile=ProfileFactory(), schedule_id=schedule.pk).entry for _ in range(n)]
 
 
 def test_fifty_accepts_for_one_seat_make_exactly_one_booking():
@@ -32,7 +33,7 @@ def test_fifty_accepts_for_one_seat_make_exactly_one_booking():
     schedule.save()
     entries = queue(schedule, 50)
     booking_cancel(booking_id=holders[0].pk)
-    results = run_together([lambda e=e: services.waitlist_respond(entry_id=e.pk, action="accept") for e in entries])
+    results = run_together([lambda e=e: offers.waitlist_offer_accept(entry_id=e.pk) for e in entries])
     winners = [r for r in results if isinstance(r, Booking)]
     refusals = [r for r in results if isinstance(r, BusinessError)]
     assert len(winners) == 1, results
@@ -48,7 +49,7 @@ def test_twenty_joins_for_the_last_waitlist_place_make_exactly_one_entry():
     schedule.save()
     queue(schedule, 4)
     profiles = [ProfileFactory() for _ in range(20)]
-    results = run_together([lambda p=p: services.waitlist_join(profile=p, schedule_id=schedule.pk) for p in profiles])
+    results = run_together([lambda p=p: offers.waitlist_join(profile=p, schedule_id=schedule.pk) for p in profiles])
     joined = [r for r in results if isinstance(r, services.JoinResult)]
     assert len(joined) == 1
     assert {r.error for r in results if isinstance(r, BusinessError)} == {"waitlist_full"}
@@ -61,7 +62,7 @@ def test_twenty_joins_for_the_last_waitlist_place_make_exactly_one_entry():
 def test_one_profile_joining_ten_times_at_once_waits_once():
     schedule, _ = full_class()
     profile = ProfileFactory()
-    results = run_together([lambda: services.waitlist_join(profile=profile, schedule_id=schedule.pk)] * 10)
+    results = run_together([lambda: offers.waitlist_join(profile=profile, schedule_id=schedule.pk)] * 10)
     assert sum(isinstance(r, services.JoinResult) for r in results) == 1
     assert WaitlistEntry.objects.filter(profile=profile, status="waiting").count() == 1
 
@@ -75,7 +76,7 @@ def test_accept_racing_the_sweeper_at_the_deadline_has_one_consistent_outcome(of
     offer = WaitlistOffer.objects.get()
     at = offer.deadline + timedelta(milliseconds=offset_ms)
     results = run_together([
-        lambda: services.waitlist_respond(entry_id=second.pk, action="accept", now=at),
+        lambda: offers.waitlist_offer_accept(entry_id=second.pk, now=at),
         lambda: services.waitlist_offers_sweep(now=at),
         lambda: services.waitlist_offers_sweep(now=at),
     ])
@@ -112,7 +113,7 @@ def test_cancels_and_accepts_racing_never_overbook():
     schedule, holders = full_class(capacity=3)
     entries = queue(schedule, 8)
     work = [lambda b=b: booking_cancel(booking_id=b.pk) for b in holders]
-    work += [lambda e=e: services.waitlist_respond(entry_id=e.pk, action="accept") for e in entries]
+    work += [lambda e=e: offers.waitlist_offer_accept(entry_id=e.pk) for e in entries]
     results = run_together(work)
     assert not [r for r in results if not isinstance(r, Booking | BusinessError)], results
     booked = Booking.objects.filter(schedule=schedule, status="booked").count()

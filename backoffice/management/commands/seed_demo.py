@@ -14,9 +14,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Profile, User
+from compensation.models import ClassCreditCompensation
+from compensation.services import compensation_adjust
 from core.errors import BusinessError
 from courses.models import Booking, Course, CourseSchedule, CourseType
 from flows import booking as booking_flows
+from makeup.models import MakeupBooking
 
 COURSE_TYPES = [("regular", "常规班", 8), ("vip", "VIP小班", 5)]
 
@@ -131,10 +134,6 @@ class Command(BaseCommand):
     def _makeup_and_credit(self, profile: Profile) -> None:
         """The first child took leave from its first upcoming class (a pending make-up) and has 30
         minutes of compensation, so the make-up pages have something to show."""
-        from compensation.models import ClassCreditCompensation
-        from compensation.services import compensation_adjust
-        from makeup.models import MakeupBooking
-
         now = timezone.now()
         if not MakeupBooking.objects.filter(profile=profile).exists():
             booking = (Booking.objects.filter(profile=profile, status=Booking.Status.BOOKED,
