@@ -27,7 +27,7 @@ PORT = 8766
 DURATION = os.environ.get("LOAD_SECONDS", "15")
 CONNECTIONS = os.environ.get("LOAD_CONNECTIONS", "32")
 os.environ.update({
-    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "DJANGO_SETTINGS_MODULE": "bench.settings",  # production settings + the ceiling endpoints
     "DJANGO_SECRET_KEY": "bench-only-secret-key-that-is-long-enough-for-hs256-signing",
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     "DJANGO_SSL_REDIRECT": "0",
@@ -36,7 +36,6 @@ os.environ.update({
     "WECHAT_APPID": "wx-bench",
     "WECHAT_SECRET": "wx-bench-secret",
     "THROTTLE_RATE_WRITE": "1000000/min",
-    "BENCH_ENDPOINTS": "1",
     "LOG_LEVEL": "ERROR",
 })
 

@@ -1,5 +1,3 @@
-import os
-
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -27,7 +25,3 @@ urlpatterns = [
 handler404 = "core.api.handler404"
 handler500 = "core.api.handler500"
 
-if os.environ.get("BENCH_ENDPOINTS") == "1":  # the load benchmark's ceiling endpoints (bench/load.py)
-    from core.bench_views import BareView, OneQueryView
-
-    urlpatterns += [path("api/bench/bare", BareView.as_view()), path("api/bench/one-query", OneQueryView.as_view())]

@@ -1,5 +1,5 @@
-"""The framework's ceiling, for the load benchmark only (mounted when BENCH_ENDPOINTS=1): the same
-DRF stack and envelope, with no database (bare) and with exactly the JWT user lookup (one query)."""
+"""The framework's ceiling, for the load benchmark only (bench/settings.py mounts it): the same DRF
+stack and envelope, with no database (bare) and with exactly the JWT user lookup (one query)."""
 
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.views import APIView
