@@ -27,7 +27,7 @@ class QueueInline(admin.TabularInline):
     show_change_link = True
 
     def get_queryset(self, request):
-        return (waitlist_selectors.with_positions(super().get_queryset(request)).select_related("profile")
+        return (waitlist_selectors.waitlist_entries_with_positions(queryset=super().get_queryset(request)).select_related("profile")
                 .order_by(F("active").desc(nulls_last=True), "-priority", "joined_at", "id"))
 
     @admin.display(description="位置")

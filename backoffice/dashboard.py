@@ -30,9 +30,6 @@ STUDIO_TZ = ZoneInfo("Asia/Shanghai")
 # A waitlist closed this long after its cutoff counts as closed late (the cutoff job runs every minute).
 CLOSED_LATE_AFTER = timedelta(minutes=2)
 
-Entry = WaitlistEntry
-Offer = WaitlistOffer
-Usage = CompensationUsage
 
 
 def day_start(day: date) -> datetime:
@@ -51,25 +48,25 @@ def _minutes(total: object) -> int:
 
 def _waitlist_entries(start: datetime, end: datetime) -> dict:
     joined = Q(joined_at__gte=start, joined_at__lt=end)
-    closed = Q(status=Entry.Status.CLOSED, ended_at__gte=start, ended_at__lt=end)
+    closed = Q(status=WaitlistEntry.Status.CLOSED, ended_at__gte=start, ended_at__lt=end)
     cutoff_late = F("schedule__starts_at") - (settings.WAITLIST_CUTOFF - CLOSED_LATE_AFTER)
-    return Entry.objects.filter(joined | closed).aggregate(
+    return WaitlistEntry.objects.filter(joined | closed).aggregate(
         joined=Count("pk", filter=joined),
-        booked=Count("pk", filter=joined & Q(status=Entry.Status.BOOKED)),
+        booked=Count("pk", filter=joined & Q(status=WaitlistEntry.Status.BOOKED)),
         closed=Count("pk", filter=closed),
         closed_late=Count("pk", filter=closed & Q(ended_at__gt=cutoff_late)),
     )
 
 
 def _offers(start: datetime, end: datetime) -> tuple[dict, float | None]:
-    released = Offer.objects.filter(released_at__gte=start, released_at__lt=end)
+    released = WaitlistOffer.objects.filter(released_at__gte=start, released_at__lt=end)
     counts = released.aggregate(
         opened=Count("pk"),
-        claimed=Count("pk", filter=Q(status=Offer.Status.CLAIMED)),
-        lapsed=Count("pk", filter=Q(status=Offer.Status.LAPSED)),
+        claimed=Count("pk", filter=Q(status=WaitlistOffer.Status.CLAIMED)),
+        lapsed=Count("pk", filter=Q(status=WaitlistOffer.Status.LAPSED)),
     )
     waits = list(
-        released.filter(status=Offer.Status.CLAIMED, closed_at__isnull=False)
+        released.filter(status=WaitlistOffer.Status.CLAIMED, closed_at__isnull=False)
         .annotate(wait=ExpressionWrapper(F("closed_at") - F("released_at"), output_field=DurationField()))
         .values_list("wait", flat=True)
     )
@@ -87,10 +84,10 @@ def _makeups(start: datetime, end: datetime) -> dict:
 def _compensation(start: datetime, end: datetime) -> dict:
     granted = ClassCreditCompensation.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
         minutes=Sum("minutes"))["minutes"]
-    ledger = Usage.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
-        used=Sum("minutes", filter=Q(kind=Usage.Kind.USE)),
-        restored=Sum("minutes", filter=Q(kind=Usage.Kind.RESTORE)),
-        expired=Sum("minutes", filter=Q(kind=Usage.Kind.EXPIRE)),
+    ledger = CompensationUsage.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
+        used=Sum("minutes", filter=Q(kind=CompensationUsage.Kind.USE)),
+        restored=Sum("minutes", filter=Q(kind=CompensationUsage.Kind.RESTORE)),
+        expired=Sum("minutes", filter=Q(kind=CompensationUsage.Kind.EXPIRE)),
     )
     return {
         "granted": _minutes(granted),
@@ -117,9 +114,9 @@ def _per_day(queryset, field: str) -> dict[date, int]:
 
 
 def _series(start: datetime, end: datetime, days: list[date]) -> list[dict]:
-    joined = _per_day(Entry.objects.filter(joined_at__gte=start, joined_at__lt=end), "joined_at")
-    booked = _per_day(Entry.objects.filter(status=Entry.Status.BOOKED, ended_at__gte=start, ended_at__lt=end), "ended_at")
-    offers = _per_day(Offer.objects.filter(released_at__gte=start, released_at__lt=end), "released_at")
+    joined = _per_day(WaitlistEntry.objects.filter(joined_at__gte=start, joined_at__lt=end), "joined_at")
+    booked = _per_day(WaitlistEntry.objects.filter(status=WaitlistEntry.Status.BOOKED, ended_at__gte=start, ended_at__lt=end), "ended_at")
+    offers = _per_day(WaitlistOffer.objects.filter(released_at__gte=start, released_at__lt=end), "released_at")
     return [{"day": day, "joined": joined.get(day, 0), "booked": booked.get(day, 0), "offers": offers.get(day, 0)}
             for day in days]
 

@@ -155,7 +155,7 @@ def _setup(rng: random.Random, index: int, tag: str, catalogue: Catalogue) -> Ro
     from makeup.models import MakeupBooking
     from waitlist.clock import waking_deadline
     from waitlist.models import WaitlistEntry
-    from waitlist.selectors import cutoff_of
+    from waitlist.selectors import waitlist_cutoff
 
     day = BASE - timedelta(days=index)
     t0 = day.replace(hour=NIGHT_START[0], minute=NIGHT_START[1]) if rng.random() < 0.1 else day
@@ -205,7 +205,7 @@ def _setup(rng: random.Random, index: int, tag: str, catalogue: Catalogue) -> Ro
     freed = rng.sample(seats, min(capacity - 1, rng.choice([0, 0, 1, 1, 2])))
     for booking in freed:  # seats freed at t0: open broadcast offers
         booking_flows.booking_cancel(booking_id=booking.pk, now=t0)
-    deadline = waking_deadline(t0, cap=cutoff_of(schedule))
+    deadline = waking_deadline(t0, cap=waitlist_cutoff(schedule=schedule))
     current = Round(index, t0, deadline, schedule, [*sessions, *original_classes], [b.pk for b in seats if b not in freed],
                     entries, joiners, child, originals, makeup_seat)
     current.operations = [_operation(rng, kind, current, [schedule, *sessions]) for kind in kinds]
@@ -264,7 +264,7 @@ def check_invariants(*, schedule_ids: list[int], profile_ids: list[int]) -> list
     from courses.models import Booking, CourseSchedule
     from makeup.models import MakeupBooking
     from waitlist.models import WaitlistEntry, WaitlistOffer
-    from waitlist.selectors import with_positions
+    from waitlist.selectors import waitlist_entries_with_positions
 
     bad: list[str] = []
     for schedule in CourseSchedule.objects.filter(pk__in=schedule_ids):
@@ -274,7 +274,7 @@ def check_invariants(*, schedule_ids: list[int], profile_ids: list[int]) -> list
             bad.append(f"class {schedule.pk}: {booked} booked > capacity {schedule.capacity}")
         if booked + held > schedule.capacity:
             bad.append(f"class {schedule.pk}: {booked} booked + {held} held > capacity {schedule.capacity}")
-        positions = sorted(e.ahead + 1 for e in with_positions(WaitlistEntry.objects.filter(schedule=schedule, status="waiting")))
+        positions = sorted(e.ahead + 1 for e in waitlist_entries_with_positions(queryset=WaitlistEntry.objects.filter(schedule=schedule, status="waiting")))
         if positions != list(range(1, len(positions) + 1)):
             bad.append(f"class {schedule.pk}: waiting positions {positions}")
 

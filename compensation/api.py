@@ -62,7 +62,7 @@ class CompensationViewSet(viewsets.GenericViewSet):
         balance = selectors.compensation_balance(profile_id=profile.pk, now=now)
         return ok(BalanceOutput({
             "balance_minutes": balance,
-            "expiring_soon": selectors.expiring_soon(profile_id=profile.pk, now=now),
+            "expiring_soon": selectors.compensation_expiring_soon(profile_id=profile.pk, now=now),
             "has_compensation": balance > 0,
             "prompt": messages.PROMPT if balance > 0 else None,
         }).data)

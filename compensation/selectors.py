@@ -7,40 +7,37 @@ from django.db.models import Sum
 
 from compensation.models import ClassCreditCompensation, CompensationUsage
 
-Credit = ClassCreditCompensation
-Usage = CompensationUsage
 
-
-def usable_credits(*, profile_id: int, now: datetime):
-    return Credit.objects.filter(profile_id=profile_id, status=Credit.Status.ACTIVE, remaining__gt=0, expires_at__gt=now)
+def compensation_usable_credits(*, profile_id: int, now: datetime):
+    return ClassCreditCompensation.objects.filter(profile_id=profile_id, status=ClassCreditCompensation.Status.ACTIVE, remaining__gt=0, expires_at__gt=now)
 
 
 def compensation_balance(*, profile_id: int, now: datetime) -> int:
     """Minutes that can be spent now: active credits not yet past their expiry."""
-    return usable_credits(profile_id=profile_id, now=now).aggregate(total=Sum("remaining"))["total"] or 0
+    return compensation_usable_credits(profile_id=profile_id, now=now).aggregate(total=Sum("remaining"))["total"] or 0
 
 
-def expiring_soon(*, profile_id: int, now: datetime) -> list[Credit]:
-    return list(usable_credits(profile_id=profile_id, now=now)
+def compensation_expiring_soon(*, profile_id: int, now: datetime) -> list[ClassCreditCompensation]:
+    return list(compensation_usable_credits(profile_id=profile_id, now=now)
                 .filter(expires_at__lte=now + settings.COMPENSATION_REMIND_BEFORE).order_by("expires_at", "id"))
 
 
 # History rows: what the parent sees, one per event, with the balance after it.
-SIGN = {Usage.Kind.USE: -1, Usage.Kind.RESTORE: 1, Usage.Kind.EXPIRE: -1, Usage.Kind.REVOKE: -1}
+SIGN = {CompensationUsage.Kind.USE: -1, CompensationUsage.Kind.RESTORE: 1, CompensationUsage.Kind.EXPIRE: -1, CompensationUsage.Kind.REVOKE: -1}
 
 
 def compensation_history(*, profile_id: int) -> list[dict]:
     """Every ledger event of a profile, newest first, with `balance_after` (two queries)."""
     events = []
-    for credit in Credit.objects.filter(profile_id=profile_id).order_by("created_at", "id"):
-        kind = "credit" if credit.source == Credit.Source.MAKEUP_SHORTER else "adjustment"
+    for credit in ClassCreditCompensation.objects.filter(profile_id=profile_id).order_by("created_at", "id"):
+        kind = "credit" if credit.source == ClassCreditCompensation.Source.MAKEUP_SHORTER else "adjustment"
         events.append(((credit.created_at, 0, credit.pk), {
             "kind": kind, "minutes": credit.minutes, "created_at": credit.created_at, "expires_at": credit.expires_at,
             "makeup_booking_id": credit.makeup_id, "reason": credit.reason or None,
         }))
-    for usage in Usage.objects.filter(credit__profile_id=profile_id).exclude(kind=Usage.Kind.ADJUST).order_by("created_at", "id"):
+    for usage in CompensationUsage.objects.filter(credit__profile_id=profile_id).exclude(kind=CompensationUsage.Kind.ADJUST).order_by("created_at", "id"):
         # An operator's deduction is a `use` with no make-up: shown as an adjustment.
-        kind = "adjustment" if usage.kind == Usage.Kind.USE and usage.makeup_id is None else usage.kind
+        kind = "adjustment" if usage.kind == CompensationUsage.Kind.USE and usage.makeup_id is None else usage.kind
         events.append(((usage.created_at, 1, usage.pk), {
             "kind": kind, "minutes": SIGN[usage.kind] * usage.minutes, "created_at": usage.created_at, "expires_at": None,
             "makeup_booking_id": usage.makeup_id, "reason": usage.reason or None,

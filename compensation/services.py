@@ -21,15 +21,12 @@ from core.errors import BusinessError
 from core.formatting import local_time_text
 from notifications.services import NotificationSpec, notification_create_many
 
-Credit = ClassCreditCompensation
-Usage = CompensationUsage
-
 
 def compensation_credit_create(*, profile_id: int, minutes: int, source: str, now: datetime, makeup=None, booking=None,
                                expires_at: datetime | None = None, created_by=None, reason: str = "") -> ClassCreditCompensation:
     """A new credit; a shorter make-up's names the make-up and the booking (its seat) that earned it."""
     expires_at = expires_at or now + timedelta(days=settings.COMPENSATION_VALIDITY_DAYS)
-    return Credit.objects.create(profile_id=profile_id, minutes=minutes, remaining=minutes, expires_at=expires_at,
+    return ClassCreditCompensation.objects.create(profile_id=profile_id, minutes=minutes, remaining=minutes, expires_at=expires_at,
                                  source=source, makeup=makeup, booking=booking, created_by=created_by, reason=reason,
                                  created_at=now)
 
@@ -39,16 +36,16 @@ def _expire_locked(credits, now: datetime) -> int:
     expired = 0
     for credit in credits:
         if credit.remaining:
-            Usage.objects.create(credit=credit, minutes=credit.remaining, kind=Usage.Kind.EXPIRE, created_at=now)
+            CompensationUsage.objects.create(credit=credit, minutes=credit.remaining, kind=CompensationUsage.Kind.EXPIRE, created_at=now)
         credit.remaining = 0
-        credit.status = Credit.Status.EXPIRED
+        credit.status = ClassCreditCompensation.Status.EXPIRED
         credit.save(update_fields=["remaining", "status", "updated_at"])
         expired += 1
     return expired
 
 
 def _due(profile_id: int, now: datetime):
-    return Credit.objects.filter(profile_id=profile_id, status=Credit.Status.ACTIVE, expires_at__lte=now)
+    return ClassCreditCompensation.objects.filter(profile_id=profile_id, status=ClassCreditCompensation.Status.ACTIVE, expires_at__lte=now)
 
 
 def _expire_due_locked(profile_id: int, now: datetime) -> int:
@@ -70,8 +67,8 @@ def compensation_expire_due(*, profile_id: int, now: datetime) -> int:
 
 def _spendable(profile_id: int, now: datetime):
     """Usable credits, soonest-expiring first (即将过期优先), ties by id, locked."""
-    return list(Credit.objects.select_for_update()
-                .filter(profile_id=profile_id, status=Credit.Status.ACTIVE, remaining__gt=0, expires_at__gt=now)
+    return list(ClassCreditCompensation.objects.select_for_update()
+                .filter(profile_id=profile_id, status=ClassCreditCompensation.Status.ACTIVE, remaining__gt=0, expires_at__gt=now)
                 .order_by("expires_at", "id"))
 
 
@@ -89,22 +86,22 @@ def compensation_spend(*, profile_id: int, minutes: int, now: datetime, makeup=N
             break
         take = min(left, credit.remaining)
         credit.remaining -= take
-        credit.status = Credit.Status.USED_UP if credit.remaining == 0 else Credit.Status.ACTIVE
+        credit.status = ClassCreditCompensation.Status.USED_UP if credit.remaining == 0 else ClassCreditCompensation.Status.ACTIVE
         credit.save(update_fields=["remaining", "status", "updated_at"])
-        usages.append(Usage(credit=credit, makeup=makeup, minutes=take, kind=Usage.Kind.USE, created_at=now,
+        usages.append(CompensationUsage(credit=credit, makeup=makeup, minutes=take, kind=CompensationUsage.Kind.USE, created_at=now,
                             created_by=created_by, reason=reason))
         left -= take
-    Usage.objects.bulk_create(usages)
+    CompensationUsage.objects.bulk_create(usages)
     return usages
 
 
 def _net_used(credit_filter: Q) -> dict[int, int]:
     """Minutes of each matching credit used and not yet restored (use − restore), per credit."""
-    rows = (Usage.objects.filter(credit_filter, kind__in=[Usage.Kind.USE, Usage.Kind.RESTORE])
+    rows = (CompensationUsage.objects.filter(credit_filter, kind__in=[CompensationUsage.Kind.USE, CompensationUsage.Kind.RESTORE])
             .values("credit_id", "kind").annotate(total=Sum("minutes")))
     net: dict[int, int] = {}
     for row in rows:
-        sign = 1 if row["kind"] == Usage.Kind.USE else -1
+        sign = 1 if row["kind"] == CompensationUsage.Kind.USE else -1
         net[row["credit_id"]] = net.get(row["credit_id"], 0) + sign * row["total"]
     return {credit_id: minutes for credit_id, minutes in net.items() if minutes > 0}
 
@@ -117,18 +114,18 @@ def compensation_restore(*, makeup, now: datetime) -> int:
     _expire_due_locked(makeup.profile_id, now)
     owed = _net_used(Q(makeup=makeup))
     restored = 0
-    for credit in Credit.objects.select_for_update().filter(pk__in=owed).order_by("id"):
+    for credit in ClassCreditCompensation.objects.select_for_update().filter(pk__in=owed).order_by("id"):
         minutes = owed[credit.pk]
-        Usage.objects.create(credit=credit, makeup=makeup, minutes=minutes, kind=Usage.Kind.RESTORE, created_at=now)
+        CompensationUsage.objects.create(credit=credit, makeup=makeup, minutes=minutes, kind=CompensationUsage.Kind.RESTORE, created_at=now)
         restored += minutes
-        if credit.status == Credit.Status.REVOKED:  # its make-up's class is gone: the minutes go with it
-            Usage.objects.create(credit=credit, makeup=makeup, minutes=minutes, kind=Usage.Kind.REVOKE, created_at=now)
-        elif credit.expires_at <= now or credit.status == Credit.Status.EXPIRED:
-            Usage.objects.create(credit=credit, makeup=makeup, minutes=minutes, kind=Usage.Kind.EXPIRE, created_at=now)
-            credit.status = Credit.Status.EXPIRED
+        if credit.status == ClassCreditCompensation.Status.REVOKED:  # its make-up's class is gone: the minutes go with it
+            CompensationUsage.objects.create(credit=credit, makeup=makeup, minutes=minutes, kind=CompensationUsage.Kind.REVOKE, created_at=now)
+        elif credit.expires_at <= now or credit.status == ClassCreditCompensation.Status.EXPIRED:
+            CompensationUsage.objects.create(credit=credit, makeup=makeup, minutes=minutes, kind=CompensationUsage.Kind.EXPIRE, created_at=now)
+            credit.status = ClassCreditCompensation.Status.EXPIRED
         else:
             credit.remaining += minutes
-            credit.status = Credit.Status.ACTIVE
+            credit.status = ClassCreditCompensation.Status.ACTIVE
         credit.save(update_fields=["remaining", "status", "updated_at"])
     return restored
 
@@ -145,12 +142,12 @@ def compensation_revoke_created(*, makeup, now: datetime, unspent_only: bool = F
     if not unspent_only and makeup.booking_id is not None and _net_used(current):
         raise BusinessError.conflict("compensation_already_used", messages.ALREADY_USED)
     revoked = 0
-    for credit in Credit.objects.select_for_update().filter(makeup=makeup).exclude(status=Credit.Status.REVOKED):
+    for credit in ClassCreditCompensation.objects.select_for_update().filter(makeup=makeup).exclude(status=ClassCreditCompensation.Status.REVOKED):
         if credit.remaining:
-            Usage.objects.create(credit=credit, makeup=makeup, minutes=credit.remaining, kind=Usage.Kind.REVOKE, created_at=now)
+            CompensationUsage.objects.create(credit=credit, makeup=makeup, minutes=credit.remaining, kind=CompensationUsage.Kind.REVOKE, created_at=now)
             revoked += credit.remaining
-        if credit.status in (Credit.Status.ACTIVE, Credit.Status.USED_UP):
-            credit.status = Credit.Status.REVOKED
+        if credit.status in (ClassCreditCompensation.Status.ACTIVE, ClassCreditCompensation.Status.USED_UP):
+            credit.status = ClassCreditCompensation.Status.REVOKED
         credit.remaining = 0
         credit.save(update_fields=["remaining", "status", "updated_at"])
     return revoked
@@ -159,13 +156,13 @@ def compensation_revoke_created(*, makeup, now: datetime, unspent_only: bool = F
 def compensation_expire(*, now: datetime | None = None, batch: int = 1000) -> int:
     """Hourly: credits past `expires_at` expire; their remaining minutes get an `expire` row."""
     now = now or timezone.now()
-    ids = list(Credit.objects.filter(status=Credit.Status.ACTIVE, expires_at__lte=now).values_list("id", flat=True)[:batch])
+    ids = list(ClassCreditCompensation.objects.filter(status=ClassCreditCompensation.Status.ACTIVE, expires_at__lte=now).values_list("id", flat=True)[:batch])
     expired = 0
     for credit_id in ids:
         with transaction.atomic():
             # Re-read under the lock: a spend, restore or read may have expired it meanwhile.
-            expired += _expire_locked(Credit.objects.select_for_update()
-                                      .filter(pk=credit_id, status=Credit.Status.ACTIVE, expires_at__lte=now), now)
+            expired += _expire_locked(ClassCreditCompensation.objects.select_for_update()
+                                      .filter(pk=credit_id, status=ClassCreditCompensation.Status.ACTIVE, expires_at__lte=now), now)
     return expired
 
 
@@ -173,8 +170,8 @@ def compensation_remind(*, now: datetime | None = None, batch: int = 1000) -> in
     """Hourly: 3 days before a credit expires, its parent is reminded once (compensation_expiring)."""
     now = now or timezone.now()
     with transaction.atomic():
-        credits = list(Credit.objects.select_for_update(skip_locked=True)
-                       .filter(status=Credit.Status.ACTIVE, remaining__gt=0, reminded_at__isnull=True,
+        credits = list(ClassCreditCompensation.objects.select_for_update(skip_locked=True)
+                       .filter(status=ClassCreditCompensation.Status.ACTIVE, remaining__gt=0, reminded_at__isnull=True,
                                expires_at__gt=now, expires_at__lte=now + settings.COMPENSATION_REMIND_BEFORE)
                        .select_related("profile")[:batch])
         if not credits:
@@ -186,7 +183,7 @@ def compensation_remind(*, now: datetime | None = None, batch: int = 1000) -> in
             }, credit.profile_id)
             for credit in credits
         ])
-        Credit.objects.filter(pk__in=[credit.pk for credit in credits]).update(reminded_at=now)
+        ClassCreditCompensation.objects.filter(pk__in=[credit.pk for credit in credits]).update(reminded_at=now)
     return len(credits)
 
 
@@ -209,7 +206,7 @@ def compensation_adjust(*, profile_id: int, minutes: int, reason: str, by, expir
     with transaction.atomic():
         profile_lock(profile_id=profile_id)
         if minutes > 0:
-            compensation_credit_create(profile_id=profile_id, minutes=minutes, source=Credit.Source.ADJUSTMENT, now=now,
+            compensation_credit_create(profile_id=profile_id, minutes=minutes, source=ClassCreditCompensation.Source.ADJUSTMENT, now=now,
                                        expires_at=expires_at, created_by=by, reason=reason)
         else:
             compensation_spend(profile_id=profile_id, minutes=-minutes, now=now, created_by=by, reason=reason,

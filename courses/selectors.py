@@ -49,7 +49,7 @@ def schedule_list(
     return queryset.order_by("starts_at", "id")
 
 
-def bookings_of(*, user: User, profile: Profile | None = None, status: str | None = None) -> QuerySet[Booking]:
+def booking_list_of(*, user: User, profile: Profile | None = None, status: str | None = None) -> QuerySet[Booking]:
     queryset = Booking.objects.filter(profile__owner=user)
     if profile is not None:
         queryset = queryset.filter(profile=profile)

@@ -78,7 +78,7 @@ class BookingViewSet(viewsets.GenericViewSet):
         query.is_valid(raise_exception=True)
         profile_id = query.validated_data.get("profile_id")
         profile = profile_of_owner(user=request.user, profile_id=profile_id) if profile_id else None
-        bookings = course_selectors.bookings_of(user=request.user, profile=profile, status=query.validated_data.get("status"))
+        bookings = course_selectors.booking_list_of(user=request.user, profile=profile, status=query.validated_data.get("status"))
         page = self.paginate_queryset(bookings)
         return self.get_paginated_response(BookingOutput(page, many=True).data)
 
@@ -134,7 +134,7 @@ class MakeupViewSet(viewsets.GenericViewSet):
                 profile = profile_of_owner(user=request.user, profile_id=data["profile_id"])
             filters = {key: value for key, value in data.items() if key not in ("makeup_id", "profile_id", "redeem")}
             now = timezone.now()
-            ids, first_start = makeup_selectors.eligible_schedule_ids(profile=profile, now=now, makeup=makeup, **filters)
+            ids, first_start = makeup_selectors.makeup_eligible_schedule_ids(profile=profile, now=now, makeup=makeup, **filters)
             page = schedules_in_order(schedule_ids=self.paginate_queryset(ids), profile=profile)
             context = {"now": now, "makeup": makeup, "profile": profile}
             items = AvailableItemOutput(page, many=True, context=context).data
@@ -192,15 +192,15 @@ class WaitlistViewSet(viewsets.GenericViewSet):
                                         confirm_shorter=data["confirm_shorter"], use_compensation=data["use_compensation"],
                                         makeup_id=data.get("makeup_id"))
         schedule = result.entry.schedule
-        history = waitlist_selectors.offers_released_history(course_ids=[schedule.course_id], now=now)
+        history = waitlist_selectors.waitlist_offers_released_history(course_ids=[schedule.course_id], now=now)
         return ok(JoinOutput({
             "waitlist_id": result.entry.pk,
             "position": result.position,
             "count": result.count,
             "capacity": result.capacity,
-            "display": waitlist_selectors.position_display(result.position),
-            "estimated_wait_time": waitlist_selectors.estimated_wait_time(schedule=schedule, now=now),
-            "promotion_chance": waitlist_selectors.promotion_chance(history.get(schedule.course_id, []), result.position),
+            "display": waitlist_selectors.waitlist_position_text(position=result.position),
+            "estimated_wait_time": waitlist_selectors.waitlist_estimated_wait(schedule=schedule, now=now),
+            "promotion_chance": waitlist_selectors.waitlist_promotion_chance(history=history.get(schedule.course_id, []), position=result.position),
         }).data, message=waitlist_messages.JOINED)
 
     @extend_schema(parameters=[WaitlistMyQuery], responses=EntryOutput(many=True))
@@ -213,12 +213,12 @@ class WaitlistViewSet(viewsets.GenericViewSet):
             # A one-child parent's missing profile_id means that child (the cache stays right: a
             # profile write bumps the hot-read version).
             profile = profile_of_owner_or_only(user=request.user, profile_id=query.validated_data.get("profile_id"))
-            entries = waitlist_selectors.entries_of(user=request.user, profile=profile, status=None if status == "all" else status)
+            entries = waitlist_selectors.waitlist_entries_of(user=request.user, profile=profile, status=None if status == "all" else status)
             page = list(self.paginate_queryset(entries))
             now = timezone.now()
-            takeable = waitlist_selectors.takeable_offers_for(page, now)
+            takeable = waitlist_selectors.waitlist_takeable_offers_for(entries=page, now=now)
             data = self.get_paginated_response(entry_items(page, takeable, now)).data
-            return data, waitlist_selectors.entries_valid_until(page, takeable, now)
+            return data, waitlist_selectors.waitlist_entries_valid_until(entries=page, takeable=takeable, now=now)
 
         return hot_reads.answer(hot_reads_key(request, "waitlist-my"), compute, refresh=refresh_countdowns)
 
@@ -233,14 +233,14 @@ class WaitlistViewSet(viewsets.GenericViewSet):
     @action(detail=False, methods=["get"], url_path=r"position/(?P<entry_id>\d+)")
     def position(self, request, entry_id=None):
         entry = entry_of_owner(request, int(entry_id))
-        position = waitlist_selectors.position_of(entry=entry)
+        position = waitlist_selectors.waitlist_entry_position(entry=entry)
         return ok(PositionOutput({
             "id": entry.pk,
             "status": entry.status,
             "position": position,
-            "count": waitlist_selectors.waiting_count(schedule_id=entry.schedule_id),
-            "capacity": waitlist_selectors.effective_capacity(schedule=entry.schedule),
-            "display": waitlist_selectors.position_display(position) if position else None,
+            "count": waitlist_selectors.waitlist_waiting_count(schedule_id=entry.schedule_id),
+            "capacity": waitlist_selectors.waitlist_capacity(schedule=entry.schedule),
+            "display": waitlist_selectors.waitlist_position_text(position=position) if position else None,
         }).data)
 
     @extend_schema(request=RespondInput, responses={200: inline_serializer("WaitlistRespondOutput", {
@@ -268,7 +268,7 @@ class WaitlistViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["get"])
     def notifications(self, request, pk=None):
         entry = entry_of_owner(request, int(pk))
-        page = self.paginate_queryset(waitlist_selectors.notifications_of_entry(entry=entry))
+        page = self.paginate_queryset(waitlist_selectors.waitlist_entry_notifications(entry=entry))
         return self.get_paginated_response(NotificationRowOutput(page, many=True).data)
 
     @extend_schema(request=NotifyInput, responses=inline_serializer("WaitlistNotifyOutput", {

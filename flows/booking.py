@@ -33,7 +33,7 @@ def booking_book_seat_locked(*, schedule: CourseSchedule, profile: Profile, kind
     booking = course_services.booking_create_locked(
         schedule=schedule, profile=profile, kind=kind, now=now,
         seats_free=lambda: waitlist_selectors.schedule_seats(schedule=schedule),
-        can_join_waitlist=lambda: waitlist_selectors.can_join(schedule=schedule, profile=profile, now=now),
+        can_join_waitlist=lambda: waitlist_selectors.waitlist_can_join(schedule=schedule, profile=profile, now=now),
     )
     waitlist_services.waitlist_entry_booked_directly(profile=profile, schedule=schedule, now=now)
     return booking

@@ -112,7 +112,7 @@ class AvailableItemOutput(ScheduleItemOutput):
 
     @extend_schema(responses=MatchOutput)
     def get_match(self, schedule) -> dict:
-        return selectors.match_of(schedule=schedule, makeup=self.context.get("makeup"), profile=self.context["profile"])
+        return selectors.makeup_match(schedule=schedule, makeup=self.context.get("makeup"), profile=self.context["profile"])
 
     def _shorter(self, schedule) -> bool:
         return self.context.get("makeup") is not None and self.get_duration_difference(schedule) < 0
@@ -123,7 +123,7 @@ class AvailableItemOutput(ScheduleItemOutput):
     def get_confirm_prompt(self, schedule) -> str | None:
         if not self._shorter(schedule):
             return None
-        return selectors.confirm_prompt(session_minutes=schedule.course.duration_minutes,
+        return selectors.makeup_confirm_prompt(session_minutes=schedule.course.duration_minutes,
                                         original_minutes=self._original_minutes())
 
     def get_full_prompt(self, schedule) -> str | None:

@@ -23,7 +23,7 @@ def makeup_of_owner(*, user, makeup_id: int) -> MakeupBooking:
     return makeup
 
 
-def eligible_schedules(
+def makeup_eligible_schedules(
     *, profile, now: datetime, makeup: MakeupBooking | None = None, include_lower_levels: bool = False,
     date_from: date | None = None, date_to: date | None = None, coach: str | None = None,
     venue: str | None = None, weekday: int | None = None, time_of_day: str | None = None,
@@ -70,12 +70,12 @@ def eligible_schedules(
     ).order_by("level_rank", "starts_at", "id")
 
 
-def eligible_schedule_ids(*, profile, now: datetime, include_full: bool = False,
+def makeup_eligible_schedule_ids(*, profile, now: datetime, include_full: bool = False,
                           **filters) -> tuple[list[int], datetime | None]:
-    """The ids of `eligible_schedules`, in its order, without full ones unless asked, and when the
+    """The ids of `makeup_eligible_schedules`, in its order, without full ones unless asked, and when the
     first of them starts (then the answer changes without a write). Seats are counted for all
     candidates in two grouped queries, not per row."""
-    candidates = eligible_schedules(profile=profile, now=now, **filters)
+    candidates = makeup_eligible_schedules(profile=profile, now=now, **filters)
     rows = list(candidates.values_list("pk", "capacity"))
     if not rows:
         return [], None
@@ -90,25 +90,25 @@ def eligible_schedule_ids(*, profile, now: datetime, include_full: bool = False,
     return [pk for pk, capacity in rows if capacity - taken.get(pk, 0) > 0], first_start
 
 
-def is_eligible(*, profile, schedule_id: int, now: datetime, makeup: MakeupBooking | None) -> bool:
+def makeup_is_eligible(*, profile, schedule_id: int, now: datetime, makeup: MakeupBooking | None) -> bool:
     """RULES §6.2 for one session, fullness aside (the booking answers a full class itself)."""
-    return eligible_schedules(profile=profile, now=now, makeup=makeup, include_lower_levels=True).filter(
+    return makeup_eligible_schedules(profile=profile, now=now, makeup=makeup, include_lower_levels=True).filter(
         pk=schedule_id).exists()
 
 
-def duration_text(minutes: int) -> str:
+def makeup_duration_text(*, minutes: int) -> str:
     """RULES §6.2: whole half hours read in hours (`1.5小时`, `1小时`), anything else in minutes (`118分钟`)."""
     if minutes % 30 == 0:
         return messages.HOURS.format(hours=hours_text(minutes))
     return messages.MINUTES.format(minutes=minutes)
 
 
-def confirm_prompt(*, session_minutes: int, original_minutes: int) -> str:
-    return messages.CONFIRM_PROMPT.format(session=duration_text(session_minutes),
-                                          less=duration_text(original_minutes - session_minutes))
+def makeup_confirm_prompt(*, session_minutes: int, original_minutes: int) -> str:
+    return messages.CONFIRM_PROMPT.format(session=makeup_duration_text(minutes=session_minutes),
+                                          less=makeup_duration_text(minutes=original_minutes - session_minutes))
 
 
-def match_of(*, schedule, makeup: MakeupBooking | None, profile) -> dict:
+def makeup_match(*, schedule, makeup: MakeupBooking | None, profile) -> dict:
     """How a session matches the original class: level, coach, venue, duration, as one line."""
     duration = schedule.course.duration_minutes
     if makeup is not None and makeup.original_course is not None:

@@ -64,7 +64,7 @@ def check_duration_rules(*, makeup: MakeupBooking, schedule: CourseSchedule, con
     session = schedule.course.duration_minutes
     difference = session - makeup.original_minutes
     if difference < 0 and not confirm_shorter:
-        prompt = selectors.confirm_prompt(session_minutes=session, original_minutes=makeup.original_minutes)
+        prompt = selectors.makeup_confirm_prompt(session_minutes=session, original_minutes=makeup.original_minutes)
         raise BusinessError.conflict("confirm_required", prompt)
     if difference > 0:
         balance = compensation_selectors.compensation_balance(profile_id=makeup.profile_id, now=now)
@@ -137,10 +137,10 @@ def makeup_check_bookable(*, makeup: MakeupBooking, profile, schedule: CourseSch
     """RULES §6.3 before the seat is taken, in this order: eligible by §6.2 (fullness aside), a free
     seat (else the waitlist is offered), the duration rules. A redemption's record is saved once all
     pass. Caller holds the schedule and profile locks."""
-    if not selectors.is_eligible(profile=profile, schedule_id=schedule.pk, now=now, makeup=makeup):
+    if not selectors.makeup_is_eligible(profile=profile, schedule_id=schedule.pk, now=now, makeup=makeup):
         raise BusinessError.conflict("not_eligible", messages.NOT_ELIGIBLE)
     if waitlist_selectors.schedule_seats(schedule=schedule) <= 0:
-        can_join = waitlist_selectors.can_join(schedule=schedule, profile=profile, now=now)
+        can_join = waitlist_selectors.waitlist_can_join(schedule=schedule, profile=profile, now=now)
         raise BusinessError.conflict("schedule_full", messages.FULL_PROMPT, {"can_join_waitlist": can_join})
     check_duration_rules(makeup=makeup, schedule=schedule, confirm_shorter=confirm_shorter,
                          use_compensation=use_compensation, now=now)
@@ -249,7 +249,7 @@ def makeup_for_waitlist(*, profile, makeup_id: int, schedule: CourseSchedule, co
         raise BusinessError.not_found()  # 资源不存在, as for any other parent's id (RULES §9)
     if makeup.status != MakeupBooking.Status.PENDING:
         raise BusinessError.conflict("makeup_not_pending", messages.NOT_PENDING)
-    if not selectors.is_eligible(profile=profile, schedule_id=schedule.pk, now=now, makeup=makeup):
+    if not selectors.makeup_is_eligible(profile=profile, schedule_id=schedule.pk, now=now, makeup=makeup):
         raise BusinessError.conflict("not_eligible", messages.NOT_ELIGIBLE)
     check_duration_rules(makeup=makeup, schedule=schedule, confirm_shorter=confirm_shorter,
                          use_compensation=use_compensation, now=now)

@@ -22,7 +22,7 @@ class NotificationAdmin(admin.ModelAdmin):
         return False  # notifications come from business actions, through the outbox
 
     def changelist_view(self, request, extra_context=None):
-        summary = selectors.delivery_summary(since=timezone.now() - timedelta(hours=24))
+        summary = selectors.notification_delivery_summary(since=timezone.now() - timedelta(hours=24))
         statuses = dict(Notification.WeChatStatus.choices)
         summary["by_status_labels"] = [(statuses.get(key, key), n) for key, n in sorted(summary["by_status"].items())]
         return super().changelist_view(request, {**(extra_context or {}), "delivery_summary": summary})

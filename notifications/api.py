@@ -55,7 +55,7 @@ class NotificationViewSet(viewsets.GenericViewSet):
     @extend_schema(responses=UnreadCountOutput)
     @action(detail=False, methods=["get"], url_path="unread-count")
     def unread_count(self, request):
-        return ok({"count": selectors.unread_count(user_id=request.user.pk)})
+        return ok({"count": selectors.notification_unread_count(user_id=request.user.pk)})
 
     @extend_schema(request=None, responses=ReadOutput)
     @action(detail=True, methods=["post"])

@@ -14,11 +14,11 @@ def notifications_of(*, user_id: int, unread: bool | None = None) -> QuerySet[No
     return queryset.order_by("-created_at", "-id")
 
 
-def unread_count(*, user_id: int) -> int:
+def notification_unread_count(*, user_id: int) -> int:
     return Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
 
 
-def delivery_summary(*, since) -> dict:
+def notification_delivery_summary(*, since) -> dict:
     """For operators: WeChat delivery since a moment, by status, and failures by errcode (45009 is
     the daily quota running out)."""
     from django.db.models import Count

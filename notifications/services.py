@@ -23,7 +23,6 @@ from notifications.models import Notification, SubscriptionGrant
 
 logger = logging.getLogger(__name__)
 
-Status = Notification.WeChatStatus
 
 # WeChat's value limits per field type (characters); types not listed take any length.
 FIELD_LIMITS = {"thing": 20, "name": 10, "phrase": 5, "symbol": 5, "car_number": 8, "phone_number": 17,
@@ -127,7 +126,7 @@ def _finish(row: Notification, claimed_at: datetime, **values) -> bool:
     """Records the result only if this worker still holds the claim."""
     values["updated_at"] = timezone.now()
     values["grant_held"] = False
-    return bool(Notification.objects.filter(pk=row.pk, wechat_status=Status.SENDING, claimed_at=claimed_at).update(**values))
+    return bool(Notification.objects.filter(pk=row.pk, wechat_status=Notification.WeChatStatus.SENDING, claimed_at=claimed_at).update(**values))
 
 
 def _reserve_grant(row: Notification) -> bool:
@@ -155,19 +154,19 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> S
     a grant is used only by a success, even with several messages of one template in flight.
     """
     now = now or timezone.now()
-    claimed = Notification.objects.filter(pk=notification_id, wechat_status=Status.PENDING).update(
-        wechat_status=Status.SENDING, claimed_at=now, attempts=F("attempts") + 1, next_attempt_at=None, updated_at=now
+    claimed = Notification.objects.filter(pk=notification_id, wechat_status=Notification.WeChatStatus.PENDING).update(
+        wechat_status=Notification.WeChatStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1, next_attempt_at=None, updated_at=now
     )
     if not claimed:
         return SendOutcome("not_claimed")
     row = Notification.objects.select_related("user").get(pk=notification_id)
     template_id = _template(row.template)["wechat_template_id"]
     if not template_id:
-        _finish(row, now, wechat_status=Status.IN_APP_ONLY)
-        return SendOutcome(Status.IN_APP_ONLY)
+        _finish(row, now, wechat_status=Notification.WeChatStatus.IN_APP_ONLY)
+        return SendOutcome(Notification.WeChatStatus.IN_APP_ONLY)
     if not row.user.wechat_openid or not _reserve_grant(row):
-        _finish(row, now, wechat_status=Status.SKIPPED_NO_SUBSCRIPTION)
-        return SendOutcome(Status.SKIPPED_NO_SUBSCRIPTION)
+        _finish(row, now, wechat_status=Notification.WeChatStatus.SKIPPED_NO_SUBSCRIPTION)
+        return SendOutcome(Notification.WeChatStatus.SKIPPED_NO_SUBSCRIPTION)
     message = Message(
         openid=row.user.wechat_openid,
         template_id=template_id,
@@ -182,8 +181,8 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> S
     except Exception as exc:  # a bug or an unexpected library error: retried like a transient one, then failed
         logger.exception("Unexpected error sending notification %s", row.pk)
         return _record_failure(row, now, SendError(transient=True, errcode=None, message=f"{type(exc).__name__}: {exc}"[:200]))
-    _finish(row, now, wechat_status=Status.SENT, sent_at=timezone.now(), wechat_msgid=msgid[:64], last_error="", errcode=None)
-    return SendOutcome(Status.SENT)
+    _finish(row, now, wechat_status=Notification.WeChatStatus.SENT, sent_at=timezone.now(), wechat_msgid=msgid[:64], last_error="", errcode=None)
+    return SendOutcome(Notification.WeChatStatus.SENT)
 
 
 def _record_failure(row: Notification, claimed_at: datetime, exc: SendError) -> SendOutcome:
@@ -194,13 +193,13 @@ def _record_failure(row: Notification, claimed_at: datetime, exc: SendError) -> 
     error = f"{exc.errcode}: {exc.message}" if exc.errcode is not None else exc.message
     if exc.transient and row.attempts <= settings.NOTIFICATION_MAX_RETRIES:
         delay = _backoff(row.attempts)
-        _finish(row, claimed_at, wechat_status=Status.PENDING, last_error=error[:255], errcode=exc.errcode,
+        _finish(row, claimed_at, wechat_status=Notification.WeChatStatus.PENDING, last_error=error[:255], errcode=exc.errcode,
                 next_attempt_at=timezone.now() + timedelta(seconds=delay))
         logger.info("Notification %s: transient failure (%s), retry %d in %.1fs", row.pk, error, row.attempts, delay)
-        return SendOutcome(Status.PENDING, retry_in=delay)
-    _finish(row, claimed_at, wechat_status=Status.FAILED, last_error=error[:255], errcode=exc.errcode)
+        return SendOutcome(Notification.WeChatStatus.PENDING, retry_in=delay)
+    _finish(row, claimed_at, wechat_status=Notification.WeChatStatus.FAILED, last_error=error[:255], errcode=exc.errcode)
     logger.warning("Notification %s failed for good after %d attempts: %s", row.pk, row.attempts, error)
-    return SendOutcome(Status.FAILED)
+    return SendOutcome(Notification.WeChatStatus.FAILED)
 
 
 def notification_resend_stuck(*, now: datetime | None = None, limit: int = 500) -> int:
@@ -213,7 +212,7 @@ def notification_resend_stuck(*, now: datetime | None = None, limit: int = 500) 
     with transaction.atomic():
         stale = list(
             Notification.objects.select_for_update()
-            .filter(wechat_status=Status.SENDING, claimed_at__lt=now - settings.NOTIFICATION_RESEND_SENDING_AFTER)
+            .filter(wechat_status=Notification.WeChatStatus.SENDING, claimed_at__lt=now - settings.NOTIFICATION_RESEND_SENDING_AFTER)
             .order_by("pk")[:limit]
         )
         for row in stale:
@@ -221,10 +220,10 @@ def notification_resend_stuck(*, now: datetime | None = None, limit: int = 500) 
                 _return_grant(row)
         revived = [row.pk for row in stale]
         Notification.objects.filter(pk__in=revived).update(
-            wechat_status=Status.PENDING, claimed_at=None, grant_held=False, updated_at=now
+            wechat_status=Notification.WeChatStatus.PENDING, claimed_at=None, grant_held=False, updated_at=now
         )
     due = (
-        Notification.objects.filter(wechat_status=Status.PENDING)
+        Notification.objects.filter(wechat_status=Notification.WeChatStatus.PENDING)
         .annotate(due_at=Coalesce("next_attempt_at", "created_at"))
         .filter(due_at__lt=now - settings.NOTIFICATION_RESEND_PENDING_AFTER)
         .order_by("due_at")
@@ -240,11 +239,11 @@ def notification_resend(*, notification_ids: list[int]) -> int:
     with transaction.atomic():
         ids = list(
             Notification.objects.filter(pk__in=notification_ids)
-            .filter(Q(wechat_status=Status.FAILED) | Q(wechat_status=Status.SKIPPED_NO_SUBSCRIPTION))
+            .filter(Q(wechat_status=Notification.WeChatStatus.FAILED) | Q(wechat_status=Notification.WeChatStatus.SKIPPED_NO_SUBSCRIPTION))
             .values_list("pk", flat=True)
         )
         Notification.objects.filter(pk__in=ids).update(
-            wechat_status=Status.PENDING, attempts=0, next_attempt_at=None, claimed_at=None, updated_at=timezone.now()
+            wechat_status=Notification.WeChatStatus.PENDING, attempts=0, next_attempt_at=None, claimed_at=None, updated_at=timezone.now()
         )
         transaction.on_commit(lambda: notification_enqueue(ids=ids), robust=True)
     return len(ids)

@@ -128,7 +128,7 @@ def graph(imports: list[Import]) -> dict[str, set[str]]:
 def layer_ranks(pyproject: Path) -> dict[str, tuple[int, bool]]:
     """app -> (rank from the bottom, independent of its siblings) from the import-linter layers contract."""
     config = tomllib.loads(pyproject.read_text(encoding="utf-8"))["tool"]["importlinter"]
-    (contract,) = [c for c in config["contracts"] if c["type"] == "layers"]
+    (contract,) = [c for c in config["contracts"] if c["id"] == "layers"]
     ranks = {}
     for rank, layer in enumerate(reversed(contract["layers"])):
         independent = "|" in layer

@@ -29,7 +29,7 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
     actions = [reason_action("移到队首", _prioritize), reason_action("移出候补", _remove, confirm="确认移出")]
 
     def get_queryset(self, request):
-        return selectors.with_positions(super().get_queryset(request))
+        return selectors.waitlist_entries_with_positions(queryset=super().get_queryset(request))
 
     @admin.display(description="候补位置")
     def position(self, entry):

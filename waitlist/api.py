@@ -88,7 +88,7 @@ class ScheduleItemOutput(serializers.ModelSerializer):
             "count": count,
             "capacity": capacity,
             "is_open": selectors.waitlist_is_open(schedule=schedule, now=self.context["now"]),
-            "display": selectors.count_display(count, capacity),
+            "display": selectors.waitlist_count_text(count=count, capacity=capacity),
         }
 
     @extend_schema(responses=ScheduleMyOutput(allow_null=True))
@@ -154,7 +154,7 @@ class ScheduleViewSet(viewsets.GenericViewSet):
             page = selectors.schedules_in_order(schedule_ids=page_ids, profile=profile)
             context = {"now": now}
             if profile is not None:
-                context["my_entries"] = selectors.my_entries_by_schedule(profile=profile, schedule_ids=page_ids)
+                context["my_entries"] = selectors.waitlist_entries_by_schedule(profile=profile, schedule_ids=page_ids)
             data = self.get_paginated_response(ScheduleItemOutput(page, many=True, context=context).data).data
             return data, selectors.schedule_list_valid_until(schedules=schedules, page=page, now=now,
                                                              upcoming=not filters.get("date_from"))
@@ -173,10 +173,10 @@ class ScheduleViewSet(viewsets.GenericViewSet):
             services.waitlist_catch_up(schedule_id=int(pk), now=now)
         schedule = selectors.schedule_detail(schedule_id=int(pk), profile=profile)
         if profile is not None:
-            entries = selectors.my_entries_by_schedule(profile=profile, schedule_ids=[schedule.pk])
+            entries = selectors.waitlist_entries_by_schedule(profile=profile, schedule_ids=[schedule.pk])
             context["my_entries"] = entries
             entry = entries.get(schedule.pk)
-            offers = selectors.takeable_offers(entry=entry, now=now) if entry else []
+            offers = selectors.waitlist_takeable_offers(entry=entry, now=now) if entry else []
             context["my_offer"] = offer_view(offers[0], now) if offers else None
         return ok(ScheduleItemOutput(schedule, context=context).data)
 
@@ -247,8 +247,8 @@ class NotifyInput(serializers.Serializer):
 
 def entry_items(entries: list[WaitlistEntry], takeable: dict, now) -> list[dict]:
     """List items with positions (annotated), estimates and the offers each may take (`takeable`,
-    from selectors.takeable_offers_for), in a constant number of queries."""
-    history = selectors.offers_released_history(course_ids={e.schedule.course_id for e in entries}, now=now)
+    from selectors.waitlist_takeable_offers_for), in a constant number of queries."""
+    history = selectors.waitlist_offers_released_history(course_ids={e.schedule.course_id for e in entries}, now=now)
     items = []
     for entry in entries:
         waiting = entry.status == WaitlistEntry.Status.WAITING
@@ -259,8 +259,8 @@ def entry_items(entries: list[WaitlistEntry], takeable: dict, now) -> list[dict]
             "status": entry.status,
             "position": position,
             "joined_at": entry.joined_at,
-            "estimated_wait_time": selectors.estimated_wait_time(schedule=entry.schedule, now=now) if waiting else None,
-            "promotion_chance": selectors.promotion_chance(history.get(entry.schedule.course_id, []), position),
+            "estimated_wait_time": selectors.waitlist_estimated_wait(schedule=entry.schedule, now=now) if waiting else None,
+            "promotion_chance": selectors.waitlist_promotion_chance(history=history.get(entry.schedule.course_id, []), position=position),
             "schedule": entry.schedule,
             "offer": offer_view(offers[0], now) if offers else None,
             "makeup_id": entry.makeup_id,

@@ -19,7 +19,6 @@ from courses.models import Booking, CourseSchedule
 from waitlist import messages
 from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistNotification, WaitlistOffer
 
-Status = WaitlistEntry.Status
 logger = logging.getLogger(__name__)
 
 
@@ -28,16 +27,16 @@ def _count(queryset: QuerySet, field: str = "schedule_id") -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def held_seats_subquery() -> Coalesce:
+def waitlist_held_seats_subquery() -> Coalesce:
     """Open offers of OuterRef('pk') (a schedule): seats held for the waitlist (RULES §1)."""
     return _count(WaitlistOffer.objects.filter(schedule=OuterRef("pk"), status=WaitlistOffer.Status.OPEN))
 
 
-def waiting_count_subquery() -> Coalesce:
-    return _count(WaitlistEntry.objects.filter(schedule=OuterRef("pk"), status=Status.WAITING))
+def waitlist_waiting_count_subquery() -> Coalesce:
+    return _count(WaitlistEntry.objects.filter(schedule=OuterRef("pk"), status=WaitlistEntry.Status.WAITING))
 
 
-def capacity_expression() -> Coalesce:
+def waitlist_capacity_expression() -> Coalesce:
     """Effective waitlist capacity: the schedule's override, else the course type's, else the default."""
     return Coalesce(
         "waitlist_capacity", "course__course_type__waitlist_capacity", Value(settings.WAITLIST_DEFAULT_CAPACITY),
@@ -45,34 +44,34 @@ def capacity_expression() -> Coalesce:
     )
 
 
-def effective_capacity(*, schedule) -> int:
+def waitlist_capacity(*, schedule) -> int:
     for value in (schedule.waitlist_capacity, schedule.course.course_type.waitlist_capacity):
         if value is not None:
             return value
     return settings.WAITLIST_DEFAULT_CAPACITY
 
 
-def waiting_count(*, schedule_id: int) -> int:
-    return WaitlistEntry.objects.filter(schedule_id=schedule_id, status=Status.WAITING).count()
+def waitlist_waiting_count(*, schedule_id: int) -> int:
+    return WaitlistEntry.objects.filter(schedule_id=schedule_id, status=WaitlistEntry.Status.WAITING).count()
 
 
-def cutoff_of(schedule) -> datetime:
+def waitlist_cutoff(*, schedule) -> datetime:
     return schedule.starts_at - settings.WAITLIST_CUTOFF
 
 
 def waitlist_is_open(*, schedule, now: datetime) -> bool:
     """RULES §5.2: the cutoff instant still belongs to the open period (joining at exactly the cutoff
     is allowed); the waitlist closes once now > cutoff."""
-    return schedule.status == "open" and now <= cutoff_of(schedule)
+    return schedule.status == "open" and now <= waitlist_cutoff(schedule=schedule)
 
 
 def waitlist_past_cutoff(*, schedule, now: datetime) -> bool:
-    return now > cutoff_of(schedule)
+    return now > waitlist_cutoff(schedule=schedule)
 
 
-def queue(*, schedule_id: int) -> QuerySet[WaitlistEntry]:
+def waitlist_queue(*, schedule_id: int) -> QuerySet[WaitlistEntry]:
     """Waiting entries in position order: priority (desc), join time, id."""
-    return WaitlistEntry.objects.filter(schedule_id=schedule_id, status=Status.WAITING).order_by("-priority", "joined_at", "id")
+    return WaitlistEntry.objects.filter(schedule_id=schedule_id, status=WaitlistEntry.Status.WAITING).order_by("-priority", "joined_at", "id")
 
 
 def _ahead_filter(prefix: str = "") -> Q:
@@ -86,29 +85,29 @@ def _ahead_filter(prefix: str = "") -> Q:
     )
 
 
-def with_positions(queryset: QuerySet[WaitlistEntry]) -> QuerySet[WaitlistEntry]:
+def waitlist_entries_with_positions(*, queryset: QuerySet[WaitlistEntry]) -> QuerySet[WaitlistEntry]:
     """Annotates `ahead`: waiting entries before each entry in its queue (position = ahead + 1)."""
-    ahead = WaitlistEntry.objects.filter(schedule_id=OuterRef("schedule_id"), status=Status.WAITING).filter(_ahead_filter())
+    ahead = WaitlistEntry.objects.filter(schedule_id=OuterRef("schedule_id"), status=WaitlistEntry.Status.WAITING).filter(_ahead_filter())
     return queryset.annotate(ahead=_count(ahead))
 
 
-def position_of(*, entry: WaitlistEntry) -> int | None:
-    if entry.status != Status.WAITING:
+def waitlist_entry_position(*, entry: WaitlistEntry) -> int | None:
+    if entry.status != WaitlistEntry.Status.WAITING:
         return None
-    return with_positions(WaitlistEntry.objects.filter(pk=entry.pk)).values_list("ahead", flat=True).get() + 1
+    return waitlist_entries_with_positions(queryset=WaitlistEntry.objects.filter(pk=entry.pk)).values_list("ahead", flat=True).get() + 1
 
 
-def position_display(position: int) -> str:
+def waitlist_position_text(*, position: int) -> str:
     return messages.POSITION.format(position=position)
 
 
-def count_display(count: int, capacity: int) -> str:
+def waitlist_count_text(*, count: int, capacity: int) -> str:
     return messages.COUNT.format(count=count, capacity=capacity)
 
 
-def estimated_wait_time(*, schedule, now: datetime) -> str:
+def waitlist_estimated_wait(*, schedule, now: datetime) -> str:
     """Time until the entry is decided at the latest, i.e. until the cutoff (RULES §2)."""
-    hours = max(0, math.floor((cutoff_of(schedule) - now).total_seconds() / 3600))
+    hours = max(0, math.floor((waitlist_cutoff(schedule=schedule) - now).total_seconds() / 3600))
     if hours < 1:
         return messages.SOON
     if hours < 24:
@@ -119,11 +118,11 @@ def estimated_wait_time(*, schedule, now: datetime) -> str:
     return messages.DAYS_RANGE.format(days=days, next_days=days + 1)
 
 
-def offers_released_history(*, course_ids, now: datetime) -> dict[int, list[int]]:
+def waitlist_offers_released_history(*, course_ids, now: datetime) -> dict[int, list[int]]:
     """For each course: how many offers each of its schedules that started in the last 90 days opened
     before its cutoff. Cached per course for the clock hour (Redis in production): it describes
     classes that have already started, whose offers can no longer change, so only the window's edges
-    move, and `promotion_chance` is an estimate that may lag them by an hour (docs/decisions.md).
+    move, and `waitlist_promotion_chance` is an estimate that may lag them by an hour (docs/decisions.md).
     The courses not cached are read in one query."""
     hour = now.astimezone(UTC).strftime("%Y%m%d%H")
     keys = {f"waitlist:history:{course_id}:{hour}": course_id for course_id in set(course_ids)}
@@ -165,7 +164,7 @@ def _offers_released_history(*, course_ids, now: datetime) -> dict[int, list[int
     return history
 
 
-def promotion_chance(history: list[int], position: int | None) -> float | None:
+def waitlist_promotion_chance(*, history: list[int], position: int | None) -> float | None:
     """The share of recent schedules of the course that opened at least `position` offers; null with
     fewer than 10 schedules to judge from."""
     if position is None or len(history) < settings.WAITLIST_PROMOTION_MIN_SCHEDULES:
@@ -175,7 +174,7 @@ def promotion_chance(history: list[int], position: int | None) -> float | None:
 
 # --- what an entry may take ------------------------------------------------------------------
 
-def flow_grace_end(flow: WaitlistFlow) -> datetime:
+def waitlist_flow_grace_end(*, flow: WaitlistFlow) -> datetime:
     return flow.started_at + settings.FLOW_GRACE
 
 
@@ -184,7 +183,7 @@ def flow_grace_end(flow: WaitlistFlow) -> datetime:
 PROTECTING_STATUSES = (WaitlistFlow.Status.STARTED, WaitlistFlow.Status.REJECTED)
 
 
-def protecting_flows(offer: WaitlistOffer, flows: list[WaitlistFlow]) -> list[WaitlistFlow]:
+def waitlist_offer_protecting_flows(*, offer: WaitlistOffer, flows: list[WaitlistFlow]) -> list[WaitlistFlow]:
     """Flows that extend the offer: started in its current round, at or before its deadline."""
     return [
         flow for flow in flows
@@ -193,11 +192,11 @@ def protecting_flows(offer: WaitlistOffer, flows: list[WaitlistFlow]) -> list[Wa
     ]
 
 
-def flows_of_offers(offers) -> list[WaitlistFlow]:
+def waitlist_flows_of_offers(*, offers) -> list[WaitlistFlow]:
     return list(WaitlistFlow.objects.filter(offer__in=offers, status__in=PROTECTING_STATUSES))
 
 
-def due_offers(*, now: datetime) -> QuerySet[WaitlistOffer]:
+def waitlist_offers_due(*, now: datetime) -> QuerySet[WaitlistOffer]:
     """Open offers whose closing time has passed (RULES §5.1), in SQL: past the deadline and no flow
     of the current round, started at or before the deadline, still in its grace."""
     in_grace = WaitlistFlow.objects.filter(
@@ -207,19 +206,19 @@ def due_offers(*, now: datetime) -> QuerySet[WaitlistOffer]:
     return WaitlistOffer.objects.filter(status=WaitlistOffer.Status.OPEN, deadline__lt=now).exclude(Exists(in_grace))
 
 
-def entries_to_close(*, now: datetime) -> QuerySet[WaitlistEntry]:
+def waitlist_entries_to_close(*, now: datetime) -> QuerySet[WaitlistEntry]:
     """Waiting entries of classes past their cutoff, except those a flow in grace keeps (RULES §5.2)."""
     in_grace = WaitlistFlow.objects.filter(
         entry=OuterRef("pk"), status__in=PROTECTING_STATUSES, started_at__gte=now - settings.FLOW_GRACE,
         offer__status=WaitlistOffer.Status.OPEN,
     )
-    return (WaitlistEntry.objects.filter(status=Status.WAITING, schedule__starts_at__lt=now + settings.WAITLIST_CUTOFF)
+    return (WaitlistEntry.objects.filter(status=WaitlistEntry.Status.WAITING, schedule__starts_at__lt=now + settings.WAITLIST_CUTOFF)
             .exclude(Exists(in_grace)))
 
 
-def closing_time(offer: WaitlistOffer, flows: list[WaitlistFlow]) -> datetime:
+def waitlist_offer_closing_time(*, offer: WaitlistOffer, flows: list[WaitlistFlow]) -> datetime:
     """RULES §5.1: the later of the deadline and the grace end of every protecting flow."""
-    return max([offer.deadline, *(flow_grace_end(flow) for flow in protecting_flows(offer, flows))])
+    return max([offer.deadline, *(waitlist_flow_grace_end(flow=flow) for flow in waitlist_offer_protecting_flows(offer=offer, flows=flows))])
 
 
 @dataclass(frozen=True)
@@ -237,11 +236,11 @@ def _notified_offer_ids(entry_ids, offer_ids) -> set[tuple[int, int]]:
     return set(rows)
 
 
-def takeable_offers_for(entries: list[WaitlistEntry], now: datetime) -> dict[int, list[Takeable]]:
+def waitlist_takeable_offers_for(*, entries: list[WaitlistEntry], now: datetime) -> dict[int, list[Takeable]]:
     """RULES §4 step 2 for many entries in three queries: open offers reserved for the entry, or open
     broadcast offers it was notified of, where now ≤ deadline or its flow of that round is in grace.
     Earliest released first."""
-    waiting = [entry for entry in entries if entry.status == Status.WAITING]
+    waiting = [entry for entry in entries if entry.status == WaitlistEntry.Status.WAITING]
     result: dict[int, list[Takeable]] = {entry.pk: [] for entry in entries}
     if not waiting:
         return result
@@ -264,30 +263,30 @@ def takeable_offers_for(entries: list[WaitlistEntry], now: datetime) -> dict[int
                 eligible = (entry.pk, offer.pk) in notified
             if not eligible:
                 continue
-            mine = [flow for flow in protecting_flows(offer, flows) if flow.entry_id == entry.pk]
+            mine = [flow for flow in waitlist_offer_protecting_flows(offer=offer, flows=flows) if flow.entry_id == entry.pk]
             flow = mine[0] if mine else None
-            deadline = max(offer.deadline, flow_grace_end(flow)) if flow else offer.deadline
+            deadline = max(offer.deadline, waitlist_flow_grace_end(flow=flow)) if flow else offer.deadline
             if now <= deadline:
                 result[entry.pk].append(Takeable(offer, flow, deadline))
     return result
 
 
-def entries_valid_until(entries: list[WaitlistEntry], takeable: dict[int, list[Takeable]], now: datetime):
+def waitlist_entries_valid_until(*, entries: list[WaitlistEntry], takeable: dict[int, list[Takeable]], now: datetime):
     """When a list of entries stops being true without a write (hot reads): an offer one may take
     passes its deadline, a waiting entry's estimate loses a whole hour, or the promotion history's
     clock hour ends."""
     moments = [now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)]
     for entry in entries:
         moments += [offer.deadline for offer in takeable.get(entry.pk, [])]
-        if entry.status == Status.WAITING:
-            hours_left = math.floor((cutoff_of(entry.schedule) - now).total_seconds() / 3600)
-            if hours_left >= 1:  # `estimated_wait_time` counts whole hours to the cutoff
-                moments.append(cutoff_of(entry.schedule) - timedelta(hours=hours_left))
+        if entry.status == WaitlistEntry.Status.WAITING:
+            hours_left = math.floor((waitlist_cutoff(schedule=entry.schedule) - now).total_seconds() / 3600)
+            if hours_left >= 1:  # `waitlist_estimated_wait` counts whole hours to the cutoff
+                moments.append(waitlist_cutoff(schedule=entry.schedule) - timedelta(hours=hours_left))
     return earliest(*moments, after=now)
 
 
-def takeable_offers(*, entry: WaitlistEntry, now: datetime) -> list[Takeable]:
-    return takeable_offers_for([entry], now)[entry.pk]
+def waitlist_takeable_offers(*, entry: WaitlistEntry, now: datetime) -> list[Takeable]:
+    return waitlist_takeable_offers_for(entries=[entry], now=now)[entry.pk]
 
 
 def waitlist_entry_schedule_id(*, entry_id: int) -> int:
@@ -308,40 +307,40 @@ def waitlist_latest_offer_notice(*, entry: WaitlistEntry) -> WaitlistNotificatio
 
 # --- lists -----------------------------------------------------------------------------------
 
-def entries_of(*, user, profile=None, status: str | None = Status.WAITING) -> QuerySet[WaitlistEntry]:
+def waitlist_entries_of(*, user, profile=None, status: str | None = WaitlistEntry.Status.WAITING) -> QuerySet[WaitlistEntry]:
     queryset = WaitlistEntry.objects.filter(profile__owner=user)
     if profile is not None:
         queryset = queryset.filter(profile=profile)
     if status:
         queryset = queryset.filter(status=status)
-    return with_positions(queryset).select_related("schedule__course__course_type", "profile").order_by("-joined_at", "-id")
+    return waitlist_entries_with_positions(queryset=queryset).select_related("schedule__course__course_type", "profile").order_by("-joined_at", "-id")
 
 
-def my_entries_by_schedule(*, profile, schedule_ids) -> dict[int, WaitlistEntry]:
+def waitlist_entries_by_schedule(*, profile, schedule_ids) -> dict[int, WaitlistEntry]:
     """The profile's entry per schedule (the waiting one, else the latest), with its position."""
-    rows = with_positions(WaitlistEntry.objects.filter(profile=profile, schedule_id__in=list(schedule_ids)))
+    rows = waitlist_entries_with_positions(queryset=WaitlistEntry.objects.filter(profile=profile, schedule_id__in=list(schedule_ids)))
     chosen: dict[int, WaitlistEntry] = {}
     for entry in rows.order_by("joined_at", "id"):
         current = chosen.get(entry.schedule_id)
-        if current is None or current.status != Status.WAITING:
+        if current is None or current.status != WaitlistEntry.Status.WAITING:
             chosen[entry.schedule_id] = entry
     return chosen
 
 
-def can_join(*, schedule, profile, now: datetime) -> bool:
+def waitlist_can_join(*, schedule, profile, now: datetime) -> bool:
     """For `can_join_waitlist`: open before the cutoff, room in the queue, not already waiting."""
     if not waitlist_is_open(schedule=schedule, now=now):
         return False
-    if WaitlistEntry.objects.filter(schedule=schedule, profile=profile, status=Status.WAITING).exists():
+    if WaitlistEntry.objects.filter(schedule=schedule, profile=profile, status=WaitlistEntry.Status.WAITING).exists():
         return False
-    return waiting_count(schedule_id=schedule.pk) < effective_capacity(schedule=schedule)
+    return waitlist_waiting_count(schedule_id=schedule.pk) < waitlist_capacity(schedule=schedule)
 
 
-def notifications_of_entry(*, entry: WaitlistEntry) -> QuerySet[WaitlistNotification]:
+def waitlist_entry_notifications(*, entry: WaitlistEntry) -> QuerySet[WaitlistNotification]:
     return WaitlistNotification.objects.filter(entry=entry).select_related("notification").order_by("-created_at", "-id")
 
 
-def queues_full_filter() -> Q:
+def waitlist_full_filter() -> Q:
     """Schedules whose waitlist is at capacity (for operators)."""
     return Q(waitlist_count__gte=F("effective_waitlist_capacity"))
 
@@ -352,7 +351,7 @@ def schedules_with_seats(*, queryset: QuerySet[CourseSchedule]) -> QuerySet[Cour
     """Annotates booked_count, held_count and available (RULES §1: capacity - booked - held) in SQL."""
     booked = Booking.objects.filter(schedule=OuterRef("pk"), status=Booking.Status.BOOKED)
     # capacity is UNSIGNED on MySQL: subtract in signed arithmetic (capacity may be lowered below bookings).
-    return queryset.annotate(booked_count=_count(booked), held_count=held_seats_subquery()).annotate(
+    return queryset.annotate(booked_count=_count(booked), held_count=waitlist_held_seats_subquery()).annotate(
         available=Cast(F("capacity"), IntegerField()) - F("booked_count") - F("held_count")
     )
 
@@ -387,7 +386,7 @@ def schedules_valid_until(*, schedules: list[CourseSchedule], now: datetime,
                           first_change: datetime | None = None) -> datetime | None:
     """When a page of schedule items stops being true without a write (hot reads): a listed class's
     waitlist closes at its cutoff, or the list itself changes (`first_change`)."""
-    return earliest(first_change, *(cutoff_of(schedule) for schedule in schedules), after=now)
+    return earliest(first_change, *(waitlist_cutoff(schedule=schedule) for schedule in schedules), after=now)
 
 
 def schedule_list_valid_until(*, schedules: QuerySet[CourseSchedule], page: list[CourseSchedule], now: datetime,
@@ -407,7 +406,7 @@ def schedules_in_order(*, schedule_ids: list[int], profile) -> list[CourseSchedu
 def schedules_with_details(*, queryset: QuerySet[CourseSchedule], profile) -> QuerySet[CourseSchedule]:
     """What a schedule item shows: course, seats and the profile's own booking, in one query."""
     queryset = schedules_with_seats(queryset=queryset.select_related("course__course_type")).annotate(
-        waitlist_count=waiting_count_subquery(), effective_waitlist_capacity=capacity_expression()
+        waitlist_count=waitlist_waiting_count_subquery(), effective_waitlist_capacity=waitlist_capacity_expression()
     )
     if profile is not None:
         mine = Booking.objects.filter(schedule=OuterRef("pk"), profile=profile, status=Booking.Status.BOOKED)

@@ -4,7 +4,7 @@ import pytest
 
 from notifications import services
 from notifications.models import Notification
-from notifications.selectors import delivery_summary
+from notifications.selectors import notification_delivery_summary
 from tests.factories import StaffFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def test_summary_counts_statuses_errcodes_and_quota(parent):
     from django.utils import timezone
 
     rows(parent, sent=[None, None, None], failed=[45009, 45009, 40003], skipped_no_subscription=[None])
-    summary = delivery_summary(since=timezone.now() - timezone.timedelta(hours=1))
+    summary = notification_delivery_summary(since=timezone.now() - timezone.timedelta(hours=1))
     assert summary["by_status"] == {"sent": 3, "failed": 3, "skipped_no_subscription": 1}
     assert summary["failed_by_errcode"] == [{"errcode": 45009, "n": 2}, {"errcode": 40003, "n": 1}]
     assert summary["quota_exhausted"] == 2

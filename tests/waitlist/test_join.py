@@ -300,11 +300,11 @@ def test_priority_moves_an_entry_to_the_front(wednesday_class, queue_of):
     (25 * 3600, "1-2天"),
 ])
 def test_estimated_wait_time_boundaries(seconds_before_cutoff, text):
-    from waitlist.selectors import estimated_wait_time
+    from waitlist.selectors import waitlist_estimated_wait
 
     schedule = ScheduleFactory.build(starts_at=WEDNESDAY_19)
     now = at("2026-12-02 13:00") - timedelta(seconds=seconds_before_cutoff)
-    assert estimated_wait_time(schedule=schedule, now=now) == text
+    assert waitlist_estimated_wait(schedule=schedule, now=now) == text
 
 
 @pytest.mark.parametrize(("hours_before_cutoff", "text"), [
@@ -312,11 +312,11 @@ def test_estimated_wait_time_boundaries(seconds_before_cutoff, text):
     (57.6, "2-3天"), (25, "1-2天"), (47.99, "1-2天"),
 ])
 def test_estimated_wait_time_texts(hours_before_cutoff, text):
-    from waitlist.selectors import estimated_wait_time
+    from waitlist.selectors import waitlist_estimated_wait
 
     schedule = ScheduleFactory.build(starts_at=WEDNESDAY_19)
     now = at("2026-12-02 13:00") - timedelta(hours=hours_before_cutoff)
-    assert estimated_wait_time(schedule=schedule, now=now) == text
+    assert waitlist_estimated_wait(schedule=schedule, now=now) == text
 
 
 def test_promotion_chance_from_ninety_days_of_history(make_parent, time_machine):
@@ -343,16 +343,16 @@ def test_promotion_chance_from_ninety_days_of_history(make_parent, time_machine)
 def test_promotion_history_is_read_once_an_hour_per_course(django_assert_num_queries, time_machine):
     """The history describes classes that already started: cached for the clock hour, recomputed in the next."""
     from waitlist.models import WaitlistOffer as Offer
-    from waitlist.selectors import offers_released_history
+    from waitlist.selectors import waitlist_offers_released_history
 
     course = CourseFactory()
     past = [ScheduleFactory(course=course, starts_at=at("2026-11-20 19:00") - timedelta(days=i)) for i in range(10)]
     now = at("2026-11-25 12:10")
     with django_assert_num_queries(1):
-        assert sorted(offers_released_history(course_ids=[course.pk], now=now)[course.pk]) == [0] * 10
+        assert sorted(waitlist_offers_released_history(course_ids=[course.pk], now=now)[course.pk]) == [0] * 10
     Offer.objects.create(schedule=past[0], deadline=past[0].starts_at - timedelta(hours=7),
                          released_at=past[0].starts_at - timedelta(hours=8))
     with django_assert_num_queries(0):
-        assert sorted(offers_released_history(course_ids=[course.pk], now=now + timedelta(minutes=49))[course.pk]) == [0] * 10
+        assert sorted(waitlist_offers_released_history(course_ids=[course.pk], now=now + timedelta(minutes=49))[course.pk]) == [0] * 10
     with django_assert_num_queries(1):
-        assert sorted(offers_released_history(course_ids=[course.pk], now=now + timedelta(minutes=50))[course.pk]) == [0] * 9 + [1]
+        assert sorted(waitlist_offers_released_history(course_ids=[course.pk], now=now + timedelta(minutes=50))[course.pk]) == [0] * 9 + [1]

@@ -11,7 +11,7 @@ from flows import offers
 from flows.booking import booking_cancel
 from tests.concurrency import run_together
 from tests.factories import BookingFactory, ProfileFactory, ScheduleFactory
-from waitlist import services
+from waitlist import selectors, services
 from waitlist.models import WaitlistEntry, WaitlistNotification, WaitlistOffer
 
 pytestmark = [pytest.mark.mysql, pytest.mark.django_db(transaction=True)]
@@ -54,8 +54,8 @@ def test_twenty_joins_for_the_last_waitlist_place_make_exactly_one_entry():
     assert len(joined) == 1
     assert {r.error for r in results if isinstance(r, BusinessError)} == {"waitlist_full"}
     assert WaitlistEntry.objects.filter(schedule=schedule, status="waiting").count() == 5
-    positions = sorted(e.ahead + 1 for e in __import__("waitlist.selectors", fromlist=["x"]).with_positions(
-        WaitlistEntry.objects.filter(schedule=schedule, status="waiting")))
+    positions = sorted(e.ahead + 1 for e in selectors.waitlist_entries_with_positions(
+        queryset=WaitlistEntry.objects.filter(schedule=schedule, status="waiting")))
     assert positions == [1, 2, 3, 4, 5]
 
 

@@ -21,7 +21,6 @@ logger = logging.getLogger(__name__)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BATCH_SIZE = 1000  # ids per notification_resend call: one short transaction and one enqueue each
-Status = Notification.WeChatStatus
 
 
 def _since(text: str) -> datetime:
@@ -48,7 +47,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="only count what would be resent")
 
     def handle(self, *args, **options):
-        statuses = [status for flag, status in (("failed", Status.FAILED), ("skipped", Status.SKIPPED_NO_SUBSCRIPTION))
+        statuses = [status for flag, status in (("failed", Notification.WeChatStatus.FAILED), ("skipped", Notification.WeChatStatus.SKIPPED_NO_SUBSCRIPTION))
                     if options[flag]]
         if not statuses:
             raise CommandError("Say what to resend: --failed and/or --skipped.")

@@ -90,15 +90,15 @@ class Command(BaseCommand):
             ["booked", schedule.booked_count],
             ["held for the waitlist", schedule.held_count],
             ["available", seats],
-            ["waitlist", f"{selectors.waiting_count(schedule_id=schedule.pk)}/{selectors.effective_capacity(schedule=schedule)}"],
-            ["cutoff", local(selectors.cutoff_of(schedule))],
+            ["waitlist", f"{selectors.waitlist_waiting_count(schedule_id=schedule.pk)}/{selectors.waitlist_capacity(schedule=schedule)}"],
+            ["cutoff", local(selectors.waitlist_cutoff(schedule=schedule))],
             ["waitlist open", "yes" if selectors.waitlist_is_open(schedule=schedule, now=now) else "no"],
             ["now", local(now)],
         ]
         self._section(f"Class #{schedule.pk}", table(["field", "value"], rows))
 
     def _queue(self, schedule: CourseSchedule) -> None:
-        entries = selectors.with_positions(selectors.queue(schedule_id=schedule.pk)).select_related("profile")
+        entries = selectors.waitlist_entries_with_positions(queryset=selectors.waitlist_queue(schedule_id=schedule.pk)).select_related("profile")
         rows = [
             [entry.ahead + 1, entry.pk, entry.profile.name, entry.status, local(entry.joined_at), entry.priority,
              entry.priority_reason]
@@ -126,7 +126,7 @@ class Command(BaseCommand):
                  .order_by("started_at", "id"))
         rows = [
             [flow.pk, flow.entry_id, flow.offer_id, flow.round, local(flow.started_at),
-             local(selectors.flow_grace_end(flow)), flow.status]
+             local(selectors.waitlist_flow_grace_end(flow=flow)), flow.status]
             for flow in flows
         ]
         self._section("Active flows (on open offers)", table(

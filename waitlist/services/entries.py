@@ -1,0 +1,140 @@
+"""Joining and leaving a waitlist (RULES §1-2): the join checks and the entry, a parent's cancel, a
+direct booking, operators' move-to-front and removal, and a make-up's other queues."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.db import retry_on_deadlock
+from core.errors import BusinessError
+from courses import selectors as course_selectors
+from courses.locks import schedule_lock_or_404
+from courses.models import Booking, CourseSchedule
+from waitlist import messages, selectors
+from waitlist.locks import waitlist_entry_lock_waiting
+from waitlist.models import WaitlistEntry
+from waitlist.services.offers import waitlist_entry_end, waitlist_locked
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    entry: WaitlistEntry
+    position: int
+    count: int
+    capacity: int
+
+
+def waitlist_join_check(*, schedule: CourseSchedule, profile, now: datetime) -> tuple[int, int]:
+    """RULES §2's checks in their order (after the caller's profile check), with RULES §6.7's
+    cancelled class first; returns the queue's count and capacity. Caller holds `waitlist_locked`."""
+    if schedule.status == CourseSchedule.Status.CANCELLED:  # RULES §6.7: before the cutoff's answer
+        raise BusinessError.conflict("schedule_cancelled", messages.SCHEDULE_CANCELLED)
+    if not selectors.waitlist_is_open(schedule=schedule, now=now):
+        raise BusinessError.conflict("waitlist_closed", messages.WAITLIST_CLOSED)
+    if selectors.schedule_seats(schedule=schedule) > 0:
+        raise BusinessError.conflict("schedule_not_full", messages.SCHEDULE_NOT_FULL)
+    if Booking.objects.filter(profile=profile, schedule=schedule, status=Booking.Status.BOOKED).exists():
+        raise BusinessError.conflict("already_booked", messages.ALREADY_BOOKED)
+    if WaitlistEntry.objects.filter(profile=profile, schedule=schedule, status=WaitlistEntry.Status.WAITING).exists():
+        raise BusinessError.conflict("already_waitlisted", messages.ALREADY_WAITLISTED)
+    if course_selectors.profile_has_time_conflict(profile=profile, schedule=schedule):
+        raise BusinessError.conflict("time_conflict", messages.TIME_CONFLICT)
+    count = selectors.waitlist_waiting_count(schedule_id=schedule.pk)
+    capacity = selectors.waitlist_capacity(schedule=schedule)
+    if count >= capacity:
+        raise BusinessError.conflict("waitlist_full", messages.WAITLIST_FULL)
+    return count, capacity
+
+
+def waitlist_entry_create(*, schedule: CourseSchedule, profile, now: datetime, count: int, capacity: int, makeup=None,
+                          confirm_shorter: bool = False, use_compensation: bool = False) -> JoinResult:
+    """The waiting entry, at the back of the queue; the unique key decides a race the lock did not.
+    Caller holds `waitlist_locked` and has run `waitlist_join_check`."""
+    try:
+        with transaction.atomic():
+            entry = WaitlistEntry.objects.create(profile=profile, schedule=schedule, status=WaitlistEntry.Status.WAITING,
+                                                 joined_at=now, makeup=makeup, confirm_shorter=confirm_shorter,
+                                                 use_compensation=use_compensation, active=True)
+    except IntegrityError as exc:  # the unique key caught a second waiting entry the lock did not
+        raise BusinessError.conflict("already_waitlisted", messages.ALREADY_WAITLISTED) from exc
+    return JoinResult(entry, selectors.waitlist_entry_position(entry=entry), count + 1, capacity)
+
+
+@retry_on_deadlock
+def waitlist_entry_cancel(*, entry_id: int, now: datetime | None = None) -> WaitlistEntry:
+    """取消候补: only a waiting entry; a seat reserved for it passes on at once."""
+    now = now or timezone.now()
+
+    with waitlist_locked(schedule_id=selectors.waitlist_entry_schedule_id(entry_id=entry_id), now=now) as locked:
+        schedule = locked.schedule
+        entry = waitlist_entry_lock_waiting(entry_id=entry_id)
+        waitlist_entry_end(entry=entry, status=WaitlistEntry.Status.CANCELLED, now=now, schedule=schedule)
+        return entry
+
+
+def waitlist_entry_booked_directly(*, profile, schedule: CourseSchedule, now: datetime) -> None:
+    """A direct booking ends the profile's own waiting entry on that schedule (RULES §1).
+    Runs in the booking's transaction, schedule locked."""
+    entry = WaitlistEntry.objects.select_for_update().filter(profile=profile, schedule=schedule, status=WaitlistEntry.Status.WAITING).first()
+    if entry is not None:
+        waitlist_entry_end(entry=entry, status=WaitlistEntry.Status.BOOKED, now=now, schedule=schedule, reason="direct_booking")
+
+
+def _reason_required(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise BusinessError.bad_request("validation_error", messages.REASON_REQUIRED, {"reason": [messages.REASON_REQUIRED]})
+    return reason
+
+
+@retry_on_deadlock
+def waitlist_entry_prioritize(*, entry_id: int, reason: str, by, now: datetime | None = None) -> WaitlistEntry:
+    """Operators move an entry to the front of its queue, with a reason that is kept."""
+    now = now or timezone.now()
+    reason = _reason_required(reason)
+
+    with waitlist_locked(schedule_id=selectors.waitlist_entry_schedule_id(entry_id=entry_id), now=now) as locked:
+        schedule = locked.schedule
+        entry = waitlist_entry_lock_waiting(entry_id=entry_id)
+        top = selectors.waitlist_queue(schedule_id=schedule.pk).exclude(pk=entry.pk).values_list("priority", flat=True).first()
+        entry.priority = max(entry.priority, (top or 0) + 1)
+        entry.priority_reason = f"{reason}（{getattr(by, 'username', '')}）" if by else reason
+        entry.save(update_fields=["priority", "priority_reason", "updated_at"])
+        return entry
+
+
+@retry_on_deadlock
+def waitlist_entry_remove(*, entry_id: int, reason: str, by, now: datetime | None = None) -> WaitlistEntry:
+    """Operators remove an entry (status `removed`) with a reason; its reservation passes on."""
+    now = now or timezone.now()
+    reason = _reason_required(reason)
+
+    with waitlist_locked(schedule_id=selectors.waitlist_entry_schedule_id(entry_id=entry_id), now=now) as locked:
+        schedule = locked.schedule
+        entry = waitlist_entry_lock_waiting(entry_id=entry_id)
+        waitlist_entry_end(entry=entry, status=WaitlistEntry.Status.REMOVED, now=now, schedule=schedule, reason=reason, by=by)
+        return entry
+
+
+def waitlist_entries_end_for_makeup(*, makeup_id: int, except_schedule_id: int, now: datetime) -> int:
+    """A make-up booked in one class leaves the other waitlists it queued in (their reservations pass
+    on). Runs after the booking's commit; each class in its own short transaction, schedule first."""
+    schedule_ids = sorted(set(WaitlistEntry.objects.filter(makeup_id=makeup_id, status=WaitlistEntry.Status.WAITING)
+                              .exclude(schedule_id=except_schedule_id).values_list("schedule_id", flat=True)))
+    ended = 0
+    for schedule_id in schedule_ids:
+        ended += _end_makeup_entries_in(schedule_id, makeup_id, now)
+    return ended
+
+
+@retry_on_deadlock
+def _end_makeup_entries_in(schedule_id: int, makeup_id: int, now: datetime) -> int:
+    with transaction.atomic():
+        schedule = schedule_lock_or_404(schedule_id=schedule_id)
+        entries = list(WaitlistEntry.objects.select_for_update().filter(makeup_id=makeup_id, schedule=schedule,
+                                                                status=WaitlistEntry.Status.WAITING))
+        for entry in entries:
+            waitlist_entry_end(entry=entry, status=WaitlistEntry.Status.CANCELLED, now=now, schedule=schedule, reason="makeup_booked_elsewhere")
+        return len(entries)

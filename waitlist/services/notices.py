@@ -1,0 +1,39 @@
+"""What the waitlist tells families: outbox rows and their WaitlistNotification rows, written in the
+caller's transaction (the outbox delivers them after the commit)."""
+
+from datetime import datetime
+
+from core.formatting import local_time_text
+from courses.models import CourseSchedule
+from notifications.services import NotificationSpec, notification_create_many
+from waitlist.models import WaitlistEntry, WaitlistNotification, WaitlistOffer
+
+
+def waitlist_notice_payload(*, entry: WaitlistEntry, schedule: CourseSchedule, deadline: datetime | None) -> dict:
+    return {
+        "course_name": schedule.course.name,
+        "starts_at": local_time_text(schedule.starts_at),
+        "deadline": local_time_text(deadline) if deadline else "",
+        "entry_id": entry.pk,
+        "schedule_id": schedule.pk,
+        "profile_id": entry.profile_id,
+        "profile_name": entry.profile.name,
+    }
+
+
+def waitlist_notices_create(*, schedule, entries, template: str, kind: str, now: datetime, offer: WaitlistOffer | None = None,
+            response_deadline: datetime | None = None, status: str = WaitlistNotification.Status.CLOSED) -> int:
+    """Outbox rows (one INSERT) and their WaitlistNotification rows (one INSERT), in this transaction."""
+    entries = list(entries)
+    if not entries:
+        return 0
+    rows = notification_create_many(specs=[
+        NotificationSpec(entry.profile.owner_id, template, waitlist_notice_payload(entry=entry, schedule=schedule, deadline=response_deadline), entry.profile_id)
+        for entry in entries
+    ])
+    WaitlistNotification.objects.bulk_create([
+        WaitlistNotification(offer=offer, entry=entry, kind=kind, response_deadline=response_deadline, status=status,
+           notification=row, created_at=now)
+        for entry, row in zip(entries, rows, strict=True)
+    ])
+    return len(entries)

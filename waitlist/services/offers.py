@@ -1,0 +1,254 @@
+"""Seats offered to the waitlist (RULES §3, §5): the lock and catch-up every command starts with, a
+released seat becoming a broadcast offer, the hand-over to a reservation, lapsing, the cutoff, and
+an entry leaving the queue (its reservations pass on).
+
+Every write on a schedule's waitlist runs under that schedule's row lock and first applies the
+overdue transitions of its offers with the same function the periodic sweeper uses
+(`waitlist_apply_overdue`), so nobody can accept after their deadline and a late sweep only delays
+a hand-over. Locks are taken in one order: schedule, then offers, then entries by id.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.db import retry_on_deadlock
+from core.errors import BusinessError
+from courses.locks import schedule_lock_or_404
+from courses.models import CourseSchedule
+from waitlist import selectors
+from waitlist.clock import waking_deadline
+from waitlist.locks import waitlist_entry_lock
+from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistNotification, WaitlistOffer
+from waitlist.services.notices import waitlist_notices_create
+
+
+@dataclass
+class WaitlistLock:
+    """A schedule locked by `waitlist_locked`; `refuse` ends the command with an error after the
+    commit, keeping the writes made so far (a rejected flow, a lapsed offer)."""
+
+    schedule: CourseSchedule
+    refusal: BusinessError | None = None
+
+    def refuse(self, error: BusinessError) -> None:
+        self.refusal = error
+
+
+@contextmanager
+def waitlist_locked(*, schedule_id: int, now: datetime) -> Iterator[WaitlistLock]:
+    """Lock the schedule, catch up its overdue transitions, then run the body in a savepoint.
+
+    A BusinessError raised by the body undoes the body's writes but keeps the catch-up (a hand-over
+    that was due is not lost because this caller was refused); it is raised after the commit, as is
+    a refusal the body records with `refuse`.
+    """
+    with transaction.atomic():
+        lock = WaitlistLock(schedule_lock_or_404(schedule_id=schedule_id))
+        waitlist_apply_overdue(schedule=lock.schedule, now=now)
+        try:
+            with transaction.atomic():
+                yield lock
+        except BusinessError as error:
+            lock.refusal = error
+    if lock.refusal is not None:
+        raise lock.refusal
+
+
+def waitlist_seat_released(*, schedule: CourseSchedule, reason: str, now: datetime, seats: int = 1) -> list[WaitlistOffer]:
+    """RULES §3: seats were freed (schedule locked by the caller, inside its transaction).
+
+    Before the cutoff and while there are more waiting entries than open offers, each seat becomes
+    a broadcast offer; every entry waiting at this moment is notified of it.
+    """
+    waitlist_apply_overdue(schedule=schedule, now=now)
+    # A seat freed at the cutoff instant or later is open to anyone (RULES §3: t >= cutoff, no offer).
+    if schedule.status != CourseSchedule.Status.OPEN or now >= selectors.waitlist_cutoff(schedule=schedule):
+        return []
+    # Only seats that exist under the capacity (it may have been lowered below the bookings).
+    seats = min(seats, selectors.schedule_seats(schedule=schedule))
+    waiting = list(selectors.waitlist_queue(schedule_id=schedule.pk).select_related("profile"))
+    open_offers = WaitlistOffer.objects.filter(schedule=schedule, status=WaitlistOffer.Status.OPEN).count()
+    cutoff = selectors.waitlist_cutoff(schedule=schedule)
+    offers = []
+    for _ in range(max(0, seats)):
+        if open_offers >= len(waiting):
+            break
+        deadline = waking_deadline(now, cap=cutoff)
+        offer = WaitlistOffer.objects.create(schedule=schedule, reason=reason, released_at=now, phase=WaitlistOffer.Phase.BROADCAST,
+                                     status=WaitlistOffer.Status.OPEN, deadline=deadline, round=1, phase_started_at=now)
+        waitlist_notices_create(schedule=schedule, entries=waiting, template="waitlist_seat_available", kind=WaitlistNotification.Kind.SEAT_AVAILABLE,
+                now=now, offer=offer, response_deadline=deadline, status=WaitlistNotification.Status.OPEN)
+        offers.append(offer)
+        open_offers += 1
+    return offers
+
+
+def _end_round(offer: WaitlistOffer, now: datetime) -> None:
+    """The current phase of an offer is over: its running flows are abandoned, open answers expire."""
+    WaitlistFlow.objects.filter(offer=offer, status=WaitlistFlow.Status.STARTED).update(status=WaitlistFlow.Status.ABANDONED, completed_at=now)
+    WaitlistNotification.objects.filter(offer=offer, status=WaitlistNotification.Status.OPEN).update(status=WaitlistNotification.Status.EXPIRED)
+
+
+def waitlist_offer_lapse(*, offer: WaitlistOffer, now: datetime) -> None:
+    """Nobody takes this seat from the waitlist: it is open to anyone."""
+    _end_round(offer, now)
+    offer.status = WaitlistOffer.Status.LAPSED
+    offer.closed_at = now
+    offer.save(update_fields=["status", "closed_at", "updated_at"])
+
+
+def _reserve_next(offer: WaitlistOffer, schedule: CourseSchedule, now: datetime) -> None:
+    """名额保留给第一位候补用户: the first waiting entry without a reservation in another open offer."""
+    cutoff = selectors.waitlist_cutoff(schedule=schedule)
+    reserved_elsewhere = (WaitlistOffer.objects.filter(schedule=schedule, status=WaitlistOffer.Status.OPEN, reserved_for__isnull=False)
+                          .exclude(pk=offer.pk).values("reserved_for_id"))
+    candidate = (selectors.waitlist_queue(schedule_id=schedule.pk).exclude(pk__in=reserved_elsewhere)
+                 .select_related("profile").first())
+    if candidate is None or now >= cutoff:
+        waitlist_offer_lapse(offer=offer, now=now)
+        return
+    offer.phase = WaitlistOffer.Phase.RESERVED
+    offer.reserved_for = candidate
+    offer.round += 1
+    offer.phase_started_at = now
+    offer.deadline = waking_deadline(now, cap=cutoff)  # counted from the moment of the reservation
+    offer.save(update_fields=["phase", "reserved_for", "round", "phase_started_at", "deadline", "updated_at"])
+    waitlist_notices_create(schedule=schedule, entries=[candidate], template="waitlist_seat_reserved", kind=WaitlistNotification.Kind.SEAT_RESERVED,
+            now=now, offer=offer, response_deadline=offer.deadline, status=WaitlistNotification.Status.OPEN)
+
+
+def _pass_on(offer: WaitlistOffer, schedule: CourseSchedule, now: datetime) -> None:
+    _end_round(offer, now)
+    _reserve_next(offer, schedule, now)
+
+
+def waitlist_entry_end(*, entry: WaitlistEntry, status: str, now: datetime, schedule: CourseSchedule,
+                       reason: str = "", by=None, keep_offer: WaitlistOffer | None = None) -> None:
+    """The entry leaves the queue (positions behind it move up at once); seats reserved for it pass on."""
+    entry.status = status
+    entry.active = None
+    entry.ended_at = now
+    entry.end_reason = reason
+    entry.ended_by = by
+    entry.save(update_fields=["status", "active", "ended_at", "end_reason", "ended_by", "updated_at"])
+    WaitlistFlow.objects.filter(entry=entry, status=WaitlistFlow.Status.STARTED).update(status=WaitlistFlow.Status.ABANDONED, completed_at=now)
+    WaitlistNotification.objects.filter(entry=entry, status=WaitlistNotification.Status.OPEN).update(status=WaitlistNotification.Status.CLOSED)
+    reservations = (WaitlistOffer.objects.select_for_update().filter(schedule=schedule, status=WaitlistOffer.Status.OPEN, reserved_for=entry)
+                    .order_by("pk"))
+    for offer in reservations:
+        if keep_offer is None or offer.pk != keep_offer.pk:
+            _pass_on(offer, schedule, now)
+
+
+def waitlist_apply_overdue(*, schedule: CourseSchedule, now: datetime) -> None:
+    """RULES §5.1-5.2 for one schedule whose row the caller has locked. Idempotent.
+
+    An open offer whose closing time has passed hands over: broadcast → reserved for the first
+    eligible entry; reserved → that entry expires and the next is reserved; nobody left → lapsed.
+    Once past the cutoff (the cutoff instant itself is still open), every open offer lapses and every
+    waiting entry closes, except an entry whose flow is still in grace (its offer stays open until the
+    grace ends).
+    """
+    cutoff = selectors.waitlist_cutoff(schedule=schedule)
+    past_cutoff = selectors.waitlist_past_cutoff(schedule=schedule, now=now)  # the cutoff instant is still open
+    offers = list(WaitlistOffer.objects.select_for_update().filter(schedule=schedule, status=WaitlistOffer.Status.OPEN)
+                  .order_by("released_at", "id"))
+    if offers:
+        flows = selectors.waitlist_flows_of_offers(offers=offers)
+        for offer in offers:
+            if past_cutoff or schedule.status != CourseSchedule.Status.OPEN:
+                # The waitlist has ended: only a flow still in grace keeps its offer open.
+                if any(now <= selectors.waitlist_flow_grace_end(flow=flow) for flow in selectors.waitlist_offer_protecting_flows(offer=offer, flows=flows)):
+                    continue
+                if schedule.status == CourseSchedule.Status.OPEN and selectors.waitlist_offer_closing_time(offer=offer, flows=flows) < cutoff:
+                    _expire_reservation(offer, schedule, now)  # its window ended before the cutoff (a late sweep)
+                waitlist_offer_lapse(offer=offer, now=now)
+            elif now > selectors.waitlist_offer_closing_time(offer=offer, flows=flows):
+                _hand_over(offer, schedule, now)
+    if past_cutoff:
+        _close_at_cutoff(schedule, now)
+
+
+def _expire_reservation(offer: WaitlistOffer, schedule: CourseSchedule, now: datetime) -> None:
+    """自动顺位: the parent the seat was reserved for did not confirm in time and leaves the queue."""
+    if offer.phase != WaitlistOffer.Phase.RESERVED or not offer.reserved_for_id:
+        return
+    entry = waitlist_entry_lock(entry_id=offer.reserved_for_id)
+    if entry.status == WaitlistEntry.Status.WAITING:
+        waitlist_entry_end(entry=entry, status=WaitlistEntry.Status.EXPIRED, now=now, schedule=schedule, keep_offer=offer)
+        waitlist_notices_create(schedule=schedule, entries=[entry], template="waitlist_expired", kind=WaitlistNotification.Kind.EXPIRED, now=now, offer=offer)
+
+
+def _hand_over(offer: WaitlistOffer, schedule: CourseSchedule, now: datetime) -> None:
+    _end_round(offer, now)
+    _expire_reservation(offer, schedule, now)
+    _reserve_next(offer, schedule, now)
+
+
+def _close_at_cutoff(schedule: CourseSchedule, now: datetime) -> None:
+    still_open = list(WaitlistOffer.objects.filter(schedule=schedule, status=WaitlistOffer.Status.OPEN))
+    flows = selectors.waitlist_flows_of_offers(offers=still_open)
+    in_grace = {
+        flow.entry_id for offer in still_open for flow in selectors.waitlist_offer_protecting_flows(offer=offer, flows=flows)
+        if now <= selectors.waitlist_flow_grace_end(flow=flow)
+    }
+    closing = list(selectors.waitlist_queue(schedule_id=schedule.pk).exclude(pk__in=in_grace).select_related("profile"))
+    if not closing:
+        return
+    ids = [entry.pk for entry in closing]
+    WaitlistEntry.objects.filter(pk__in=ids).update(status=WaitlistEntry.Status.CLOSED, active=None, ended_at=now, updated_at=now)
+    WaitlistFlow.objects.filter(entry_id__in=ids, status=WaitlistFlow.Status.STARTED).update(status=WaitlistFlow.Status.ABANDONED, completed_at=now)
+    WaitlistNotification.objects.filter(entry_id__in=ids, status=WaitlistNotification.Status.OPEN).update(status=WaitlistNotification.Status.CLOSED)
+    waitlist_notices_create(schedule=schedule, entries=closing, template="waitlist_closed", kind=WaitlistNotification.Kind.CLOSED, now=now)
+
+
+def waitlist_offers_trim(*, schedule: CourseSchedule, now: datetime) -> int:
+    """Capacity lowered below booked + held: the newest open offers lapse (their seats no longer exist).
+    Schedule locked by the caller."""
+    excess = -selectors.schedule_seats(schedule=schedule)
+    if excess <= 0:
+        return 0
+    offers = list(WaitlistOffer.objects.select_for_update().filter(schedule=schedule, status=WaitlistOffer.Status.OPEN)
+                  .order_by("-released_at", "-id")[:excess])
+    for offer in offers:
+        waitlist_offer_lapse(offer=offer, now=now)
+    return len(offers)
+
+
+def waitlist_close_for_cancelled_class(*, schedule: CourseSchedule, now: datetime) -> int:
+    """The studio cancelled the class (RULES §6.7): open offers lapse, every waiting entry closes and
+    is told. Runs in the cancellation's transaction, schedule locked."""
+    for offer in WaitlistOffer.objects.select_for_update().filter(schedule=schedule, status=WaitlistOffer.Status.OPEN):
+        waitlist_offer_lapse(offer=offer, now=now)
+    closing = list(selectors.waitlist_queue(schedule_id=schedule.pk).select_related("profile"))
+    ids = [entry.pk for entry in closing]
+    WaitlistEntry.objects.filter(pk__in=ids).update(status=WaitlistEntry.Status.CLOSED, active=None, ended_at=now,
+                                            end_reason="class_cancelled", updated_at=now)
+    WaitlistFlow.objects.filter(entry_id__in=ids, status=WaitlistFlow.Status.STARTED).update(status=WaitlistFlow.Status.ABANDONED, completed_at=now)
+    WaitlistNotification.objects.filter(entry_id__in=ids, status=WaitlistNotification.Status.OPEN).update(status=WaitlistNotification.Status.CLOSED)
+    waitlist_notices_create(schedule=schedule, entries=closing, template="waitlist_session_cancelled", kind=WaitlistNotification.Kind.CLOSED, now=now)
+    return len(closing)
+
+
+@dataclass(frozen=True)
+class NotifyResult:
+    offers_opened: int
+    notified: int
+
+
+@retry_on_deadlock
+def waitlist_notify(*, schedule_id: int, now: datetime | None = None) -> NotifyResult:
+    """Operators' manual send (发送候补通知): every free seat of the schedule becomes an offer."""
+    now = now or timezone.now()
+
+    with waitlist_locked(schedule_id=schedule_id, now=now) as locked:
+        schedule = locked.schedule
+        free = selectors.schedule_seats(schedule=schedule)
+        before = WaitlistNotification.objects.filter(offer__schedule=schedule).count()
+        offers = waitlist_seat_released(schedule=schedule, reason=WaitlistOffer.Reason.MANUAL, now=now, seats=free)
+        return NotifyResult(len(offers), WaitlistNotification.objects.filter(offer__schedule=schedule).count() - before)
