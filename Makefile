@@ -37,6 +37,7 @@ test-mysql: install test-js
 ## Style and the layers between apps (docs/architecture.md).
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
 migrate: install

@@ -15,7 +15,9 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["id", "username", "nickname", "phone", "wechat_openid", "is_staff", "date_joined"]
     search_fields = ["username", "nickname", "phone", "wechat_openid"]
     list_filter = ["is_staff", "is_active"]
-    fieldsets = BaseUserAdmin.fieldsets + (("微信", {"fields": ["wechat_openid", "wechat_unionid", "nickname", "phone"]}),)
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("微信", {"fields": ["wechat_openid", "wechat_unionid", "nickname", "phone"]}),
+    )
     inlines = [ProfileInline]
 
 

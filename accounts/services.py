@@ -59,8 +59,12 @@ def _well_formed(identity) -> bool:
     if not isinstance(identity, dict):
         return False
     openid, unionid = identity.get("openid"), identity.get("unionid") or ""
-    return isinstance(openid, str) and 0 < len(openid) <= OPENID_MAX_LENGTH and isinstance(unionid, str) \
+    return (
+        isinstance(openid, str)
+        and 0 < len(openid) <= OPENID_MAX_LENGTH
+        and isinstance(unionid, str)
         and len(unionid) <= OPENID_MAX_LENGTH
+    )
 
 
 def user_login_wechat(*, code: str) -> LoginResult:

@@ -22,13 +22,24 @@ class QueueInline(admin.TabularInline):
     extra = 0
     can_delete = False
     verbose_name_plural = "候补队列"
-    fields = readonly_fields = ["position", "profile", "status", "priority", "priority_reason", "joined_at", "makeup",
-                                "end_reason"]
+    fields = readonly_fields = [
+        "position",
+        "profile",
+        "status",
+        "priority",
+        "priority_reason",
+        "joined_at",
+        "makeup",
+        "end_reason",
+    ]
     show_change_link = True
 
     def get_queryset(self, request):
-        return (waitlist_selectors.waitlist_entries_with_positions(queryset=super().get_queryset(request)).select_related("profile")
-                .order_by(F("active").desc(nulls_last=True), "-priority", "joined_at", "id"))
+        return (
+            waitlist_selectors.waitlist_entries_with_positions(queryset=super().get_queryset(request))
+            .select_related("profile")
+            .order_by(F("active").desc(nulls_last=True), "-priority", "joined_at", "id")
+        )
 
     @admin.display(description="位置")
     def position(self, entry):
@@ -43,8 +54,17 @@ class OfferInline(admin.TabularInline):
     extra = 0
     can_delete = False
     verbose_name_plural = "名额释放"
-    fields = readonly_fields = ["reason", "phase", "status", "round", "released_at", "deadline", "reserved_for",
-                                "claimed_by", "closed_at"]
+    fields = readonly_fields = [
+        "reason",
+        "phase",
+        "status",
+        "round",
+        "released_at",
+        "deadline",
+        "reserved_for",
+        "claimed_by",
+        "closed_at",
+    ]
     show_change_link = True
     ordering = ["-released_at"]
 
@@ -69,22 +89,48 @@ class QueueFullFilter(admin.SimpleListFilter):
 
 def _cancel_class(modeladmin, request, schedule, reason):
     result = studio.schedule_cancel_by_studio(schedule_id=schedule.pk, reason=reason, by=request.user)
-    modeladmin.message_user(request, f"{schedule}：已取消 {result.bookings_cancelled} 个预约，"
-                                     f"生成 {result.makeups_owed} 条待补课，关闭 {result.waiting_closed} 个候补", messages.INFO)
+    modeladmin.message_user(
+        request,
+        f"{schedule}：已取消 {result.bookings_cancelled} 个预约，"
+        f"生成 {result.makeups_owed} 条待补课，关闭 {result.waiting_closed} 个候补",
+        messages.INFO,
+    )
 
 
 def _manual_send(modeladmin, request, schedule, reason):
     result = waitlist_services.waitlist_notify(schedule_id=schedule.pk)
-    modeladmin.message_user(request, f"{schedule}：释放 {result.offers_opened} 个名额，通知 {result.notified} 人", messages.INFO)
+    modeladmin.message_user(
+        request, f"{schedule}：释放 {result.offers_opened} 个名额，通知 {result.notified} 人", messages.INFO
+    )
 
 
 @admin.register(CourseSchedule)
 class CourseScheduleAdmin(admin.ModelAdmin):
-    list_display = ["id", "course", "starts_at", "ends_at", "coach", "venue", "capacity", "booked", "available_seats",
-                    "waitlist_capacity", "effective_capacity", "waiting", "status"]
+    list_display = [
+        "id",
+        "course",
+        "starts_at",
+        "ends_at",
+        "coach",
+        "venue",
+        "capacity",
+        "booked",
+        "available_seats",
+        "waitlist_capacity",
+        "effective_capacity",
+        "waiting",
+        "status",
+    ]
     list_editable = ["capacity", "waitlist_capacity"]
-    list_filter = [QueueFullFilter, "status", "course__course_type", "course__level", "venue", "coach",
-                   ("starts_at", admin.DateFieldListFilter)]
+    list_filter = [
+        QueueFullFilter,
+        "status",
+        "course__course_type",
+        "course__level",
+        "venue",
+        "coach",
+        ("starts_at", admin.DateFieldListFilter),
+    ]
     list_select_related = ["course__course_type"]
     search_fields = ["course__name", "coach", "venue"]
     date_hierarchy = "starts_at"
@@ -92,8 +138,10 @@ class CourseScheduleAdmin(admin.ModelAdmin):
     inlines = [BookingInline, QueueInline, OfferInline]
     # Cancelling a class notifies families and owes make-ups (RULES §6.7): the action, never a bare status edit.
     readonly_fields = ["status"]
-    actions = [reason_action("取消整节课（如教练请假）", _cancel_class, confirm="确认取消整节课"),
-               reason_action("发送候补通知（释放空余名额）", _manual_send, confirm="确认发送")]
+    actions = [
+        reason_action("取消整节课（如教练请假）", _cancel_class, confirm="确认取消整节课"),
+        reason_action("发送候补通知（释放空余名额）", _manual_send, confirm="确认发送"),
+    ]
 
     def get_queryset(self, request):
         # Seats and the waitlist in SQL: one query for the whole page.

@@ -28,10 +28,12 @@ SERIES_NAMES = {"joined": "加入候补", "booked": "候补成功预约", "offer
 class DashboardRangeForm(forms.Form):
     """Shanghai days, both inclusive. Missing dates default to the 30 days ending today."""
 
-    date_from = forms.DateField(label="开始日期", required=False,
-                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    date_to = forms.DateField(label="结束日期", required=False,
-                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_from = forms.DateField(
+        label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    date_to = forms.DateField(
+        label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     def __init__(self, *args, today: date, **kwargs):
         super().__init__(*args, **kwargs)
@@ -75,30 +77,67 @@ def _value(value: object) -> str:
 def _cards(figures: dict) -> list[dict]:
     """The figures as the operator reads them: a label, a value and what it is made of."""
     counts = figures["notifications_by_status"]
-    by_status = " · ".join(f"{label} {counts[status]}" for status, label in Notification.WeChatStatus.choices
-                           if counts.get(status))
+    by_status = " · ".join(
+        f"{label} {counts[status]}" for status, label in Notification.WeChatStatus.choices if counts.get(status)
+    )
     return [
-        {"id": "conversion", "label": "候补转化率", "value": _percent(figures["waitlist_conversion_rate"]),
-         "detail": f"加入候补 {figures['waitlist_joined']} · 其中成功预约 {figures['waitlist_booked']}"},
-        {"id": "claim-median", "label": "名额释放到预约中位时长（分钟）", "value": _value(figures["claim_median_minutes"]),
-         "detail": f"被预约名额 {figures['offers_claimed']}"},
-        {"id": "offers", "label": "名额释放", "value": str(figures["offers_opened"]),
-         "detail": f"被预约 {figures['offers_claimed']} · 失效 {figures['offers_lapsed']}"},
-        {"id": "offers-lapsed", "label": "失效名额", "value": str(figures["offers_lapsed"]),
-         "detail": "无人确认、转为公开预约的名额"},
-        {"id": "makeup-usage", "label": "补课使用率", "value": _percent(figures["makeup_usage_rate"]),
-         "detail": f"应补课 {figures['makeups_owed']} · 已预约或已补课 {figures['makeups_used']}"},
-        {"id": "compensation", "label": "补偿分钟 发放/使用/过期",
-         "value": (f"{figures['compensation_minutes_granted']} / {figures['compensation_minutes_spent']} / "
-                   f"{figures['compensation_minutes_expired']}"),
-         "detail": "使用 = 使用 − 退回"},
-        {"id": "delivery", "label": "通知送达率", "value": _percent(figures["notification_delivery_rate"]),
-         "detail": f"通知 {figures['notifications_total']}" + (f"：{by_status}" if by_status else "")},
-        {"id": "closed-late", "label": "截止延迟关闭",
-         "value": f"{figures['entries_closed_late']} / {figures['entries_closed']}",
-         "detail": "截止后超过2分钟才关闭的候补 / 截止关闭的候补"},
-        {"id": "queues-full", "label": "当前满员候补队列", "value": str(figures["queues_full_now"]),
-         "detail": "未开课、候补人数已达候补容量的课程"},
+        {
+            "id": "conversion",
+            "label": "候补转化率",
+            "value": _percent(figures["waitlist_conversion_rate"]),
+            "detail": f"加入候补 {figures['waitlist_joined']} · 其中成功预约 {figures['waitlist_booked']}",
+        },
+        {
+            "id": "claim-median",
+            "label": "名额释放到预约中位时长（分钟）",
+            "value": _value(figures["claim_median_minutes"]),
+            "detail": f"被预约名额 {figures['offers_claimed']}",
+        },
+        {
+            "id": "offers",
+            "label": "名额释放",
+            "value": str(figures["offers_opened"]),
+            "detail": f"被预约 {figures['offers_claimed']} · 失效 {figures['offers_lapsed']}",
+        },
+        {
+            "id": "offers-lapsed",
+            "label": "失效名额",
+            "value": str(figures["offers_lapsed"]),
+            "detail": "无人确认、转为公开预约的名额",
+        },
+        {
+            "id": "makeup-usage",
+            "label": "补课使用率",
+            "value": _percent(figures["makeup_usage_rate"]),
+            "detail": f"应补课 {figures['makeups_owed']} · 已预约或已补课 {figures['makeups_used']}",
+        },
+        {
+            "id": "compensation",
+            "label": "补偿分钟 发放/使用/过期",
+            "value": (
+                f"{figures['compensation_minutes_granted']} / {figures['compensation_minutes_spent']} / "
+                f"{figures['compensation_minutes_expired']}"
+            ),
+            "detail": "使用 = 使用 − 退回",
+        },
+        {
+            "id": "delivery",
+            "label": "通知送达率",
+            "value": _percent(figures["notification_delivery_rate"]),
+            "detail": f"通知 {figures['notifications_total']}" + (f"：{by_status}" if by_status else ""),
+        },
+        {
+            "id": "closed-late",
+            "label": "截止延迟关闭",
+            "value": f"{figures['entries_closed_late']} / {figures['entries_closed']}",
+            "detail": "截止后超过2分钟才关闭的候补 / 截止关闭的候补",
+        },
+        {
+            "id": "queues-full",
+            "label": "当前满员候补队列",
+            "value": str(figures["queues_full_now"]),
+            "detail": "未开课、候补人数已达候补容量的课程",
+        },
     ]
 
 
@@ -106,7 +145,9 @@ def _chart(series: list[dict]) -> str:
     labels = [f"{row['day']:%m-%d}" for row in series]
     totals = "，".join(f"{name}共{sum(row[key] for row in series)}" for key, name in SERIES_NAMES.items())
     return grouped_bar_chart(
-        title=CHART_TITLE, labels=labels, chart_id="daily-chart",
+        title=CHART_TITLE,
+        labels=labels,
+        chart_id="daily-chart",
         series=[(name, [row[key] for row in series]) for key, name in SERIES_NAMES.items()],
         description=f"{series[0]['day']:%Y-%m-%d}至{series[-1]['day']:%Y-%m-%d}每日数据：{totals}。",
     )

@@ -36,8 +36,14 @@ def nice_step(maximum: int, ticks: int = 5) -> int:
     return int(next(factor * magnitude for factor in (1, 2, 5, 10) if factor * magnitude >= raw))
 
 
-def grouped_bar_chart(*, title: str, labels: list[str], series: list[tuple[str, list[int]]], description: str = "",
-                      chart_id: str = "chart") -> str:
+def grouped_bar_chart(
+    *,
+    title: str,
+    labels: list[str],
+    series: list[tuple[str, list[int]]],
+    description: str = "",
+    chart_id: str = "chart",
+) -> str:
     """A grouped bar chart: one group per label, one bar per series in each group (a bar of 0 is
     drawn with height 0, so every group always has one bar per series). Each bar carries a <title>
     with its label, series name and value (a tooltip, and text for screen readers)."""
@@ -70,9 +76,13 @@ def grouped_bar_chart(*, title: str, labels: list[str], series: list[tuple[str, 
 
     for tick in range(0, top_value + 1, step):
         y = bottom - tick * scale
-        parts.append(f'<line x1="{PAD_LEFT}" y1="{_number(y)}" x2="{PAD_LEFT + plot_width}" y2="{_number(y)}" '
-                     f'stroke="currentColor" stroke-opacity="{0.5 if tick == 0 else 0.12}"/>')
-        parts.append(f'<text x="{PAD_LEFT - 6}" y="{_number(y + 4)}" text-anchor="end" fill="currentColor">{tick}</text>')
+        parts.append(
+            f'<line x1="{PAD_LEFT}" y1="{_number(y)}" x2="{PAD_LEFT + plot_width}" y2="{_number(y)}" '
+            f'stroke="currentColor" stroke-opacity="{0.5 if tick == 0 else 0.12}"/>'
+        )
+        parts.append(
+            f'<text x="{PAD_LEFT - 6}" y="{_number(y + 4)}" text-anchor="end" fill="currentColor">{tick}</text>'
+        )
 
     bar_width = max(1.0, (group_width - 4) / max(len(series), 1))
     label_every = max(1, math.ceil(LABEL_WIDTH / group_width))
@@ -85,12 +95,14 @@ def grouped_bar_chart(*, title: str, labels: list[str], series: list[tuple[str, 
             parts.append(
                 f'<rect class="bar" x="{_number(group_x + index * bar_width)}" y="{_number(bottom - height)}" '
                 f'width="{_number(bar_width)}" height="{_number(height)}" fill="{PALETTE[index % len(PALETTE)]}">'
-                f'<title>{_text(label)} {_text(name)}：{value}</title></rect>'
+                f"<title>{_text(label)} {_text(name)}：{value}</title></rect>"
             )
         parts.append("</g>")
         if position % label_every == 0:
             x = PAD_LEFT + position * group_width + group_width / 2
-            parts.append(f'<text x="{_number(x)}" y="{bottom + 16}" text-anchor="middle" fill="currentColor">'
-                         f'{_text(label)}</text>')
+            parts.append(
+                f'<text x="{_number(x)}" y="{bottom + 16}" text-anchor="middle" fill="currentColor">'
+                f"{_text(label)}</text>"
+            )
     parts.append("</svg>")
     return "".join(parts)

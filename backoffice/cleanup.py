@@ -84,7 +84,8 @@ def cleanup_old_data(*, older_than_days: int = DEFAULT_OLDER_THAN_DAYS, dry_run:
             "flows": flows.count(),
             "notifications": notifications.count(),
             "waitlist_notifications_detached": WaitlistNotification.objects.filter(
-                notification__created_at__lt=cutoff).count(),
+                notification__created_at__lt=cutoff
+            ).count(),
         }
     else:
         detached = 0
@@ -98,6 +99,11 @@ def cleanup_old_data(*, older_than_days: int = DEFAULT_OLDER_THAN_DAYS, dry_run:
             "notifications": _delete_in_batches(notifications, on_batch=count_detached),
             "waitlist_notifications_detached": detached,
         }
-    logger.info("cleanup%s: older than %d days (before %s): %s", " (dry run)" if dry_run else "",
-                older_than_days, cutoff.isoformat(), counts)
+    logger.info(
+        "cleanup%s: older than %d days (before %s): %s",
+        " (dry run)" if dry_run else "",
+        older_than_days,
+        cutoff.isoformat(),
+        counts,
+    )
     return {"cutoff": cutoff, "older_than_days": older_than_days, "dry_run": dry_run, **counts}

@@ -31,7 +31,6 @@ STUDIO_TZ = ZoneInfo("Asia/Shanghai")
 CLOSED_LATE_AFTER = timedelta(minutes=2)
 
 
-
 def day_start(day: date) -> datetime:
     """Midnight of a Shanghai day, as an aware datetime."""
     return datetime.combine(day, time.min, tzinfo=STUDIO_TZ)
@@ -76,14 +75,18 @@ def _offers(start: datetime, end: datetime) -> tuple[dict, float | None]:
 
 def _makeups(start: datetime, end: datetime) -> dict:
     used = [MakeupBooking.Status.BOOKED, MakeupBooking.Status.COMPLETED]
-    return MakeupBooking.objects.filter(original_booking__isnull=False, created_at__gte=start, created_at__lt=end).aggregate(
-        owed=Count("pk"), used=Count("pk", filter=Q(status__in=used)),
+    return MakeupBooking.objects.filter(
+        original_booking__isnull=False, created_at__gte=start, created_at__lt=end
+    ).aggregate(
+        owed=Count("pk"),
+        used=Count("pk", filter=Q(status__in=used)),
     )
 
 
 def _compensation(start: datetime, end: datetime) -> dict:
     granted = ClassCreditCompensation.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
-        minutes=Sum("minutes"))["minutes"]
+        minutes=Sum("minutes")
+    )["minutes"]
     ledger = CompensationUsage.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
         used=Sum("minutes", filter=Q(kind=CompensationUsage.Kind.USE)),
         restored=Sum("minutes", filter=Q(kind=CompensationUsage.Kind.RESTORE)),
@@ -97,28 +100,46 @@ def _compensation(start: datetime, end: datetime) -> dict:
 
 
 def _notifications(start: datetime, end: datetime) -> dict[str, int]:
-    rows = (Notification.objects.filter(created_at__gte=start, created_at__lt=end)
-            .order_by().values_list("wechat_status").annotate(n=Count("pk")))
+    rows = (
+        Notification.objects.filter(created_at__gte=start, created_at__lt=end)
+        .order_by()
+        .values_list("wechat_status")
+        .annotate(n=Count("pk"))
+    )
     return dict(rows)
 
 
 def _queues_full(now: datetime) -> int:
     upcoming = CourseSchedule.objects.filter(status=CourseSchedule.Status.OPEN, starts_at__gt=now)
-    return schedules_with_details(queryset=upcoming, profile=None).filter(waitlist_count__gte=F("effective_waitlist_capacity")).count()
+    return (
+        schedules_with_details(queryset=upcoming, profile=None)
+        .filter(waitlist_count__gte=F("effective_waitlist_capacity"))
+        .count()
+    )
 
 
 def _per_day(queryset, field: str) -> dict[date, int]:
-    rows = (queryset.order_by().annotate(day=TruncDate(field, tzinfo=STUDIO_TZ))
-            .values("day").annotate(n=Count("pk")).values_list("day", "n"))
+    rows = (
+        queryset.order_by()
+        .annotate(day=TruncDate(field, tzinfo=STUDIO_TZ))
+        .values("day")
+        .annotate(n=Count("pk"))
+        .values_list("day", "n")
+    )
     return dict(rows)
 
 
 def _series(start: datetime, end: datetime, days: list[date]) -> list[dict]:
     joined = _per_day(WaitlistEntry.objects.filter(joined_at__gte=start, joined_at__lt=end), "joined_at")
-    booked = _per_day(WaitlistEntry.objects.filter(status=WaitlistEntry.Status.BOOKED, ended_at__gte=start, ended_at__lt=end), "ended_at")
+    booked = _per_day(
+        WaitlistEntry.objects.filter(status=WaitlistEntry.Status.BOOKED, ended_at__gte=start, ended_at__lt=end),
+        "ended_at",
+    )
     offers = _per_day(WaitlistOffer.objects.filter(released_at__gte=start, released_at__lt=end), "released_at")
-    return [{"day": day, "joined": joined.get(day, 0), "booked": booked.get(day, 0), "offers": offers.get(day, 0)}
-            for day in days]
+    return [
+        {"day": day, "joined": joined.get(day, 0), "booked": booked.get(day, 0), "offers": offers.get(day, 0)}
+        for day in days
+    ]
 
 
 def dashboard_figures(*, date_from: date, date_to: date, now: datetime) -> dict:

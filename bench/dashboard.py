@@ -22,12 +22,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DB_NAME = "bench_dashboard"
-os.environ.update({
-    "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-    "DJANGO_DEBUG": "0",
-    "DATABASE_URL": f"mysql://root@127.0.0.1:3306/{DB_NAME}",
-    "LOG_LEVEL": "WARNING",
-})
+os.environ.update(
+    {
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        "DJANGO_DEBUG": "0",
+        "DATABASE_URL": f"mysql://root@127.0.0.1:3306/{DB_NAME}",
+        "LOG_LEVEL": "WARNING",
+    }
+)
 SCHEDULES = 2_000
 ENTRIES_PER_SCHEDULE = 50
 OFFERS_PER_SCHEDULE = 3
@@ -57,21 +59,36 @@ def build(now: datetime, rng: random.Random) -> dict:
 
     regular = CourseType.objects.create(code="regular", name="常规班", waitlist_capacity=8)
     vip = CourseType.objects.create(code="vip", name="VIP小班", waitlist_capacity=5)
-    courses = [Course.objects.create(name=f"课程{kind.code}{level}", course_type=kind, level=level, duration_minutes=60,
-                                     price=180) for kind in (regular, vip) for level in (1, 2, 3)]
+    courses = [
+        Course.objects.create(
+            name=f"课程{kind.code}{level}", course_type=kind, level=level, duration_minutes=60, price=180
+        )
+        for kind in (regular, vip)
+        for level in (1, 2, 3)
+    ]
     first_start = now - timedelta(days=SPAN_DAYS - 10)
     step = timedelta(days=SPAN_DAYS) / SCHEDULES
-    CourseSchedule.objects.bulk_create([
-        CourseSchedule(course=courses[n % len(courses)], starts_at=first_start + n * step,
-                       ends_at=first_start + n * step + timedelta(hours=1), capacity=6,
-                       waitlist_capacity=rng.choice([None, None, 40, 50, 60]))
-        for n in range(SCHEDULES)], batch_size=BATCH)
+    CourseSchedule.objects.bulk_create(
+        [
+            CourseSchedule(
+                course=courses[n % len(courses)],
+                starts_at=first_start + n * step,
+                ends_at=first_start + n * step + timedelta(hours=1),
+                capacity=6,
+                waitlist_capacity=rng.choice([None, None, 40, 50, 60]),
+            )
+            for n in range(SCHEDULES)
+        ],
+        batch_size=BATCH,
+    )
     schedules = list(CourseSchedule.objects.order_by("id").values_list("id", "starts_at"))
-    User.objects.bulk_create([User(username=f"bench{n}", wechat_openid=f"o-bench-{n}") for n in range(PROFILES)],
-                             batch_size=BATCH)
+    User.objects.bulk_create(
+        [User(username=f"bench{n}", wechat_openid=f"o-bench-{n}") for n in range(PROFILES)], batch_size=BATCH
+    )
     owners = list(User.objects.order_by("id").values_list("id", flat=True))
-    Profile.objects.bulk_create([Profile(owner_id=owner, name=f"孩子{n}", level=2) for n, owner in enumerate(owners)],
-                                batch_size=BATCH)
+    Profile.objects.bulk_create(
+        [Profile(owner_id=owner, name=f"孩子{n}", level=2) for n, owner in enumerate(owners)], batch_size=BATCH
+    )
     profiles = list(Profile.objects.order_by("id").values_list("id", "owner_id"))
     cutoff = timedelta(hours=6)
 
@@ -85,16 +102,41 @@ def build(now: datetime, rng: random.Random) -> dict:
                 status, ended_at = "waiting", None
             else:
                 status = rng.choice(ended_statuses)
-                ended_at = (starts_at - cutoff + timedelta(seconds=rng.randint(0, 300)) if status == "closed"
-                            else joined_at + (starts_at - cutoff - joined_at) * rng.random())
-            entries.append(WaitlistEntry(profile_id=profile_id, schedule_id=schedule_id, status=status,
-                                         joined_at=joined_at, ended_at=ended_at,
-                                         active=True if status == "waiting" else None))
-            notifications.append(Notification(
-                user_id=owner_id, profile_id=profile_id, template="waitlist_seat_available", title="候补有名额了",
-                body="…", wechat_status=rng.choice(["sent"] * 14 + ["failed", "skipped_no_subscription",
-                                                                   "skipped_no_subscription", "in_app_only",
-                                                                   "in_app_only", "pending"])))
+                ended_at = (
+                    starts_at - cutoff + timedelta(seconds=rng.randint(0, 300))
+                    if status == "closed"
+                    else joined_at + (starts_at - cutoff - joined_at) * rng.random()
+                )
+            entries.append(
+                WaitlistEntry(
+                    profile_id=profile_id,
+                    schedule_id=schedule_id,
+                    status=status,
+                    joined_at=joined_at,
+                    ended_at=ended_at,
+                    active=True if status == "waiting" else None,
+                )
+            )
+            notifications.append(
+                Notification(
+                    user_id=owner_id,
+                    profile_id=profile_id,
+                    template="waitlist_seat_available",
+                    title="候补有名额了",
+                    body="…",
+                    wechat_status=rng.choice(
+                        ["sent"] * 14
+                        + [
+                            "failed",
+                            "skipped_no_subscription",
+                            "skipped_no_subscription",
+                            "in_app_only",
+                            "in_app_only",
+                            "pending",
+                        ]
+                    ),
+                )
+            )
     WaitlistEntry.objects.bulk_create(entries, batch_size=BATCH)
     Notification.objects.bulk_create(notifications, batch_size=BATCH)
 
@@ -109,42 +151,93 @@ def build(now: datetime, rng: random.Random) -> dict:
                 status, closed_at = "claimed", released_at + timedelta(seconds=rng.randint(30, 45 * 60))
             else:
                 status, closed_at = "lapsed", released_at + timedelta(minutes=15)
-            offers.append(WaitlistOffer(schedule_id=schedule_id, released_at=released_at, status=status,
-                                        closed_at=closed_at, deadline=released_at + timedelta(minutes=15),
-                                        phase_started_at=released_at))
+            offers.append(
+                WaitlistOffer(
+                    schedule_id=schedule_id,
+                    released_at=released_at,
+                    status=status,
+                    closed_at=closed_at,
+                    deadline=released_at + timedelta(minutes=15),
+                    phase_started_at=released_at,
+                )
+            )
     WaitlistOffer.objects.bulk_create(offers, batch_size=BATCH)
 
     # Make-ups owe a leave: one left booking each.
-    Booking.objects.bulk_create([
-        Booking(profile_id=profiles[n % PROFILES][0], schedule_id=schedules[n % SCHEDULES][0], status="on_leave",
-                active=None) for n in range(MAKEUPS)], batch_size=BATCH)
+    Booking.objects.bulk_create(
+        [
+            Booking(
+                profile_id=profiles[n % PROFILES][0],
+                schedule_id=schedules[n % SCHEDULES][0],
+                status="on_leave",
+                active=None,
+            )
+            for n in range(MAKEUPS)
+        ],
+        batch_size=BATCH,
+    )
     left = list(Booking.objects.filter(status="on_leave").order_by("id").values_list("id", "profile_id"))
-    MakeupBooking.objects.bulk_create([
-        MakeupBooking(profile_id=profile_id, original_booking_id=booking_id, original_minutes=60,
-                      status=rng.choice(["pending", "pending", "booked", "completed", "completed", "cancelled"]))
-        for booking_id, profile_id in left], batch_size=BATCH)
-    ClassCreditCompensation.objects.bulk_create([
-        ClassCreditCompensation(profile_id=profiles[n % PROFILES][0], minutes=30, remaining=0,
-                                expires_at=now + timedelta(days=14), source="makeup_shorter")
-        for n in range(CREDITS)], batch_size=BATCH)
+    MakeupBooking.objects.bulk_create(
+        [
+            MakeupBooking(
+                profile_id=profile_id,
+                original_booking_id=booking_id,
+                original_minutes=60,
+                status=rng.choice(["pending", "pending", "booked", "completed", "completed", "cancelled"]),
+            )
+            for booking_id, profile_id in left
+        ],
+        batch_size=BATCH,
+    )
+    ClassCreditCompensation.objects.bulk_create(
+        [
+            ClassCreditCompensation(
+                profile_id=profiles[n % PROFILES][0],
+                minutes=30,
+                remaining=0,
+                expires_at=now + timedelta(days=14),
+                source="makeup_shorter",
+            )
+            for n in range(CREDITS)
+        ],
+        batch_size=BATCH,
+    )
     credits = list(ClassCreditCompensation.objects.values_list("id", flat=True))
     span = timedelta(days=SPAN_DAYS)
-    CompensationUsage.objects.bulk_create([
-        CompensationUsage(credit_id=credits[n % CREDITS], minutes=rng.choice([10, 20, 30]),
-                          kind=rng.choice(["use", "use", "use", "restore", "expire"]),
-                          created_at=now - span * rng.random())
-        for n in range(2 * CREDITS)], batch_size=BATCH)
+    CompensationUsage.objects.bulk_create(
+        [
+            CompensationUsage(
+                credit_id=credits[n % CREDITS],
+                minutes=rng.choice([10, 20, 30]),
+                kind=rng.choice(["use", "use", "use", "restore", "expire"]),
+                created_at=now - span * rng.random(),
+            )
+            for n in range(2 * CREDITS)
+        ],
+        batch_size=BATCH,
+    )
 
     # created_at is auto_now_add (bulk_create sets it to now): spread it over the span in SQL.
     with connection.cursor() as cursor:
         for table in ("notifications_notification", "makeup_booking", "class_credit_compensation"):
-            cursor.execute(f"UPDATE {table} SET created_at = created_at - INTERVAL (id * 7919 MOD %s) MINUTE",  # noqa: S608
-                           [SPAN_DAYS * 24 * 60])
-        cursor.execute("ANALYZE TABLE waitlist, waitlist_waitlistoffer, notifications_notification, makeup_booking, "
-                       "class_credit_compensation, compensation_usage, courses_courseschedule")
+            cursor.execute(
+                f"UPDATE {table} SET created_at = created_at - INTERVAL (id * 7919 MOD %s) MINUTE",  # noqa: S608
+                [SPAN_DAYS * 24 * 60],
+            )
+        cursor.execute(
+            "ANALYZE TABLE waitlist, waitlist_waitlistoffer, notifications_notification, makeup_booking, "
+            "class_credit_compensation, compensation_usage, courses_courseschedule"
+        )
         cursor.fetchall()
-    return {"schedules": SCHEDULES, "waitlist_entries": len(entries), "offers": len(offers),
-            "notifications": len(notifications), "makeups": MAKEUPS, "credits": CREDITS, "ledger_rows": 2 * CREDITS}
+    return {
+        "schedules": SCHEDULES,
+        "waitlist_entries": len(entries),
+        "offers": len(offers),
+        "notifications": len(notifications),
+        "makeups": MAKEUPS,
+        "credits": CREDITS,
+        "ledger_rows": 2 * CREDITS,
+    }
 
 
 def main() -> None:
@@ -184,8 +277,10 @@ def run() -> None:
             figures = dashboard_figures(date_from=date_from, date_to=date_to, now=now)
         timings.append(time.perf_counter() - begun)
     query_count = len(queries)  # read now: the page requests below reset Django's query log
-    slowest = sorted(({"ms": round(float(query["time"]) * 1000, 1), "sql": query["sql"][:160]} for query in queries),
-                     key=lambda row: -row["ms"])[:4]
+    slowest = sorted(
+        ({"ms": round(float(query["time"]) * 1000, 1), "sql": query["sql"][:160]} for query in queries),
+        key=lambda row: -row["ms"],
+    )[:4]
 
     staff = User.objects.create(username="bench-operator", is_staff=True, is_superuser=True)
     client = Client()
@@ -201,17 +296,27 @@ def run() -> None:
 
     def ms(values: list[float]) -> dict:
         ordered = sorted(values)
-        return {"min_ms": round(ordered[0] * 1000, 1), "p50_ms": round(statistics.median(ordered) * 1000, 1),
-                "max_ms": round(ordered[-1] * 1000, 1)}
+        return {
+            "min_ms": round(ordered[0] * 1000, 1),
+            "p50_ms": round(statistics.median(ordered) * 1000, 1),
+            "max_ms": round(ordered[-1] * 1000, 1),
+        }
 
     shown = {key: value for key, value in figures.items() if key not in ("series", "date_from", "date_to")}
     result = {
-        "benchmark": "dashboard", "date": datetime.now().isoformat(timespec="seconds"),
+        "benchmark": "dashboard",
+        "date": datetime.now().isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "database": "MariaDB " + connection.cursor().connection.get_server_info().split("-")[0],
-        "rows": rows, "build_seconds": build_seconds, "range": f"{date_from} .. {date_to} ({RANGE_DAYS} days)",
-        "runs": RUNS, "queries": query_count, "dashboard_figures": ms(timings), "admin_page": ms(page_timings),
-        "slowest_queries": slowest, "figures": shown,
+        "rows": rows,
+        "build_seconds": build_seconds,
+        "range": f"{date_from} .. {date_to} ({RANGE_DAYS} days)",
+        "runs": RUNS,
+        "queries": query_count,
+        "dashboard_figures": ms(timings),
+        "admin_page": ms(page_timings),
+        "slowest_queries": slowest,
+        "figures": shown,
     }
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
@@ -231,7 +336,8 @@ def run() -> None:
         f"No index leads with `waitlist.joined_at`/`ended_at`, `waitlist_waitlistoffer.released_at` or the "
         f"`created_at` of notifications, make-ups and credits, so each aggregate scans its table once.\n\n"
         f"Slowest queries of the last run:\n\n| time | query |\n|---|---|\n{slow_rows}\n"
-        f"Figures of the range:\n\n| figure | value |\n|---|---|\n{figures_rows}")
+        f"Figures of the range:\n\n| figure | value |\n|---|---|\n{figures_rows}"
+    )
     print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
 
 

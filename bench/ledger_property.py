@@ -20,10 +20,25 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     env = {**os.environ, "HYPOTHESIS_PROFILE": "bench"}
     started = time.monotonic()
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                          "tests/compensation/test_ledger_properties.py"], cwd=ROOT, env=env, capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/compensation/test_ledger_properties.py",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     seconds = time.monotonic() - started
-    summary = (re.findall(r"^=*\s*(\d+ (?:passed|failed).*?)\s*=*$", run.stdout, re.MULTILINE) or [run.stdout[-300:]])[-1]
+    summary = (re.findall(r"^=*\s*(\d+ (?:passed|failed).*?)\s*=*$", run.stdout, re.MULTILINE) or [run.stdout[-300:]])[
+        -1
+    ]
     result = {
         "benchmark": "ledger_property",
         "date": datetime.now().isoformat(timespec="seconds"),
@@ -42,7 +57,8 @@ def main() -> None:
         f"# Ledger property test at full strength\n\n{result['date']} · {result['machine']} · {result['database']}\n\n"
         f"| examples | steps each | seconds | result | violations |\n|---|---|---|---|---|\n"
         f"| {result['examples']:,} | {result['steps_per_example']} | {result['seconds']} | {summary} | "
-        f"{result['invariant_violations']} |\n")
+        f"{result['invariant_violations']} |\n"
+    )
     print(json.dumps(result, ensure_ascii=False, indent=2))
     if run.returncode:
         print(run.stdout[-5000:])

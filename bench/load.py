@@ -26,18 +26,20 @@ REDIS = "redis://127.0.0.1:6379/10"
 PORT = 8766
 DURATION = os.environ.get("LOAD_SECONDS", "15")
 CONNECTIONS = os.environ.get("LOAD_CONNECTIONS", "32")
-os.environ.update({
-    "DJANGO_SETTINGS_MODULE": "bench.settings",  # production settings + the ceiling endpoints
-    "DJANGO_SECRET_KEY": "bench-only-secret-key-that-is-long-enough-for-hs256-signing",
-    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "DJANGO_SSL_REDIRECT": "0",
-    "DATABASE_URL": f"mysql://root@127.0.0.1:3306/{DB_NAME}",
-    "REDIS_URL": REDIS,
-    "WECHAT_APPID": "wx-bench",
-    "WECHAT_SECRET": "wx-bench-secret",
-    "THROTTLE_RATE_WRITE": "1000000/min",
-    "LOG_LEVEL": "ERROR",
-})
+os.environ.update(
+    {
+        "DJANGO_SETTINGS_MODULE": "bench.settings",  # production settings + the ceiling endpoints
+        "DJANGO_SECRET_KEY": "bench-only-secret-key-that-is-long-enough-for-hs256-signing",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SSL_REDIRECT": "0",
+        "DATABASE_URL": f"mysql://root@127.0.0.1:3306/{DB_NAME}",
+        "REDIS_URL": REDIS,
+        "WECHAT_APPID": "wx-bench",
+        "WECHAT_SECRET": "wx-bench-secret",
+        "THROTTLE_RATE_WRITE": "1000000/min",
+        "LOG_LEVEL": "ERROR",
+    }
+)
 
 LUA = r"""
 wrk.method = "%(method)s"
@@ -48,7 +50,9 @@ request = function()
   wrk.headers["Authorization"] = "Bearer " .. tokens[i]
   wrk.headers["Content-Type"] = "application/json"
   local path = string.gsub(wrk.path, "{profile}", profiles[i])
-  if wrk.method == "POST" then return wrk.format("POST", path, nil, bodies[math.random(#bodies)] .. '"profile_id": ' .. profiles[i] .. '}') end
+  if wrk.method == "POST" then
+    return wrk.format("POST", path, nil, bodies[math.random(#bodies)] .. '"profile_id": ' .. profiles[i] .. '}')
+  end
   return wrk.format(wrk.method, path)
 end
 profiles = {%(profiles)s}
@@ -56,7 +60,8 @@ statuses = {}
 response = function(status, headers, body) statuses[status] = (statuses[status] or 0) + 1 end
 done = function(summary, latency, requests)
   io.write(string.format("JSON{\"p50\": %%f, \"p90\": %%f, \"p95\": %%f, \"p99\": %%f}\n",
-    latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000))
 end
 """
 
@@ -66,8 +71,16 @@ def setup_data(reuse: bool = False) -> dict:
     With reuse, takes the database a previous run left (bench/profile_endpoints.py --reuse)."""
     if reuse:
         return _existing_data()
-    subprocess.run(["mariadb", "-uroot", "-h127.0.0.1", "-e",
-                    f"DROP DATABASE IF EXISTS {DB_NAME}; CREATE DATABASE {DB_NAME} CHARACTER SET utf8mb4"], check=True)
+    subprocess.run(
+        [
+            "mariadb",
+            "-uroot",
+            "-h127.0.0.1",
+            "-e",
+            f"DROP DATABASE IF EXISTS {DB_NAME}; CREATE DATABASE {DB_NAME} CHARACTER SET utf8mb4",
+        ],
+        check=True,
+    )
     import django
     import redis
 
@@ -85,22 +98,47 @@ def setup_data(reuse: bool = False) -> dict:
     rng = random.Random(7)
     now = timezone.now()
     kind = CourseType.objects.create(code="regular", name="常规班", waitlist_capacity=8)
-    courses = [Course.objects.create(name=f"课程L{lvl}-{m}", course_type=kind, level=lvl, duration_minutes=m, price=180)
-               for lvl in (1, 2, 3) for m in (60, 90, 120)]
+    courses = [
+        Course.objects.create(name=f"课程L{lvl}-{m}", course_type=kind, level=lvl, duration_minutes=m, price=180)
+        for lvl in (1, 2, 3)
+        for m in (60, 90, 120)
+    ]
     start = now + timedelta(days=1)
-    schedules = CourseSchedule.objects.bulk_create([
-        CourseSchedule(course=courses[n % 9], starts_at=start + timedelta(minutes=131 * n),
-                       ends_at=start + timedelta(minutes=131 * n + courses[n % 9].duration_minutes), capacity=20,
-                       coach=["王教练", "李教练", "张教练"][n % 3], venue=["朝阳馆", "海淀馆"][n % 2])
-        for n in range(1000)])
+    schedules = CourseSchedule.objects.bulk_create(
+        [
+            CourseSchedule(
+                course=courses[n % 9],
+                starts_at=start + timedelta(minutes=131 * n),
+                ends_at=start + timedelta(minutes=131 * n + courses[n % 9].duration_minutes),
+                capacity=20,
+                coach=["王教练", "李教练", "张教练"][n % 3],
+                venue=["朝阳馆", "海淀馆"][n % 2],
+            )
+            for n in range(1000)
+        ]
+    )
     parents = User.objects.bulk_create([User(username=f"p{n}", wechat_openid=f"o{n}") for n in range(2000)])
     profiles = Profile.objects.bulk_create([Profile(owner=u, name=f"孩子{n}", level=2) for n, u in enumerate(parents)])
     # 20,000 bookings: 20 per class for the first 1,000 classes → every class full.
-    Booking.objects.bulk_create([Booking(profile=profiles[(s * 20 + k) % 2000], schedule=schedules[s], active=True)
-                                 for s in range(1000) for k in range(20)], batch_size=5000)
-    WaitlistEntry.objects.bulk_create([
-        WaitlistEntry(profile=profiles[(s * 7 + k + 1000) % 2000], schedule=schedules[s], joined_at=now, active=True)
-        for s in range(1000) for k in range(5)], batch_size=5000, ignore_conflicts=True)
+    Booking.objects.bulk_create(
+        [
+            Booking(profile=profiles[(s * 20 + k) % 2000], schedule=schedules[s], active=True)
+            for s in range(1000)
+            for k in range(20)
+        ],
+        batch_size=5000,
+    )
+    WaitlistEntry.objects.bulk_create(
+        [
+            WaitlistEntry(
+                profile=profiles[(s * 7 + k + 1000) % 2000], schedule=schedules[s], joined_at=now, active=True
+            )
+            for s in range(1000)
+            for k in range(5)
+        ],
+        batch_size=5000,
+        ignore_conflicts=True,
+    )
     # A pending make-up for the profiles the load uses.
     users = profiles[:200]
     for profile in users[:50]:
@@ -116,8 +154,11 @@ def _existing_data() -> dict:
     from accounts.models import Profile
     from courses.models import CourseSchedule
 
-    return _run_data(random.Random(7), list(CourseSchedule.objects.order_by("pk")),
-                     list(Profile.objects.select_related("owner").order_by("pk")[:200]))
+    return _run_data(
+        random.Random(7),
+        list(CourseSchedule.objects.order_by("pk")),
+        list(Profile.objects.select_related("owner").order_by("pk")[:200]),
+    )
 
 
 def _run_data(rng, schedules, users) -> dict:
@@ -136,8 +177,14 @@ def _run_data(rng, schedules, users) -> dict:
         "GET makeup/available": ("GET", f"/api/v1/makeup/available?makeup_id={next(iter(makeup_of.values()))}"),
         "POST waitlist/join": ("POST", "/api/v1/waitlist/join"),
     }
-    return {"rng": rng, "schedules": schedules, "users": users, "makeup_of": makeup_of, "tokens": tokens,
-            "endpoints": endpoints}
+    return {
+        "rng": rng,
+        "schedules": schedules,
+        "users": users,
+        "makeup_of": makeup_of,
+        "tokens": tokens,
+        "endpoints": endpoints,
+    }
 
 
 def main() -> None:
@@ -147,7 +194,8 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     rng, schedules, users, makeup_of, tokens, endpoints = (
-        data[k] for k in ("rng", "schedules", "users", "makeup_of", "tokens", "endpoints"))
+        data[k] for k in ("rng", "schedules", "users", "makeup_of", "tokens", "endpoints")
+    )
     # Queries per request, in-process (production settings, the same data): the first request, and the
     # same request repeated (a hot read then comes from the cache; a repeated join is refused).
     client = Client(HTTP_AUTHORIZATION=f"Bearer {tokens[0]}", HTTP_HOST="127.0.0.1")
@@ -160,8 +208,11 @@ def main() -> None:
                 if method == "GET":
                     client.get(url)
                 else:
-                    client.post(url, {"course_schedule_id": schedules[3].pk, "profile_id": users[0].pk},
-                                content_type="application/json")
+                    client.post(
+                        url,
+                        {"course_schedule_id": schedules[3].pk, "profile_id": users[0].pk},
+                        content_type="application/json",
+                    )
             counts.append(len(ctx.captured_queries))
         queries[label] = " → ".join(map(str, counts)) if counts[0] != counts[1] else str(counts[0])
 
@@ -175,35 +226,73 @@ def main() -> None:
         makeup = "makeup/available" in path
         usable = [p for p in users if not makeup or p.pk in makeup_of]
         use_tokens = [tokens[users.index(p)] for p in usable]
-        lua = LUA % {"tokens": ",".join(f'"{t}"' for t in use_tokens), "profiles": ",".join(str(p.pk) for p in usable),
-                     "bodies": mixed_bodies if mix_join else join_bodies, "method": method}
+        lua = LUA % {
+            "tokens": ",".join(f'"{t}"' for t in use_tokens),
+            "profiles": ",".join(str(p.pk) for p in usable),
+            "bodies": mixed_bodies if mix_join else join_bodies,
+            "method": method,
+        }
         if makeup:
-            lua = lua.replace('local path = string.gsub(wrk.path, "{profile}", profiles[i])',
-                              'local path = "/api/v1/makeup/available?makeup_id=" .. makeups[i]')
+            lua = lua.replace(
+                'local path = string.gsub(wrk.path, "{profile}", profiles[i])',
+                'local path = "/api/v1/makeup/available?makeup_id=" .. makeups[i]',
+            )
             lua = "makeups = {" + ",".join(str(makeup_of[p.pk]) for p in usable) + "}\n" + lua
         if mix_join:  # one request in ten is a join: every join that commits makes the cached reads stale
-            lua = lua.replace('if wrk.method == "POST" then',
-                              'if math.random(10) == 1 then return wrk.format("POST", "/api/v1/waitlist/join", nil, '
-                              'bodies[math.random(#bodies)] .. \'"profile_id": \' .. profiles[i] .. \'}\') end\n  if wrk.method == "POST" then')
+            lua = lua.replace(
+                'if wrk.method == "POST" then',
+                'if math.random(10) == 1 then return wrk.format("POST", "/api/v1/waitlist/join", nil, '
+                "bodies[math.random(#bodies)] .. '\"profile_id\": ' .. profiles[i] .. '}') end\n"
+                '  if wrk.method == "POST" then',
+            )
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
             script.write(lua)
-        run = subprocess.run(["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{DURATION}s", "-s", script.name, "--latency",
-                              f"http://127.0.0.1:{PORT}{path}"], capture_output=True, text=True)
+        run = subprocess.run(
+            [
+                "wrk",
+                "-t2",
+                f"-c{CONNECTIONS}",
+                f"-d{DURATION}s",
+                "-s",
+                script.name,
+                "--latency",
+                f"http://127.0.0.1:{PORT}{path}",
+            ],
+            capture_output=True,
+            text=True,
+        )
         os.unlink(script.name)
         out = run.stdout
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
         lat = json.loads(re.search(r"JSON(\{.*\})", out).group(1))
         non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-        results[label] = {"rps": rps, "p50_ms": round(lat["p50"], 1), "p90_ms": round(lat["p90"], 1),
-                          "p95_ms": round(lat["p95"], 1), "p99_ms": round(lat["p99"], 1),
-                          "non_2xx": int(non2xx.group(1)) if non2xx else 0, "queries": queries.get(label, "")}
+        results[label] = {
+            "rps": rps,
+            "p50_ms": round(lat["p50"], 1),
+            "p90_ms": round(lat["p90"], 1),
+            "p95_ms": round(lat["p95"], 1),
+            "p99_ms": round(lat["p99"], 1),
+            "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+            "queries": queries.get(label, ""),
+        }
 
     cores = os.cpu_count() or 2
     results = {}
     for hot_reads in ("30", "0"):
-        gunicorn = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "config.wsgi", "-b",
-                                     f"127.0.0.1:{PORT}", "-w", str(2 * cores), "--log-level", "error"],
-                                    cwd=ROOT, env={**os.environ, "HOT_READS_SECONDS": hot_reads})
+        gunicorn = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("gunicorn")),
+                "config.wsgi",
+                "-b",
+                f"127.0.0.1:{PORT}",
+                "-w",
+                str(2 * cores),
+                "--log-level",
+                "error",
+            ],
+            cwd=ROOT,
+            env={**os.environ, "HOT_READS_SECONDS": hot_reads},
+        )
         try:
             import urllib.request
 
@@ -232,26 +321,34 @@ def main() -> None:
     ceiling = results["one-query DRF (JWT user)"]["rps"]
     for row in results.values():
         row["vs_one_query_ceiling"] = round(row["rps"] / ceiling, 2)
-    result = {"benchmark": "load", "date": datetime.now().isoformat(timespec="seconds"),
-              "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-              "setup": f"gunicorn {2 * cores} sync workers, production settings, MariaDB 10.11, Redis; wrk -t2 -c{CONNECTIONS} "
-                       f"-d{DURATION}s on the same machine; 1,000 classes, 20,000 bookings, 5,000 waiting entries",
-              "endpoints": results}
+    result = {
+        "benchmark": "load",
+        "date": datetime.now().isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "setup": f"gunicorn {2 * cores} sync workers, production settings, MariaDB 10.11, Redis; "
+        f"wrk -t2 -c{CONNECTIONS} "
+        f"-d{DURATION}s on the same machine; 1,000 classes, 20,000 bookings, 5,000 waiting entries",
+        "endpoints": results,
+    }
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "load.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
-    rows = "".join(f"| {label} | {r['rps']:.0f} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['queries']} | "
-                   f"{r['vs_one_query_ceiling']:.0%} | {r['non_2xx']} |\n" for label, r in results.items())
+    rows = "".join(
+        f"| {label} | {r['rps']:.0f} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['queries']} | "
+        f"{r['vs_one_query_ceiling']:.0%} | {r['non_2xx']} |\n"
+        for label, r in results.items()
+    )
     (out / "load.md").write_text(
         f"# Load benchmark\n\n{result['date']} · {result['machine']}\n\n{result['setup']}.\n\n"
         f"| endpoint | req/s | p50 ms | p95 ms | p99 ms | queries/req | vs one-query ceiling | non-2xx |\n"
         f"|---|---|---|---|---|---|---|---|\n{rows}\n"
         f"Goal: every endpoint ≥ 50 % of the one-query ceiling. Queries: the first request → the same "
         f"request repeated (hot reads come from the cache until a write or a deadline changes them; "
-        f"core/hot_reads.py). \"cache off\" rows: the same reads with HOT_READS_SECONDS=0. POST waitlist/join "
+        f'core/hot_reads.py). "cache off" rows: the same reads with HOT_READS_SECONDS=0. POST waitlist/join '
         f"mostly answers 409 (already waiting, queue full): the refusals are its common case under load. "
         f"In the mixed run, {results['GET schedules, 1 in 10 a join'].get('joins_committed', 0)} joins committed "
-        f"(each one ends every cached read); the rest were refused, which writes nothing.\n")
+        f"(each one ends every cached read); the rest were refused, which writes nothing.\n"
+    )
     print((out / "load.md").read_text())
     subprocess.run(["mariadb", "-uroot", "-h127.0.0.1", "-e", f"DROP DATABASE IF EXISTS {DB_NAME}"], check=False)
 

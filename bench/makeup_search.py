@@ -19,18 +19,28 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DB_NAME = "bench_makeup"
-os.environ.update({
-    "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-    "DJANGO_DEBUG": "0",
-    "DATABASE_URL": f"mysql://root@127.0.0.1:3306/{DB_NAME}",
-    "LOG_LEVEL": "WARNING",
-})
+os.environ.update(
+    {
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        "DJANGO_DEBUG": "0",
+        "DATABASE_URL": f"mysql://root@127.0.0.1:3306/{DB_NAME}",
+        "LOG_LEVEL": "WARNING",
+    }
+)
 SCHEDULES = 10_000
 
 
 def main() -> None:
-    subprocess.run(["mariadb", "-uroot", "-h127.0.0.1", "-e",
-                    f"DROP DATABASE IF EXISTS {DB_NAME}; CREATE DATABASE {DB_NAME} CHARACTER SET utf8mb4"], check=True)
+    subprocess.run(
+        [
+            "mariadb",
+            "-uroot",
+            "-h127.0.0.1",
+            "-e",
+            f"DROP DATABASE IF EXISTS {DB_NAME}; CREATE DATABASE {DB_NAME} CHARACTER SET utf8mb4",
+        ],
+        check=True,
+    )
     import django
 
     django.setup()
@@ -49,21 +59,36 @@ def main() -> None:
     now = timezone.now()
     regular = CourseType.objects.create(code="regular", name="常规班", waitlist_capacity=8)
     vip = CourseType.objects.create(code="vip", name="VIP小班", waitlist_capacity=5)
-    courses = [Course.objects.create(name=f"课程{kind.code}{level}-{minutes}", course_type=kind, level=level,
-                                     duration_minutes=minutes, price=180)
-               for kind in (regular, vip) for level in (1, 2, 3) for minutes in (60, 90, 120)]
+    courses = [
+        Course.objects.create(
+            name=f"课程{kind.code}{level}-{minutes}", course_type=kind, level=level, duration_minutes=minutes, price=180
+        )
+        for kind in (regular, vip)
+        for level in (1, 2, 3)
+        for minutes in (60, 90, 120)
+    ]
     coaches, venues = ["王教练", "李教练", "张教练", "赵教练"], ["朝阳馆", "海淀馆", "通州馆"]
     start = now + timedelta(days=1)
-    CourseSchedule.objects.bulk_create([
-        CourseSchedule(course=courses[n % len(courses)], starts_at=start + timedelta(minutes=97 * n),
-                       ends_at=start + timedelta(minutes=97 * n + courses[n % len(courses)].duration_minutes),
-                       capacity=6, coach=coaches[n % 4], venue=venues[n % 3])
-        for n in range(SCHEDULES)], batch_size=1000)
+    CourseSchedule.objects.bulk_create(
+        [
+            CourseSchedule(
+                course=courses[n % len(courses)],
+                starts_at=start + timedelta(minutes=97 * n),
+                ends_at=start + timedelta(minutes=97 * n + courses[n % len(courses)].duration_minutes),
+                capacity=6,
+                coach=coaches[n % 4],
+                venue=venues[n % 3],
+            )
+            for n in range(SCHEDULES)
+        ],
+        batch_size=1000,
+    )
     filler_owner = User.objects.create(username="filler")
     fillers = Profile.objects.bulk_create([Profile(owner=filler_owner, name=f"f{n}") for n in range(6)])
     full = list(CourseSchedule.objects.order_by("id").values_list("id", flat=True)[::5])  # every fifth class is full
-    Booking.objects.bulk_create([Booking(profile=p, schedule_id=sid, active=True) for sid in full for p in fillers],
-                                batch_size=2000)
+    Booking.objects.bulk_create(
+        [Booking(profile=p, schedule_id=sid, active=True) for sid in full for p in fillers], batch_size=2000
+    )
     parent = User.objects.create(username="parent", wechat_openid="o-parent")
     profile = Profile.objects.create(owner=parent, name="乐乐", level=2)
     original = CourseSchedule.objects.filter(course__course_type=regular, course__level=2).exclude(pk__in=full).first()
@@ -75,7 +100,7 @@ def main() -> None:
         "lower levels + full": f"makeup_id={makeup_id}&include_lower_levels=true&include_full=true",
         "coach + weekday + afternoon": f"makeup_id={makeup_id}&coach=王教练&weekday=3&time_of_day=afternoon",
         "date range, page 5": f"makeup_id={makeup_id}&date_from={(now + timedelta(days=100)).date()}"
-                              f"&date_to={(now + timedelta(days=200)).date()}&page=5",
+        f"&date_to={(now + timedelta(days=200)).date()}&page=5",
         "redeem (any type)": f"profile_id={profile.pk}&redeem=true",
     }
     results = {}
@@ -90,20 +115,33 @@ def main() -> None:
             timings.append(time.perf_counter() - started)
             assert response.status_code == 200, response.content[:300]
         data = response.json()["data"]
-        results[label] = {"matches": data["count"], "items_on_page": len(data["items"]), "queries": len(queries),
-                          "p50_ms": round(statistics.median(timings) * 1000, 1),
-                          "p95_ms": round(sorted(timings)[18] * 1000, 1)}
-    result = {"benchmark": "makeup_search", "date": datetime.now().isoformat(timespec="seconds"),
-              "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-              "schedules": SCHEDULES, "database": "MariaDB 10.11", "searches": results}
+        results[label] = {
+            "matches": data["count"],
+            "items_on_page": len(data["items"]),
+            "queries": len(queries),
+            "p50_ms": round(statistics.median(timings) * 1000, 1),
+            "p95_ms": round(sorted(timings)[18] * 1000, 1),
+        }
+    result = {
+        "benchmark": "makeup_search",
+        "date": datetime.now().isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "schedules": SCHEDULES,
+        "database": "MariaDB 10.11",
+        "searches": results,
+    }
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "makeup_search.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
-    rows = "".join(f"| {label} | {r['matches']:,} | {r['queries']} | {r['p50_ms']} ms | {r['p95_ms']} ms |\n"
-                   for label, r in results.items())
+    rows = "".join(
+        f"| {label} | {r['matches']:,} | {r['queries']} | {r['p50_ms']} ms | {r['p95_ms']} ms |\n"
+        for label, r in results.items()
+    )
     (out / "makeup_search.md").write_text(
-        f"# Make-up search over {SCHEDULES:,} schedules\n\n{result['date']} · {result['machine']} · MariaDB, in-process\n\n"
-        f"| search | matches | queries | p50 | p95 |\n|---|---|---|---|---|\n{rows}")
+        f"# Make-up search over {SCHEDULES:,} schedules\n\n"
+        f"{result['date']} · {result['machine']} · MariaDB, in-process\n\n"
+        f"| search | matches | queries | p50 | p95 |\n|---|---|---|---|---|\n{rows}"
+    )
     print(json.dumps(result, ensure_ascii=False, indent=2))
     subprocess.run(["mariadb", "-uroot", "-h127.0.0.1", "-e", f"DROP DATABASE IF EXISTS {DB_NAME}"], check=False)
 

@@ -25,17 +25,19 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DB_NAME = "bench_studio"
 BROKER = "redis://127.0.0.1:6379/12"
-os.environ.update({
-    "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-    "DATABASE_URL": f"mysql://root@127.0.0.1:3306/{DB_NAME}",
-    "REDIS_URL": BROKER,
-    "CELERY_BROKER_URL": BROKER,
-    "NOTIFICATION_BACKEND": "wechat",
-    "WECHAT_APPID": "wx-test-appid",
-    "WECHAT_SECRET": "wx-test-secret",
-    "WECHAT_TEMPLATE_WAITLIST_SEAT_AVAILABLE": "tmpl-waitlist_seat_available",
-    "LOG_LEVEL": "WARNING",
-})
+os.environ.update(
+    {
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        "DATABASE_URL": f"mysql://root@127.0.0.1:3306/{DB_NAME}",
+        "REDIS_URL": BROKER,
+        "CELERY_BROKER_URL": BROKER,
+        "NOTIFICATION_BACKEND": "wechat",
+        "WECHAT_APPID": "wx-test-appid",
+        "WECHAT_SECRET": "wx-test-secret",
+        "WECHAT_TEMPLATE_WAITLIST_SEAT_AVAILABLE": "tmpl-waitlist_seat_available",
+        "LOG_LEVEL": "WARNING",
+    }
+)
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -55,8 +57,16 @@ def main() -> None:
     parser.add_argument("--output", default="notification_latency", help="results file name (without extension)")
     args = parser.parse_args()
 
-    subprocess.run(["mariadb", "-uroot", "-h127.0.0.1", "-e",
-                    f"DROP DATABASE IF EXISTS {DB_NAME}; CREATE DATABASE {DB_NAME} CHARACTER SET utf8mb4"], check=True)
+    subprocess.run(
+        [
+            "mariadb",
+            "-uroot",
+            "-h127.0.0.1",
+            "-e",
+            f"DROP DATABASE IF EXISTS {DB_NAME}; CREATE DATABASE {DB_NAME} CHARACTER SET utf8mb4",
+        ],
+        check=True,
+    )
     import redis
 
     redis.Redis.from_url(BROKER).flushdb()
@@ -85,20 +95,41 @@ def main() -> None:
     )
 
     workers = [
-        subprocess.Popen([str(Path(sys.executable).with_name("celery")), "-A", "config", "worker", "--pool", "threads",
-                          "--concurrency", str(args.concurrency), "--without-gossip", "--without-mingle",
-                          "--loglevel", "WARNING", "-n", f"bench{i}@%h"], cwd=ROOT, env=os.environ.copy())
+        subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("celery")),
+                "-A",
+                "config",
+                "worker",
+                "--pool",
+                "threads",
+                "--concurrency",
+                str(args.concurrency),
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "WARNING",
+                "-n",
+                f"bench{i}@%h",
+            ],
+            cwd=ROOT,
+            env=os.environ.copy(),
+        )
         for i in range(args.workers)
     ]
     try:
         time.sleep(4)  # workers connect to the broker
         committed_at: dict[int, float] = {}
-        payload = {"course_name": "少儿体能·基础", "starts_at": "2026年12月2日 19:00", "deadline": "2026年12月2日 12:45",
-                   "entry_id": 1}
+        payload = {
+            "course_name": "少儿体能·基础",
+            "starts_at": "2026年12月2日 19:00",
+            "deadline": "2026年12月2日 12:45",
+            "entry_id": 1,
+        }
         bursts = args.notifications // args.burst
         started = time.time()
         for burst in range(bursts):
-            users = parents[(burst * args.burst) % len(parents):][: args.burst]
+            users = parents[(burst * args.burst) % len(parents) :][: args.burst]
             commit = {}
             with transaction.atomic():
                 # Callbacks run in the order registered: this stamp runs right after COMMIT, before the enqueue.
@@ -131,8 +162,12 @@ def main() -> None:
         "benchmark": "notification_latency",
         "date": datetime.now().isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "setup": {**{k: v for k, v in vars(args).items() if k != "output"}, "database": "MariaDB", "broker": "Redis",
-                  "pool": "threads"},
+        "setup": {
+            **{k: v for k, v in vars(args).items() if k != "output"},
+            "database": "MariaDB",
+            "broker": "Redis",
+            "pool": "threads",
+        },
         "created": total,
         "received_by_wechat": len(latencies),
         "lost": total - len(latencies),
@@ -144,7 +179,9 @@ def main() -> None:
             "p99": round(percentile(latencies, 99), 3),
             "max": round(max(latencies), 3),
             "mean": round(statistics.mean(latencies), 3),
-        } if latencies else None,
+        }
+        if latencies
+        else None,
         "goal": "p99 <= 2 s (RULES: p95 <= 10 s)",
     }
     result["goal_met"] = bool(latencies) and result["lost"] == 0 and result["latency_seconds"]["p99"] <= 2.0

@@ -52,8 +52,11 @@ def main() -> None:
                 if method == "GET":
                     response = client.get(url)
                 else:
-                    response = client.post(url, {"course_schedule_id": schedules[n % 1000].pk, "profile_id": users[i].pk},
-                                           content_type="application/json")
+                    response = client.post(
+                        url,
+                        {"course_schedule_id": schedules[n % 1000].pk, "profile_id": users[i].pk},
+                        content_type="application/json",
+                    )
                 if n >= 0:
                     walls.append(time.perf_counter() - started)
             assert response.status_code < 500, response.content[:300]
@@ -65,8 +68,10 @@ def main() -> None:
             out = Path(load.ROOT, "bench", "results", "profile.html")
             out.write_text(profiler.output_html())
             print(profiler.output_text(unicode=True, color=False, show_all=False))
-        print(f"{label:28} wall {statistics.mean(walls) * 1000:6.2f} ms  p50 {statistics.median(walls) * 1000:6.2f}  "
-              f"sql {statistics.mean(sqls) * 1000:6.2f} ms  queries {statistics.mean(counts):.1f}")
+        print(
+            f"{label:28} wall {statistics.mean(walls) * 1000:6.2f} ms  p50 {statistics.median(walls) * 1000:6.2f}  "
+            f"sql {statistics.mean(sqls) * 1000:6.2f} ms  queries {statistics.mean(counts):.1f}"
+        )
 
 
 if __name__ == "__main__":

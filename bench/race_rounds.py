@@ -60,6 +60,7 @@ SAMPLES = 20
 
 # --- threads ---------------------------------------------------------------------------------
 
+
 def run_together(workers, timeout: float = THREAD_TIMEOUT):
     """tests/concurrency.py's pattern: one barrier releases every thread, each closes its connection.
     Returns (results, hung): what each returned or raised, and how many threads never finished."""
@@ -88,6 +89,7 @@ def run_together(workers, timeout: float = THREAD_TIMEOUT):
 
 
 # --- one round -------------------------------------------------------------------------------
+
 
 @dataclass
 class Catalogue:
@@ -124,7 +126,9 @@ def _catalogue(tag: str) -> Catalogue:
     kind = CourseType.objects.create(code=f"race-{tag}", name="竞速班", waitlist_capacity=8)
 
     def course(minutes):
-        return Course.objects.create(name=f"竞速{minutes}分钟", course_type=kind, level=2, duration_minutes=minutes, price=180)
+        return Course.objects.create(
+            name=f"竞速{minutes}分钟", course_type=kind, level=2, duration_minutes=minutes, price=180
+        )
 
     return Catalogue(course(60), course(90), course(120))
 
@@ -132,16 +136,27 @@ def _catalogue(tag: str) -> Catalogue:
 def _profiles(tag: str, index: int, count: int, prefix: str) -> list:
     from accounts.models import Profile, User
 
-    users = User.objects.bulk_create([User(username=f"{tag}-{index}-{prefix}{n}", wechat_openid=f"o-{tag}-{index}-{prefix}{n}")
-                                      for n in range(count)])
-    return Profile.objects.bulk_create([Profile(owner=user, name=f"{prefix}{n}", level=2) for n, user in enumerate(users)])
+    users = User.objects.bulk_create(
+        [
+            User(username=f"{tag}-{index}-{prefix}{n}", wechat_openid=f"o-{tag}-{index}-{prefix}{n}")
+            for n in range(count)
+        ]
+    )
+    return Profile.objects.bulk_create(
+        [Profile(owner=user, name=f"{prefix}{n}", level=2) for n, user in enumerate(users)]
+    )
 
 
 def _schedule(course, starts_at, capacity, **extra):
     from courses.models import CourseSchedule
 
-    return CourseSchedule.objects.create(course=course, starts_at=starts_at, ends_at=starts_at + timedelta(minutes=course.duration_minutes),
-                                         capacity=capacity, **extra)
+    return CourseSchedule.objects.create(
+        course=course,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=course.duration_minutes),
+        capacity=capacity,
+        **extra,
+    )
 
 
 def _setup(rng: random.Random, index: int, tag: str, catalogue: Catalogue) -> Round:
@@ -162,52 +177,89 @@ def _setup(rng: random.Random, index: int, tag: str, catalogue: Catalogue) -> Ro
     capacity, waiting, threads = rng.randint(2, 6), rng.randint(3, 12), rng.randint(8, 20)
     kinds = rng.choices(KINDS, weights=WEIGHTS, k=threads)
 
-    schedule = _schedule(catalogue.long, t0 + timedelta(days=3), capacity, waitlist_capacity=rng.randint(waiting, waiting + 4))
-    sessions = [_schedule(catalogue.long, t0 + timedelta(days=2), rng.randint(1, 3)),
-                _schedule(catalogue.long, t0 + timedelta(days=2, hours=3), rng.randint(1, 3)),
-                _schedule(catalogue.longer, t0 + timedelta(days=2, hours=6), 2)]
+    schedule = _schedule(
+        catalogue.long, t0 + timedelta(days=3), capacity, waitlist_capacity=rng.randint(waiting, waiting + 4)
+    )
+    sessions = [
+        _schedule(catalogue.long, t0 + timedelta(days=2), rng.randint(1, 3)),
+        _schedule(catalogue.long, t0 + timedelta(days=2, hours=3), rng.randint(1, 3)),
+        _schedule(catalogue.longer, t0 + timedelta(days=2, hours=6), 2),
+    ]
     original_classes = [_schedule(catalogue.short, t0 + timedelta(days=1, hours=3 * n), 6) for n in range(3)]
 
     holders = _profiles(tag, index, capacity, "h")
     waiters = _profiles(tag, index, waiting, "w")
     joiners = _profiles(tag, index, kinds.count("join"), "j")
     (child,) = _profiles(tag, index, 1, "m")
-    seats = Booking.objects.bulk_create([Booking(profile=p, schedule=schedule, booked_at=t0 - timedelta(days=2), active=True)
-                                         for p in holders])
+    seats = Booking.objects.bulk_create(
+        [Booking(profile=p, schedule=schedule, booked_at=t0 - timedelta(days=2), active=True) for p in holders]
+    )
 
     # The child's owed make-ups: booked 60-minute classes, then leave (RULES §6.1).
     before = t0 - timedelta(hours=1)
-    originals = [Booking.objects.create(profile=child, schedule=s, booked_at=before - timedelta(days=1), active=True).pk
-                 for s in original_classes]
+    originals = [
+        Booking.objects.create(profile=child, schedule=s, booked_at=before - timedelta(days=1), active=True).pk
+        for s in original_classes
+    ]
     for booking_id in originals:
         booking_flows.booking_leave(booking_id=booking_id, now=before)
     # A small shared balance: 30..90 minutes, sometimes split over two credits (soonest-expiring first).
-    ClassCreditCompensation.objects.create(profile=child, minutes=rng.choice([30, 45, 60, 90]), remaining=0,
-                                           expires_at=t0 + timedelta(days=14), source="adjustment")
+    ClassCreditCompensation.objects.create(
+        profile=child,
+        minutes=rng.choice([30, 45, 60, 90]),
+        remaining=0,
+        expires_at=t0 + timedelta(days=14),
+        source="adjustment",
+    )
     if rng.random() < 0.4:
-        ClassCreditCompensation.objects.create(profile=child, minutes=30, remaining=0, expires_at=t0 + timedelta(days=5),
-                                               source="adjustment")
+        ClassCreditCompensation.objects.create(
+            profile=child, minutes=30, remaining=0, expires_at=t0 + timedelta(days=5), source="adjustment"
+        )
     ClassCreditCompensation.objects.filter(profile=child).update(remaining=F("minutes"))
     makeup_seat = None
     if rng.random() < 0.5:  # a make-up already booked with 30 minutes: cancelling it restores them
-        makeup_seat = booking_flows.makeup_book(profile=child, schedule_id=sessions[0].pk, original_booking_id=originals[0],
-                                                  use_compensation=True, now=t0 - timedelta(minutes=30)).booking.pk
+        makeup_seat = booking_flows.makeup_book(
+            profile=child,
+            schedule_id=sessions[0].pk,
+            original_booking_id=originals[0],
+            use_compensation=True,
+            now=t0 - timedelta(minutes=30),
+        ).booking.pk
 
-    WaitlistEntry.objects.bulk_create([
-        WaitlistEntry(profile=p, schedule=schedule, joined_at=t0 - timedelta(minutes=30 - n), active=True) for n, p in enumerate(waiters)
-    ])
+    WaitlistEntry.objects.bulk_create(
+        [
+            WaitlistEntry(profile=p, schedule=schedule, joined_at=t0 - timedelta(minutes=30 - n), active=True)
+            for n, p in enumerate(waiters)
+        ]
+    )
     if rng.random() < 0.5:  # the child also waits in the raced class for its third make-up (RULES §6.4)
         makeup_id = MakeupBooking.objects.get(original_booking_id=originals[2]).pk
         with contextlib.suppress(BusinessError):  # refused when the balance went to the make-up above
-            offers.waitlist_join(profile=child, schedule_id=schedule.pk, makeup_id=makeup_id, use_compensation=True,
-                                            now=t0 - timedelta(minutes=1))
+            offers.waitlist_join(
+                profile=child,
+                schedule_id=schedule.pk,
+                makeup_id=makeup_id,
+                use_compensation=True,
+                now=t0 - timedelta(minutes=1),
+            )
     entries = list(WaitlistEntry.objects.filter(schedule=schedule, status="waiting").values_list("pk", flat=True))
     freed = rng.sample(seats, min(capacity - 1, rng.choice([0, 0, 1, 1, 2])))
     for booking in freed:  # seats freed at t0: open broadcast offers
         booking_flows.booking_cancel(booking_id=booking.pk, now=t0)
     deadline = waking_deadline(t0, cap=waitlist_cutoff(schedule=schedule))
-    current = Round(index, t0, deadline, schedule, [*sessions, *original_classes], [b.pk for b in seats if b not in freed],
-                    entries, joiners, child, originals, makeup_seat)
+    current = Round(
+        index,
+        t0,
+        deadline,
+        schedule,
+        [*sessions, *original_classes],
+        [b.pk for b in seats if b not in freed],
+        entries,
+        joiners,
+        child,
+        originals,
+        makeup_seat,
+    )
     current.operations = [_operation(rng, kind, current, [schedule, *sessions]) for kind in kinds]
     return current
 
@@ -228,8 +280,11 @@ def _operation(rng: random.Random, kind: str, r: Round, targets: list):
     from waitlist import services as waitlist_services
 
     # The three answers to an offer (RULES §4), by the action's name.
-    respond = {"start": waitlist_services.waitlist_offer_start, "accept": offers.waitlist_offer_accept,
-               "decline": waitlist_services.waitlist_offer_decline}
+    respond = {
+        "start": waitlist_services.waitlist_offer_start,
+        "accept": offers.waitlist_offer_accept,
+        "decline": waitlist_services.waitlist_offer_decline,
+    }
 
     now = _moment(rng, r)
     if kind == "respond":
@@ -247,15 +302,21 @@ def _operation(rng: random.Random, kind: str, r: Round, targets: list):
         booking_id = rng.choice(seats)
         return "leave", lambda: booking_flows.booking_leave(booking_id=booking_id, now=now)
     if kind == "sweep":
-        at = r.deadline + timedelta(seconds=rng.uniform(-90, 90)) + (timedelta(minutes=15) if rng.random() < 0.25 else timedelta())
+        at = (
+            r.deadline
+            + timedelta(seconds=rng.uniform(-90, 90))
+            + (timedelta(minutes=15) if rng.random() < 0.25 else timedelta())
+        )
         return "sweep", lambda: waitlist_services.waitlist_offers_sweep(now=at)
     original = rng.choice(r.originals)
     target = rng.choice(targets).pk
-    return "makeup", lambda: booking_flows.makeup_book(profile=r.child, schedule_id=target, original_booking_id=original,
-                                                         use_compensation=True, now=now)
+    return "makeup", lambda: booking_flows.makeup_book(
+        profile=r.child, schedule_id=target, original_booking_id=original, use_compensation=True, now=now
+    )
 
 
 # --- invariants ------------------------------------------------------------------------------
+
 
 def check_invariants(*, schedule_ids: list[int], profile_ids: list[int]) -> list[str]:
     """Every invariant of the round's classes and of the children's ledgers; returns the violations."""
@@ -274,28 +335,56 @@ def check_invariants(*, schedule_ids: list[int], profile_ids: list[int]) -> list
             bad.append(f"class {schedule.pk}: {booked} booked > capacity {schedule.capacity}")
         if booked + held > schedule.capacity:
             bad.append(f"class {schedule.pk}: {booked} booked + {held} held > capacity {schedule.capacity}")
-        positions = sorted(e.ahead + 1 for e in waitlist_entries_with_positions(queryset=WaitlistEntry.objects.filter(schedule=schedule, status="waiting")))
+        positions = sorted(
+            e.ahead + 1
+            for e in waitlist_entries_with_positions(
+                queryset=WaitlistEntry.objects.filter(schedule=schedule, status="waiting")
+            )
+        )
         if positions != list(range(1, len(positions) + 1)):
             bad.append(f"class {schedule.pk}: waiting positions {positions}")
 
-    offers = list(WaitlistOffer.objects.filter(schedule_id__in=schedule_ids).select_related("booking", "claimed_by", "reserved_for"))
+    offers = list(
+        WaitlistOffer.objects.filter(schedule_id__in=schedule_ids).select_related(
+            "booking", "claimed_by", "reserved_for"
+        )
+    )
     claimed = [o for o in offers if o.status == "claimed"]
     for offer in claimed:
         booking, winner = offer.booking, offer.claimed_by
         if booking is None or booking.kind not in ("waitlist", "makeup") or booking.schedule_id != offer.schedule_id:
-            bad.append(f"offer {offer.pk} claimed without its own waitlist/makeup booking ({booking and (booking.kind, booking.schedule_id)})")
-        if winner is None or winner.status != "booked" or (booking is not None and winner.profile_id != booking.profile_id):
-            bad.append(f"offer {offer.pk} claimed by {winner and (winner.pk, winner.status)} for booking {booking and booking.pk}")
-    for name, counts in (("booking", Counter(o.booking_id for o in claimed)), ("claimer", Counter(o.claimed_by_id for o in claimed))):
+            bad.append(
+                f"offer {offer.pk} claimed without its own waitlist/makeup booking "
+                f"({booking and (booking.kind, booking.schedule_id)})"
+            )
+        if (
+            winner is None
+            or winner.status != "booked"
+            or (booking is not None and winner.profile_id != booking.profile_id)
+        ):
+            bad.append(
+                f"offer {offer.pk} claimed by {winner and (winner.pk, winner.status)} "
+                f"for booking {booking and booking.pk}"
+            )
+    for name, counts in (
+        ("booking", Counter(o.booking_id for o in claimed)),
+        ("claimer", Counter(o.claimed_by_id for o in claimed)),
+    ):
         bad += [f"{name} {key} behind {n} claimed offers" for key, n in counts.items() if n > 1]
     claimed_bookings = {o.booking_id for o in claimed}
-    bad += [f"waitlist booking {pk} without a claimed offer"
-            for pk in Booking.objects.filter(schedule_id__in=schedule_ids, kind="waitlist").values_list("pk", flat=True)
-            if pk not in claimed_bookings]
+    bad += [
+        f"waitlist booking {pk} without a claimed offer"
+        for pk in Booking.objects.filter(schedule_id__in=schedule_ids, kind="waitlist").values_list("pk", flat=True)
+        if pk not in claimed_bookings
+    ]
     claimers = {o.claimed_by_id for o in claimed}
-    bad += [f"entry {pk} booked from the waitlist without a claimed offer"
-            for pk in WaitlistEntry.objects.filter(schedule_id__in=schedule_ids, status="booked").exclude(end_reason="direct_booking")
-            .values_list("pk", flat=True) if pk not in claimers]
+    bad += [
+        f"entry {pk} booked from the waitlist without a claimed offer"
+        for pk in WaitlistEntry.objects.filter(schedule_id__in=schedule_ids, status="booked")
+        .exclude(end_reason="direct_booking")
+        .values_list("pk", flat=True)
+        if pk not in claimers
+    ]
 
     reservations = [o for o in offers if o.status == "open" and o.phase == "reserved"]
     for entry_id, n in Counter(o.reserved_for_id for o in reservations).items():
@@ -303,17 +392,26 @@ def check_invariants(*, schedule_ids: list[int], profile_ids: list[int]) -> list
             bad.append(f"entry {entry_id} holds {n} open reservations")
     for offer in reservations:
         if offer.reserved_for is None or offer.reserved_for.status != "waiting":
-            bad.append(f"open reservation {offer.pk} for entry {offer.reserved_for_id} "
-                       f"({offer.reserved_for and offer.reserved_for.status})")
+            bad.append(
+                f"open reservation {offer.pk} for entry {offer.reserved_for_id} "
+                f"({offer.reserved_for and offer.reserved_for.status})"
+            )
 
     # Make-ups and their seats: a booked make-up has its booked seat, and the other way round.
-    makeup_seats = Counter(MakeupBooking.objects.filter(status="booked", booking__schedule_id__in=schedule_ids)
-                           .values_list("booking_id", flat=True))
-    for pk in Booking.objects.filter(schedule_id__in=schedule_ids, kind="makeup", status="booked").values_list("pk", flat=True):
+    makeup_seats = Counter(
+        MakeupBooking.objects.filter(status="booked", booking__schedule_id__in=schedule_ids).values_list(
+            "booking_id", flat=True
+        )
+    )
+    for pk in Booking.objects.filter(schedule_id__in=schedule_ids, kind="makeup", status="booked").values_list(
+        "pk", flat=True
+    ):
         if makeup_seats[pk] != 1:
             bad.append(f"make-up seat {pk} has {makeup_seats[pk]} booked make-ups")
     for makeup in MakeupBooking.objects.filter(profile_id__in=profile_ids).select_related("booking"):
-        if makeup.status == "booked" and (makeup.booking is None or makeup.booking.status != "booked" or makeup.booking.kind != "makeup"):
+        if makeup.status == "booked" and (
+            makeup.booking is None or makeup.booking.status != "booked" or makeup.booking.kind != "makeup"
+        ):
             bad.append(f"make-up {makeup.pk} booked on {makeup.booking and (makeup.booking.pk, makeup.booking.status)}")
         if makeup.status == "pending" and makeup.booking_id is not None:
             bad.append(f"pending make-up {makeup.pk} still holds booking {makeup.booking_id}")
@@ -321,8 +419,9 @@ def check_invariants(*, schedule_ids: list[int], profile_ids: list[int]) -> list
     # The ledger (RULES §7), as tests/compensation/invariants.py checks it, counted instead of asserted.
     sums: dict[int, Counter] = defaultdict(Counter)
     by_makeup: Counter = Counter()
-    for credit_id, makeup_id, kind, minutes in CompensationUsage.objects.filter(credit__profile_id__in=profile_ids).values_list(
-            "credit_id", "makeup_id", "kind", "minutes"):
+    for credit_id, makeup_id, kind, minutes in CompensationUsage.objects.filter(
+        credit__profile_id__in=profile_ids
+    ).values_list("credit_id", "makeup_id", "kind", "minutes"):
         sums[credit_id][kind] += minutes
         if makeup_id is not None and kind in ("use", "restore"):
             by_makeup[makeup_id] += minutes if kind == "use" else -minutes
@@ -348,6 +447,7 @@ def check_invariants(*, schedule_ids: list[int], profile_ids: list[int]) -> list
 
 
 # --- the rounds ------------------------------------------------------------------------------
+
 
 def _classify(result) -> tuple[str, bool, bool]:
     """(outcome, unexpected, busy): a BusinessError is a business answer unless it is a 5xx."""
@@ -420,13 +520,20 @@ def _run_rounds(count: int, seed: int, progress, retries: _RetryCounter) -> dict
             waitlist_services.waitlist_offers_sweep(now=r.deadline + timedelta(hours=1))
         except Exception as exc:
             unexpected.append(f"round {index} final sweep: {''.join(traceback.format_exception(exc))}")
-        found += [f"after the final sweep: {v}" for v in check_invariants(schedule_ids=r.schedule_ids, profile_ids=[r.child.pk])]
+        found += [
+            f"after the final sweep: {v}"
+            for v in check_invariants(schedule_ids=r.schedule_ids, profile_ids=[r.child.pk])
+        ]
         if found:
             violating_rounds += 1
             violations += [f"round {index}: {v}" for v in found]
         if progress and (index + 1) % progress == 0:
-            print(f"  {index + 1}/{count} rounds, {operations} operations, {len(violations)} violations, "
-                  f"{len(unexpected)} unexpected, {time.monotonic() - started:.0f}s", file=sys.stderr, flush=True)
+            print(
+                f"  {index + 1}/{count} rounds, {operations} operations, {len(violations)} violations, "
+                f"{len(unexpected)} unexpected, {time.monotonic() - started:.0f}s",
+                file=sys.stderr,
+                flush=True,
+            )
     return {
         "rounds": count,
         "seed": seed,
@@ -447,21 +554,27 @@ def _run_rounds(count: int, seed: int, progress, retries: _RetryCounter) -> dict
 
 # --- the benchmark ---------------------------------------------------------------------------
 
+
 def _markdown(result: dict) -> str:
-    rows = "".join(f"| {label} | {sum(c.values()):,} | {', '.join(f'{k} {v}' for k, v in c.items())} |\n"
-                   for label, c in result["outcomes"].items())
+    rows = "".join(
+        f"| {label} | {sum(c.values()):,} | {', '.join(f'{k} {v}' for k, v in c.items())} |\n"
+        for label, c in result["outcomes"].items()
+    )
     samples = "".join(f"- `{s[:300]}`\n" for s in result["violation_samples"] + result["unexpected_samples"])
-    return (f"# Race rounds\n\n{result['date']} · {result['machine']} · {result['database']}, in-process threads\n\n"
-            f"| rounds | operations | violations | unexpected exceptions | of which 503 busy | hung threads | seconds |\n"
-            f"|---|---|---|---|---|---|---|\n"
-            f"| {result['rounds']:,} | {result['operations']:,} | {result['violations']} | {result['unexpected_exceptions']} | "
-            f"{result['busy_503']} | {result['hung_threads']} | {result['seconds']} |\n\n"
-            f"Seed {result['seed']}. Each round: one class (2..6 seats) full, 3..12 waiting, 0..2 seats already offered; "
-            f"8..20 threads behind one barrier. Invariants are checked after the threads and again after a sweep an hour later.\n\n"
-            f"Lock conflicts retried by `core.db.retry_on_deadlock` (service, MySQL error): "
-            f"{', '.join(f'{k}: {v}' for k, v in sorted(result['lock_conflicts_retried'].items())) or 'none'}.\n\n"
-            f"| operation | calls | answers |\n|---|---|---|\n{rows}"
-            + (f"\n## Samples\n\n{samples}" if samples else ""))
+    return (
+        f"# Race rounds\n\n{result['date']} · {result['machine']} · {result['database']}, in-process threads\n\n"
+        f"| rounds | operations | violations | unexpected exceptions | of which 503 busy | hung threads | seconds |\n"
+        f"|---|---|---|---|---|---|---|\n"
+        f"| {result['rounds']:,} | {result['operations']:,} | {result['violations']} | "
+        f"{result['unexpected_exceptions']} | "
+        f"{result['busy_503']} | {result['hung_threads']} | {result['seconds']} |\n\n"
+        f"Seed {result['seed']}. Each round: one class (2..6 seats) full, 3..12 waiting, 0..2 seats already offered; "
+        "8..20 threads behind one barrier. Invariants are checked after the threads and again after a sweep "
+        "an hour later.\n\n"
+        f"Lock conflicts retried by `core.db.retry_on_deadlock` (service, MySQL error): "
+        f"{', '.join(f'{k}: {v}' for k, v in sorted(result['lock_conflicts_retried'].items())) or 'none'}.\n\n"
+        f"| operation | calls | answers |\n|---|---|---|\n{rows}" + (f"\n## Samples\n\n{samples}" if samples else "")
+    )
 
 
 def main() -> None:
@@ -470,17 +583,27 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--output", default="race_rounds", help="file name under bench/results/ (without extension)")
     args = parser.parse_args()
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-        "DJANGO_DEBUG": "0",
-        "DATABASE_URL": f"mysql://root@127.0.0.1:3306/{DB_NAME}",
-        "LOG_LEVEL": "ERROR",
-        "CELERY_BROKER_URL": "memory://",  # outbox rows are written and enqueued; delivery is not raced here
-        "NOTIFICATION_BACKEND": "locmem",
-    })
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+            "DJANGO_DEBUG": "0",
+            "DATABASE_URL": f"mysql://root@127.0.0.1:3306/{DB_NAME}",
+            "LOG_LEVEL": "ERROR",
+            "CELERY_BROKER_URL": "memory://",  # outbox rows are written and enqueued; delivery is not raced here
+            "NOTIFICATION_BACKEND": "locmem",
+        }
+    )
     os.environ.pop("REDIS_URL", None)
-    subprocess.run(["mariadb", "-uroot", "-h127.0.0.1", "-e",
-                    f"DROP DATABASE IF EXISTS {DB_NAME}; CREATE DATABASE {DB_NAME} CHARACTER SET utf8mb4"], check=True)
+    subprocess.run(
+        [
+            "mariadb",
+            "-uroot",
+            "-h127.0.0.1",
+            "-e",
+            f"DROP DATABASE IF EXISTS {DB_NAME}; CREATE DATABASE {DB_NAME} CHARACTER SET utf8mb4",
+        ],
+        check=True,
+    )
     try:
         import django
 
@@ -493,10 +616,13 @@ def main() -> None:
             cursor.execute("SELECT VERSION()")
             version = cursor.fetchone()[0]
         print(f"Race rounds: {args.rounds} rounds, seed {args.seed}", file=sys.stderr, flush=True)
-        result = {"benchmark": "race_rounds", "date": datetime.now().isoformat(timespec="seconds"),
-                  "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-                  "database": f"MariaDB {version.split('-')[0]}",
-                  **run_rounds(args.rounds, args.seed, progress=max(1, args.rounds // 20))}
+        result = {
+            "benchmark": "race_rounds",
+            "date": datetime.now().isoformat(timespec="seconds"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+            "database": f"MariaDB {version.split('-')[0]}",
+            **run_rounds(args.rounds, args.seed, progress=max(1, args.rounds // 20)),
+        }
         out = ROOT / "bench" / "results"
         out.mkdir(parents=True, exist_ok=True)
         (out / f"{args.output}.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")

@@ -25,17 +25,19 @@ sys.path.insert(0, str(ROOT))
 DB_NAME = "bench_waitlist"
 REDIS = "redis://127.0.0.1:6379/11"
 PORT = 8765
-os.environ.update({
-    "DJANGO_SETTINGS_MODULE": "config.settings.production",
-    "DJANGO_SECRET_KEY": "bench-only-secret-key-that-is-long-enough-for-hs256",
-    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "DATABASE_URL": f"mysql://root@127.0.0.1:3306/{DB_NAME}",
-    "REDIS_URL": REDIS,
-    "WECHAT_APPID": "wx-bench",
-    "WECHAT_SECRET": "wx-bench-secret",
-    "THROTTLE_RATE_WRITE": "100000/min",
-    "LOG_LEVEL": "WARNING",
-})
+os.environ.update(
+    {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": "bench-only-secret-key-that-is-long-enough-for-hs256",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": f"mysql://root@127.0.0.1:3306/{DB_NAME}",
+        "REDIS_URL": REDIS,
+        "WECHAT_APPID": "wx-bench",
+        "WECHAT_SECRET": "wx-bench-secret",
+        "THROTTLE_RATE_WRITE": "100000/min",
+        "LOG_LEVEL": "WARNING",
+    }
+)
 
 
 CLASSES, OFFERS, WAITING = 2000, 5, 6  # the sweeper's load: 10,000 overdue offers
@@ -51,8 +53,16 @@ def ms(seconds: float) -> float:
 
 
 def main() -> None:
-    subprocess.run(["mariadb", "-uroot", "-h127.0.0.1", "-e",
-                    f"DROP DATABASE IF EXISTS {DB_NAME}; CREATE DATABASE {DB_NAME} CHARACTER SET utf8mb4"], check=True)
+    subprocess.run(
+        [
+            "mariadb",
+            "-uroot",
+            "-h127.0.0.1",
+            "-e",
+            f"DROP DATABASE IF EXISTS {DB_NAME}; CREATE DATABASE {DB_NAME} CHARACTER SET utf8mb4",
+        ],
+        check=True,
+    )
     import redis
 
     redis.Redis.from_url(REDIS).flushdb()
@@ -76,8 +86,9 @@ def main() -> None:
     course = Course.objects.create(name="少儿体能", course_type=kind, level=2, duration_minutes=60, price=180)
 
     def full_class(starts_at, capacity=6):
-        schedule = CourseSchedule.objects.create(course=course, starts_at=starts_at, ends_at=starts_at + timedelta(hours=1),
-                                                 capacity=capacity)
+        schedule = CourseSchedule.objects.create(
+            course=course, starts_at=starts_at, ends_at=starts_at + timedelta(hours=1), capacity=capacity
+        )
         holders = Profile.objects.bulk_create([Profile(owner=owner, name="占位") for owner in [seat_owner] * capacity])
         Booking.objects.bulk_create([Booking(profile=p, schedule=schedule, active=True) for p in holders])
         return schedule
@@ -88,8 +99,12 @@ def main() -> None:
 
     # 1. Contention: 200 waiting, one seat freed, 200 accepts at once.
     hot = full_class(now + timedelta(days=2))
-    WaitlistEntry.objects.bulk_create([WaitlistEntry(profile=p, schedule=hot, joined_at=now + timedelta(microseconds=i), active=True)
-                                       for i, p in enumerate(profiles)])
+    WaitlistEntry.objects.bulk_create(
+        [
+            WaitlistEntry(profile=p, schedule=hot, joined_at=now + timedelta(microseconds=i), active=True)
+            for i, p in enumerate(profiles)
+        ]
+    )
     booking_cancel(booking_id=hot.bookings.first().pk)
     entries = {e.profile_id: e.pk for e in WaitlistEntry.objects.filter(schedule=hot)}
     tokens = {p.pk: str(RefreshToken.for_user(p.owner).access_token) for p in profiles}
@@ -102,9 +117,24 @@ def main() -> None:
         booking_cancel(booking_id=schedule.bookings.first().pk)
         baseline.append((profiles[n], entry.pk))
 
-    gunicorn = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "config.wsgi", "-b", f"127.0.0.1:{PORT}",
-                                 "-w", "4", "-k", "gthread", "--threads", "16", "--log-level", "warning"],
-                                cwd=ROOT, env=os.environ.copy())
+    gunicorn = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "config.wsgi",
+            "-b",
+            f"127.0.0.1:{PORT}",
+            "-w",
+            "4",
+            "-k",
+            "gthread",
+            "--threads",
+            "16",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+    )
     base = f"http://127.0.0.1:{PORT}"
     try:
         for _ in range(100):
@@ -116,8 +146,12 @@ def main() -> None:
 
         def accept(profile_id, entry_id, session):
             started = time.perf_counter()
-            response = session.put(f"{base}/api/v1/waitlist/{entry_id}/respond", json={"action": "accept"},
-                                   headers={"Authorization": f"Bearer {tokens[profile_id]}"}, timeout=120)
+            response = session.put(
+                f"{base}/api/v1/waitlist/{entry_id}/respond",
+                json={"action": "accept"},
+                headers={"Authorization": f"Bearer {tokens[profile_id]}"},
+                timeout=120,
+            )
             body = response.json()
             return time.perf_counter() - started, response.status_code, body.get("error", "ok")
 
@@ -169,16 +203,32 @@ def main() -> None:
 
     # 2. Sweeper over 10,000 overdue offers.
     sweep_start = now + timedelta(days=5)
-    schedules = CourseSchedule.objects.bulk_create([
-        CourseSchedule(course=course, starts_at=sweep_start + timedelta(minutes=n), ends_at=sweep_start + timedelta(minutes=n + 60),
-                       capacity=6) for n in range(CLASSES)])
-    WaitlistEntry.objects.bulk_create([
-        WaitlistEntry(profile=profiles[(n * WAITING + k) % len(profiles)], schedule=s, joined_at=now, active=True)
-        for n, s in enumerate(schedules) for k in range(WAITING)])
+    schedules = CourseSchedule.objects.bulk_create(
+        [
+            CourseSchedule(
+                course=course,
+                starts_at=sweep_start + timedelta(minutes=n),
+                ends_at=sweep_start + timedelta(minutes=n + 60),
+                capacity=6,
+            )
+            for n in range(CLASSES)
+        ]
+    )
+    WaitlistEntry.objects.bulk_create(
+        [
+            WaitlistEntry(profile=profiles[(n * WAITING + k) % len(profiles)], schedule=s, joined_at=now, active=True)
+            for n, s in enumerate(schedules)
+            for k in range(WAITING)
+        ]
+    )
     past = now - timedelta(minutes=20)
-    WaitlistOffer.objects.bulk_create([
-        WaitlistOffer(schedule=s, released_at=past, deadline=past + timedelta(minutes=15), phase_started_at=past)
-        for s in schedules for _ in range(OFFERS)])
+    WaitlistOffer.objects.bulk_create(
+        [
+            WaitlistOffer(schedule=s, released_at=past, deadline=past + timedelta(minutes=15), phase_started_at=past)
+            for s in schedules
+            for _ in range(OFFERS)
+        ]
+    )
     overdue = WaitlistOffer.objects.filter(status="open", deadline__lt=now, schedule__in=schedules).count()
     started = time.perf_counter()
     runs = 0
@@ -193,14 +243,19 @@ def main() -> None:
         "seconds": round(sweep_seconds, 2),
         "offers_per_second": round(overdue / sweep_seconds, 1),
         "handed_over": reserved,
-        "left_overdue": WaitlistOffer.objects.filter(status="open", deadline__lt=timezone.now(), phase="broadcast").count(),
+        "left_overdue": WaitlistOffer.objects.filter(
+            status="open", deadline__lt=timezone.now(), phase="broadcast"
+        ).count(),
     }
 
     result = {
         "benchmark": "waitlist_contention",
         "date": datetime.now().isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "setup": "gunicorn 4 workers x 16 threads (gthread), production settings, MariaDB 10.11, Redis; client on the same machine",
+        "setup": (
+            "gunicorn 4 workers x 16 threads (gthread), production settings, MariaDB 10.11, Redis; "
+            "client on the same machine"
+        ),
         "contention_200_accepts_one_seat": contention,
         "sweeper_10000_overdue_offers": sweeper,
     }
@@ -210,16 +265,27 @@ def main() -> None:
     c, s = contention, sweeper
     (out / "waitlist_contention.md").write_text(
         f"# Waitlist contention and sweeper\n\n{result['date']} · {result['machine']}\n\n{result['setup']}.\n\n"
-        f"## 200 concurrent accepts for one seat\n\n| winners | answers | 5xx | booked/capacity | p50 | p95 | max | uncontended p50 |\n"
-        f"|---|---|---|---|---|---|---|---|\n| {c['winners']} | {c['answers']} | {c['errors_5xx']} | {c['seats_booked_after']}/{c['capacity']} | "
-        f"{c['latency_ms']['p50']} ms | {c['latency_ms']['p95']} ms | {c['latency_ms']['max']} ms | {c['uncontended_accept_ms']['p50']} ms |\n\n"
-        f"## Sweeper over {s['overdue_offers']:,} overdue offers\n\n| classes | seconds | offers/s | handed over | left overdue |\n"
-        f"|---|---|---|---|---|\n| {s['classes']:,} | {s['seconds']} | {s['offers_per_second']} | {s['handed_over']:,} | {s['left_overdue']} |\n"
+        "## 200 concurrent accepts for one seat\n\n"
+        "| winners | answers | 5xx | booked/capacity | p50 | p95 | max | uncontended p50 |\n"
+        "|---|---|---|---|---|---|---|---|\n"
+        f"| {c['winners']} | {c['answers']} | {c['errors_5xx']} | {c['seats_booked_after']}/{c['capacity']} | "
+        f"{c['latency_ms']['p50']} ms | {c['latency_ms']['p95']} ms | {c['latency_ms']['max']} ms | "
+        f"{c['uncontended_accept_ms']['p50']} ms |\n\n"
+        f"## Sweeper over {s['overdue_offers']:,} overdue offers\n\n"
+        "| classes | seconds | offers/s | handed over | left overdue |\n"
+        "|---|---|---|---|---|\n"
+        f"| {s['classes']:,} | {s['seconds']} | {s['offers_per_second']} | {s['handed_over']:,} | "
+        f"{s['left_overdue']} |\n"
     )
     print(json.dumps(result, ensure_ascii=False, indent=2))
     subprocess.run(["mariadb", "-uroot", "-h127.0.0.1", "-e", f"DROP DATABASE IF EXISTS {DB_NAME}"], check=False)
     redis.Redis.from_url(REDIS).flushdb()
-    ok = c["winners"] == 1 and c["errors_5xx"] == 0 and c["seats_booked_after"] <= c["capacity"] and s["left_overdue"] == 0
+    ok = (
+        c["winners"] == 1
+        and c["errors_5xx"] == 0
+        and c["seats_booked_after"] <= c["capacity"]
+        and s["left_overdue"] == 0
+    )
     sys.exit(0 if ok else 1)
 
 

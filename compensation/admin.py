@@ -14,12 +14,16 @@ class ProfileWithLedgerAdmin(ProfileAdmin):
     list_display = [*ProfileAdmin.list_display, "ledger_link"]
 
     def get_urls(self):
-        view = self.admin_site.admin_view(lambda request, profile_id: profile_ledger_view(request, profile_id, self.admin_site))
+        view = self.admin_site.admin_view(
+            lambda request, profile_id: profile_ledger_view(request, profile_id, self.admin_site)
+        )
         return [path("<int:profile_id>/compensation/", view, name="accounts_profile_compensation"), *super().get_urls()]
 
     @admin.display(description="课时补偿")
     def ledger_link(self, profile):
-        return format_html('<a href="{}">明细与调整</a>', reverse("admin:accounts_profile_compensation", args=[profile.pk]))
+        return format_html(
+            '<a href="{}">明细与调整</a>', reverse("admin:accounts_profile_compensation", args=[profile.pk])
+        )
 
 
 admin.site.unregister(Profile)

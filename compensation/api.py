@@ -60,12 +60,16 @@ class CompensationViewSet(viewsets.GenericViewSet):
         now = timezone.now()
         services.compensation_expire_due(profile_id=profile.pk, now=now)  # RULES §7: a read expires what is due
         balance = selectors.compensation_balance(profile_id=profile.pk, now=now)
-        return ok(BalanceOutput({
-            "balance_minutes": balance,
-            "expiring_soon": selectors.compensation_expiring_soon(profile_id=profile.pk, now=now),
-            "has_compensation": balance > 0,
-            "prompt": messages.PROMPT if balance > 0 else None,
-        }).data)
+        return ok(
+            BalanceOutput(
+                {
+                    "balance_minutes": balance,
+                    "expiring_soon": selectors.compensation_expiring_soon(profile_id=profile.pk, now=now),
+                    "has_compensation": balance > 0,
+                    "prompt": messages.PROMPT if balance > 0 else None,
+                }
+            ).data
+        )
 
     @extend_schema(parameters=[ProfileQuery], responses=HistoryOutput(many=True))
     @action(detail=False, methods=["get"])

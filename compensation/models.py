@@ -19,21 +19,41 @@ class ClassCreditCompensation(TimeStampedModel):
         EXPIRED = "expired", "已过期"
         REVOKED = "revoked", "已撤销"
 
-    profile = models.ForeignKey("accounts.Profile", on_delete=models.PROTECT, related_name="credits", verbose_name="学员")
+    profile = models.ForeignKey(
+        "accounts.Profile", on_delete=models.PROTECT, related_name="credits", verbose_name="学员"
+    )
     minutes = models.PositiveIntegerField("分钟")
     remaining = models.PositiveIntegerField("剩余分钟")
     expires_at = models.DateTimeField("过期时间")
     source = models.CharField("来源", max_length=16, choices=Source.choices, default=Source.MAKEUP_SHORTER)
-    makeup = models.ForeignKey("makeup.MakeupBooking", on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="credits_created", verbose_name="产生自补课")
+    makeup = models.ForeignKey(
+        "makeup.MakeupBooking",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credits_created",
+        verbose_name="产生自补课",
+    )
     # The make-up seat that earned it: a make-up booked again earns a new credit, and only the
     # current seat's credit can block cancelling the make-up (RULES §6.5).
-    booking = models.ForeignKey("courses.Booking", on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="+", verbose_name="产生自补课预约")
+    booking = models.ForeignKey(
+        "courses.Booking",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="产生自补课预约",
+    )
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.ACTIVE)
     reminded_at = models.DateTimeField("提醒时间", null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name="操作人")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="操作人",
+    )
     reason = models.CharField("原因", max_length=200, blank=True, default="")
 
     class Meta:
@@ -41,7 +61,9 @@ class ClassCreditCompensation(TimeStampedModel):
         verbose_name = "课时补偿"
         verbose_name_plural = "课时补偿"
         constraints = [
-            models.CheckConstraint(condition=Q(remaining__lte=F("minutes")), name="compensation_credit_remaining_le_minutes"),
+            models.CheckConstraint(
+                condition=Q(remaining__lte=F("minutes")), name="compensation_credit_remaining_le_minutes"
+            ),
             models.CheckConstraint(condition=Q(minutes__gt=0), name="compensation_credit_minutes_positive"),
         ]
         indexes = [models.Index(fields=["profile", "status", "expires_at"], name="compensation_profile_usable")]
@@ -60,14 +82,28 @@ class CompensationUsage(models.Model):
         REVOKE = "revoke", "撤销"
         ADJUST = "adjust", "调整"
 
-    credit = models.ForeignKey(ClassCreditCompensation, on_delete=models.PROTECT, related_name="usages", verbose_name="补偿")
-    makeup = models.ForeignKey("makeup.MakeupBooking", on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="compensation_usages", verbose_name="补课")
+    credit = models.ForeignKey(
+        ClassCreditCompensation, on_delete=models.PROTECT, related_name="usages", verbose_name="补偿"
+    )
+    makeup = models.ForeignKey(
+        "makeup.MakeupBooking",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="compensation_usages",
+        verbose_name="补课",
+    )
     minutes = models.PositiveIntegerField("分钟")
     kind = models.CharField("类型", max_length=16, choices=Kind.choices, default=Kind.USE)
     created_at = models.DateTimeField("时间", default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+", verbose_name="操作人")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="操作人",
+    )
     reason = models.CharField("原因", max_length=200, blank=True, default="")
 
     class Meta:

@@ -22,13 +22,32 @@ from core.formatting import local_time_text
 from notifications.services import NotificationSpec, notification_create_many
 
 
-def compensation_credit_create(*, profile_id: int, minutes: int, source: str, now: datetime, makeup=None, booking=None,
-                               expires_at: datetime | None = None, created_by=None, reason: str = "") -> ClassCreditCompensation:
+def compensation_credit_create(
+    *,
+    profile_id: int,
+    minutes: int,
+    source: str,
+    now: datetime,
+    makeup=None,
+    booking=None,
+    expires_at: datetime | None = None,
+    created_by=None,
+    reason: str = "",
+) -> ClassCreditCompensation:
     """A new credit; a shorter make-up's names the make-up and the booking (its seat) that earned it."""
     expires_at = expires_at or now + timedelta(days=settings.COMPENSATION_VALIDITY_DAYS)
-    return ClassCreditCompensation.objects.create(profile_id=profile_id, minutes=minutes, remaining=minutes, expires_at=expires_at,
-                                 source=source, makeup=makeup, booking=booking, created_by=created_by, reason=reason,
-                                 created_at=now)
+    return ClassCreditCompensation.objects.create(
+        profile_id=profile_id,
+        minutes=minutes,
+        remaining=minutes,
+        expires_at=expires_at,
+        source=source,
+        makeup=makeup,
+        booking=booking,
+        created_by=created_by,
+        reason=reason,
+        created_at=now,
+    )
 
 
 def _expire_locked(credits, now: datetime) -> int:
@@ -36,7 +55,9 @@ def _expire_locked(credits, now: datetime) -> int:
     expired = 0
     for credit in credits:
         if credit.remaining:
-            CompensationUsage.objects.create(credit=credit, minutes=credit.remaining, kind=CompensationUsage.Kind.EXPIRE, created_at=now)
+            CompensationUsage.objects.create(
+                credit=credit, minutes=credit.remaining, kind=CompensationUsage.Kind.EXPIRE, created_at=now
+            )
         credit.remaining = 0
         credit.status = ClassCreditCompensation.Status.EXPIRED
         credit.save(update_fields=["remaining", "status", "updated_at"])
@@ -45,7 +66,9 @@ def _expire_locked(credits, now: datetime) -> int:
 
 
 def _due(profile_id: int, now: datetime):
-    return ClassCreditCompensation.objects.filter(profile_id=profile_id, status=ClassCreditCompensation.Status.ACTIVE, expires_at__lte=now)
+    return ClassCreditCompensation.objects.filter(
+        profile_id=profile_id, status=ClassCreditCompensation.Status.ACTIVE, expires_at__lte=now
+    )
 
 
 def _expire_due_locked(profile_id: int, now: datetime) -> int:
@@ -67,13 +90,25 @@ def compensation_expire_due(*, profile_id: int, now: datetime) -> int:
 
 def _spendable(profile_id: int, now: datetime):
     """Usable credits, soonest-expiring first (即将过期优先), ties by id, locked."""
-    return list(ClassCreditCompensation.objects.select_for_update()
-                .filter(profile_id=profile_id, status=ClassCreditCompensation.Status.ACTIVE, remaining__gt=0, expires_at__gt=now)
-                .order_by("expires_at", "id"))
+    return list(
+        ClassCreditCompensation.objects.select_for_update()
+        .filter(
+            profile_id=profile_id, status=ClassCreditCompensation.Status.ACTIVE, remaining__gt=0, expires_at__gt=now
+        )
+        .order_by("expires_at", "id")
+    )
 
 
-def compensation_spend(*, profile_id: int, minutes: int, now: datetime, makeup=None, created_by=None, reason: str = "",
-                       error: BusinessError) -> list[CompensationUsage]:
+def compensation_spend(
+    *,
+    profile_id: int,
+    minutes: int,
+    now: datetime,
+    makeup=None,
+    created_by=None,
+    reason: str = "",
+    error: BusinessError,
+) -> list[CompensationUsage]:
     """Takes `minutes` from the usable credits in expiry order, splitting as needed; `error` if the
     balance is short. The caller holds the profile lock."""
     _expire_due_locked(profile_id, now)
@@ -86,10 +121,21 @@ def compensation_spend(*, profile_id: int, minutes: int, now: datetime, makeup=N
             break
         take = min(left, credit.remaining)
         credit.remaining -= take
-        credit.status = ClassCreditCompensation.Status.USED_UP if credit.remaining == 0 else ClassCreditCompensation.Status.ACTIVE
+        credit.status = (
+            ClassCreditCompensation.Status.USED_UP if credit.remaining == 0 else ClassCreditCompensation.Status.ACTIVE
+        )
         credit.save(update_fields=["remaining", "status", "updated_at"])
-        usages.append(CompensationUsage(credit=credit, makeup=makeup, minutes=take, kind=CompensationUsage.Kind.USE, created_at=now,
-                            created_by=created_by, reason=reason))
+        usages.append(
+            CompensationUsage(
+                credit=credit,
+                makeup=makeup,
+                minutes=take,
+                kind=CompensationUsage.Kind.USE,
+                created_at=now,
+                created_by=created_by,
+                reason=reason,
+            )
+        )
         left -= take
     CompensationUsage.objects.bulk_create(usages)
     return usages
@@ -97,8 +143,13 @@ def compensation_spend(*, profile_id: int, minutes: int, now: datetime, makeup=N
 
 def _net_used(credit_filter: Q) -> dict[int, int]:
     """Minutes of each matching credit used and not yet restored (use − restore), per credit."""
-    rows = (CompensationUsage.objects.filter(credit_filter, kind__in=[CompensationUsage.Kind.USE, CompensationUsage.Kind.RESTORE])
-            .values("credit_id", "kind").annotate(total=Sum("minutes")))
+    rows = (
+        CompensationUsage.objects.filter(
+            credit_filter, kind__in=[CompensationUsage.Kind.USE, CompensationUsage.Kind.RESTORE]
+        )
+        .values("credit_id", "kind")
+        .annotate(total=Sum("minutes"))
+    )
     net: dict[int, int] = {}
     for row in rows:
         sign = 1 if row["kind"] == CompensationUsage.Kind.USE else -1
@@ -116,12 +167,20 @@ def compensation_restore(*, makeup, now: datetime) -> int:
     restored = 0
     for credit in ClassCreditCompensation.objects.select_for_update().filter(pk__in=owed).order_by("id"):
         minutes = owed[credit.pk]
-        CompensationUsage.objects.create(credit=credit, makeup=makeup, minutes=minutes, kind=CompensationUsage.Kind.RESTORE, created_at=now)
+        CompensationUsage.objects.create(
+            credit=credit, makeup=makeup, minutes=minutes, kind=CompensationUsage.Kind.RESTORE, created_at=now
+        )
         restored += minutes
-        if credit.status == ClassCreditCompensation.Status.REVOKED:  # its make-up's class is gone: the minutes go with it
-            CompensationUsage.objects.create(credit=credit, makeup=makeup, minutes=minutes, kind=CompensationUsage.Kind.REVOKE, created_at=now)
+        if (
+            credit.status == ClassCreditCompensation.Status.REVOKED
+        ):  # its make-up's class is gone: the minutes go with it
+            CompensationUsage.objects.create(
+                credit=credit, makeup=makeup, minutes=minutes, kind=CompensationUsage.Kind.REVOKE, created_at=now
+            )
         elif credit.expires_at <= now or credit.status == ClassCreditCompensation.Status.EXPIRED:
-            CompensationUsage.objects.create(credit=credit, makeup=makeup, minutes=minutes, kind=CompensationUsage.Kind.EXPIRE, created_at=now)
+            CompensationUsage.objects.create(
+                credit=credit, makeup=makeup, minutes=minutes, kind=CompensationUsage.Kind.EXPIRE, created_at=now
+            )
             credit.status = ClassCreditCompensation.Status.EXPIRED
         else:
             credit.remaining += minutes
@@ -142,9 +201,19 @@ def compensation_revoke_created(*, makeup, now: datetime, unspent_only: bool = F
     if not unspent_only and makeup.booking_id is not None and _net_used(current):
         raise BusinessError.conflict("compensation_already_used", messages.ALREADY_USED)
     revoked = 0
-    for credit in ClassCreditCompensation.objects.select_for_update().filter(makeup=makeup).exclude(status=ClassCreditCompensation.Status.REVOKED):
+    for credit in (
+        ClassCreditCompensation.objects.select_for_update()
+        .filter(makeup=makeup)
+        .exclude(status=ClassCreditCompensation.Status.REVOKED)
+    ):
         if credit.remaining:
-            CompensationUsage.objects.create(credit=credit, makeup=makeup, minutes=credit.remaining, kind=CompensationUsage.Kind.REVOKE, created_at=now)
+            CompensationUsage.objects.create(
+                credit=credit,
+                makeup=makeup,
+                minutes=credit.remaining,
+                kind=CompensationUsage.Kind.REVOKE,
+                created_at=now,
+            )
             revoked += credit.remaining
         if credit.status in (ClassCreditCompensation.Status.ACTIVE, ClassCreditCompensation.Status.USED_UP):
             credit.status = ClassCreditCompensation.Status.REVOKED
@@ -156,13 +225,21 @@ def compensation_revoke_created(*, makeup, now: datetime, unspent_only: bool = F
 def compensation_expire(*, now: datetime | None = None, batch: int = 1000) -> int:
     """Hourly: credits past `expires_at` expire; their remaining minutes get an `expire` row."""
     now = now or timezone.now()
-    ids = list(ClassCreditCompensation.objects.filter(status=ClassCreditCompensation.Status.ACTIVE, expires_at__lte=now).values_list("id", flat=True)[:batch])
+    ids = list(
+        ClassCreditCompensation.objects.filter(
+            status=ClassCreditCompensation.Status.ACTIVE, expires_at__lte=now
+        ).values_list("id", flat=True)[:batch]
+    )
     expired = 0
     for credit_id in ids:
         with transaction.atomic():
             # Re-read under the lock: a spend, restore or read may have expired it meanwhile.
-            expired += _expire_locked(ClassCreditCompensation.objects.select_for_update()
-                                      .filter(pk=credit_id, status=ClassCreditCompensation.Status.ACTIVE, expires_at__lte=now), now)
+            expired += _expire_locked(
+                ClassCreditCompensation.objects.select_for_update().filter(
+                    pk=credit_id, status=ClassCreditCompensation.Status.ACTIVE, expires_at__lte=now
+                ),
+                now,
+            )
     return expired
 
 
@@ -170,19 +247,35 @@ def compensation_remind(*, now: datetime | None = None, batch: int = 1000) -> in
     """Hourly: 3 days before a credit expires, its parent is reminded once (compensation_expiring)."""
     now = now or timezone.now()
     with transaction.atomic():
-        credits = list(ClassCreditCompensation.objects.select_for_update(skip_locked=True)
-                       .filter(status=ClassCreditCompensation.Status.ACTIVE, remaining__gt=0, reminded_at__isnull=True,
-                               expires_at__gt=now, expires_at__lte=now + settings.COMPENSATION_REMIND_BEFORE)
-                       .select_related("profile")[:batch])
+        credits = list(
+            ClassCreditCompensation.objects.select_for_update(skip_locked=True)
+            .filter(
+                status=ClassCreditCompensation.Status.ACTIVE,
+                remaining__gt=0,
+                reminded_at__isnull=True,
+                expires_at__gt=now,
+                expires_at__lte=now + settings.COMPENSATION_REMIND_BEFORE,
+            )
+            .select_related("profile")[:batch]
+        )
         if not credits:
             return 0
-        notification_create_many(specs=[
-            NotificationSpec(credit.profile.owner_id, "compensation_expiring", {
-                "profile_id": credit.profile_id, "profile_name": credit.profile.name, "minutes": credit.remaining,
-                "expires_at": local_time_text(credit.expires_at),
-            }, credit.profile_id)
-            for credit in credits
-        ])
+        notification_create_many(
+            specs=[
+                NotificationSpec(
+                    credit.profile.owner_id,
+                    "compensation_expiring",
+                    {
+                        "profile_id": credit.profile_id,
+                        "profile_name": credit.profile.name,
+                        "minutes": credit.remaining,
+                        "expires_at": local_time_text(credit.expires_at),
+                    },
+                    credit.profile_id,
+                )
+                for credit in credits
+            ]
+        )
         ClassCreditCompensation.objects.filter(pk__in=[credit.pk for credit in credits]).update(reminded_at=now)
     return len(credits)
 
@@ -193,22 +286,40 @@ class AdjustResult:
     balance: int
 
 
-def compensation_adjust(*, profile_id: int, minutes: int, reason: str, by, expires_at: datetime | None = None,
-                        now: datetime | None = None) -> AdjustResult:
+def compensation_adjust(
+    *, profile_id: int, minutes: int, reason: str, by, expires_at: datetime | None = None, now: datetime | None = None
+) -> AdjustResult:
     """Operators: + minutes is a new credit (14 days unless a date is given); − minutes spends
     soonest-expiring first and can never go below 0. Keeps the operator and the reason."""
     now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
-        raise BusinessError.bad_request("validation_error", messages.REASON_REQUIRED, {"reason": [messages.REASON_REQUIRED]})
+        raise BusinessError.bad_request(
+            "validation_error", messages.REASON_REQUIRED, {"reason": [messages.REASON_REQUIRED]}
+        )
     if minutes == 0:
-        raise BusinessError.bad_request("validation_error", messages.MINUTES_INVALID, {"minutes": [messages.MINUTES_INVALID]})
+        raise BusinessError.bad_request(
+            "validation_error", messages.MINUTES_INVALID, {"minutes": [messages.MINUTES_INVALID]}
+        )
     with transaction.atomic():
         profile_lock(profile_id=profile_id)
         if minutes > 0:
-            compensation_credit_create(profile_id=profile_id, minutes=minutes, source=ClassCreditCompensation.Source.ADJUSTMENT, now=now,
-                                       expires_at=expires_at, created_by=by, reason=reason)
+            compensation_credit_create(
+                profile_id=profile_id,
+                minutes=minutes,
+                source=ClassCreditCompensation.Source.ADJUSTMENT,
+                now=now,
+                expires_at=expires_at,
+                created_by=by,
+                reason=reason,
+            )
         else:
-            compensation_spend(profile_id=profile_id, minutes=-minutes, now=now, created_by=by, reason=reason,
-                               error=BusinessError.conflict("insufficient_compensation", messages.ADJUST_BELOW_ZERO))
+            compensation_spend(
+                profile_id=profile_id,
+                minutes=-minutes,
+                now=now,
+                created_by=by,
+                reason=reason,
+                error=BusinessError.conflict("insufficient_compensation", messages.ADJUST_BELOW_ZERO),
+            )
         return AdjustResult(minutes, selectors.compensation_balance(profile_id=profile_id, now=now))

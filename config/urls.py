@@ -24,4 +24,3 @@ urlpatterns = [
 
 handler404 = "core.api.handler404"
 handler500 = "core.api.handler500"
-

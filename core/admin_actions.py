@@ -12,8 +12,12 @@ from core.errors import BusinessError
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label="原因", max_length=200, widget=forms.Textarea(attrs={"rows": 3}),
-                             error_messages={"required": "请填写原因"})
+    reason = forms.CharField(
+        label="原因",
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "请填写原因"},
+    )
 
 
 def reason_action(description: str, perform: Callable, *, confirm: str = "确认") -> Callable:
@@ -37,16 +41,20 @@ def reason_action(description: str, perform: Callable, *, confirm: str = "确认
             if done:
                 modeladmin.message_user(request, f"{description}：{done} 项已完成", messages.SUCCESS)
             return None
-        return TemplateResponse(request, "admin/core/action_with_reason.html", {
-            **modeladmin.admin_site.each_context(request),
-            "title": description,
-            "objects": queryset,
-            "form": form,
-            "action": request.POST.get("action"),
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "opts": modeladmin.model._meta,
-            "confirm": confirm,
-        })
+        return TemplateResponse(
+            request,
+            "admin/core/action_with_reason.html",
+            {
+                **modeladmin.admin_site.each_context(request),
+                "title": description,
+                "objects": queryset,
+                "form": form,
+                "action": request.POST.get("action"),
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "opts": modeladmin.model._meta,
+                "confirm": confirm,
+            },
+        )
 
     action.__name__ = perform.__name__
     return action

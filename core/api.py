@@ -67,7 +67,9 @@ def envelope_exception_handler(exc: Exception, context: dict) -> Response:
     if isinstance(exc, exceptions.ParseError):
         return _error_response(400, "validation_error", messages.VALIDATION_ERROR, {"detail": str(exc.detail)})
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        return _error_response(401, "not_authenticated", messages.NOT_AUTHENTICATED, headers={"WWW-Authenticate": 'Bearer realm="api"'})
+        return _error_response(
+            401, "not_authenticated", messages.NOT_AUTHENTICATED, headers={"WWW-Authenticate": 'Bearer realm="api"'}
+        )
     if isinstance(exc, exceptions.PermissionDenied | DjangoPermissionDenied):
         return _error_response(403, "permission_denied", messages.PERMISSION_DENIED)
     if isinstance(exc, exceptions.NotFound | Http404):
@@ -186,15 +188,19 @@ def _is_api(request: HttpRequest) -> bool:
 
 def handler404(request: HttpRequest, exception: Exception | None = None):
     if _is_api(request):
-        return JsonResponse(error_body(404, "not_found", messages.NOT_FOUND), status=404,
-                            json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(
+            error_body(404, "not_found", messages.NOT_FOUND), status=404, json_dumps_params={"ensure_ascii": False}
+        )
     return page_not_found(request, exception)
 
 
 def handler500(request: HttpRequest):
     if _is_api(request):
-        return JsonResponse(error_body(500, "server_error", messages.SERVER_ERROR), status=500,
-                            json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(
+            error_body(500, "server_error", messages.SERVER_ERROR),
+            status=500,
+            json_dumps_params={"ensure_ascii": False},
+        )
     return server_error(request)
 
 

@@ -37,7 +37,9 @@ from rest_framework.response import Response
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "hot:version"
-WRITE = re.compile(r"\s*(?:INSERT\s+(?:IGNORE\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+[`\"]?(\w+)", re.IGNORECASE)
+WRITE = re.compile(
+    r"\s*(?:INSERT\s+(?:IGNORE\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+[`\"]?(\w+)", re.IGNORECASE
+)
 SCHEMA = re.compile(r"\s*(?:TRUNCATE|ALTER|DROP|CREATE|RENAME)\b", re.IGNORECASE)
 # Tables no hot read shows; writing them (often: the outbox, the heartbeat) must not empty the cache.
 QUIET_TABLES = re.compile(r"notifications_|core_heartbeat$|django_session$|django_celery_beat_|django_admin_log$")
@@ -48,7 +50,9 @@ def _release() -> str:
     another (a deploy may change an answer's shape without writing to the database)."""
     digest = hashlib.sha256()
     root = Path(settings.BASE_DIR)
-    packages = sorted(path for path in root.iterdir() if (path / "__init__.py").exists() and path.name not in ("tests", "bench"))
+    packages = sorted(
+        path for path in root.iterdir() if (path / "__init__.py").exists() and path.name not in ("tests", "bench")
+    )
     for path in sorted(file for package in packages for file in package.rglob("*.py")):
         digest.update(str(path.relative_to(root)).encode())
         digest.update(path.read_bytes())
@@ -123,15 +127,19 @@ def cached(key: str, compute: Callable[[], tuple[Any, datetime | None]]) -> Any:
         until = min(until, valid_until)
     if until > now:
         try:
-            cache.set(full_key, {"until": until.timestamp(), "data": data},
-                      timeout=max(1, math.ceil((until - now).total_seconds())))
+            cache.set(
+                full_key,
+                {"until": until.timestamp(), "data": data},
+                timeout=max(1, math.ceil((until - now).total_seconds())),
+            )
         except Exception:  # noqa: BLE001
             logger.warning("hot reads: could not store %s", key, exc_info=True)
     return data
 
 
-def answer(key: str, compute: Callable[[], tuple[Any, datetime | None]],
-           refresh: Callable[[Any, datetime], bool] | None = None) -> HttpResponse | Response:
+def answer(
+    key: str, compute: Callable[[], tuple[Any, datetime | None]], refresh: Callable[[Any, datetime], bool] | None = None
+) -> HttpResponse | Response:
     """A list answer through `cached`, kept as its rendered envelope: a hit is sent as it was stored.
     refresh(data, now) updates the parts that are never cached (countdowns) in place and says whether
     there were any; an answer with such parts is kept as data and refreshed on every request."""

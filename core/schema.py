@@ -55,8 +55,11 @@ def envelope_postprocessing_hook(result, generator, request, public):
                 if str(status) != "200":  # every success is answered with HTTP 200
                     responses["200"] = responses.pop(status)
             for status, description in ERROR_STATUSES.items():
-                responses.setdefault(status, {
-                    "description": description,
-                    "content": {"application/json": {"schema": error_ref}},
-                })
+                responses.setdefault(
+                    status,
+                    {
+                        "description": description,
+                        "content": {"application/json": {"schema": error_ref}},
+                    },
+                )
     return result

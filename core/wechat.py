@@ -57,8 +57,13 @@ _client_key: tuple | None = None
 def wechat_client() -> StudioWeChatClient:
     """One client per process and configuration (settings can change in tests)."""
     global _client, _client_key
-    key = (settings.WECHAT_APPID, settings.WECHAT_SECRET, settings.WECHAT_API_BASE, settings.REDIS_URL,
-           settings.WECHAT_TIMEOUT_SECONDS)
+    key = (
+        settings.WECHAT_APPID,
+        settings.WECHAT_SECRET,
+        settings.WECHAT_API_BASE,
+        settings.REDIS_URL,
+        settings.WECHAT_TIMEOUT_SECONDS,
+    )
     if _client is None or _client_key != key:
         _client = StudioWeChatClient(
             appid=settings.WECHAT_APPID or "",

@@ -2,7 +2,6 @@
 detail, which show seats and the waitlist, are in waitlist/api.py; the booking endpoints in
 flows/api.py."""
 
-
 from rest_framework import serializers
 
 from core.fields import IdField

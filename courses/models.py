@@ -23,7 +23,9 @@ class CourseType(TimeStampedModel):
 
 class Course(TimeStampedModel):
     name = models.CharField("名称", max_length=100)
-    course_type = models.ForeignKey(CourseType, on_delete=models.PROTECT, related_name="courses", verbose_name="课程类型")
+    course_type = models.ForeignKey(
+        CourseType, on_delete=models.PROTECT, related_name="courses", verbose_name="课程类型"
+    )
     level = models.PositiveSmallIntegerField("级别", help_text="数字越大越高级")
     duration_minutes = models.PositiveSmallIntegerField("时长（分钟）")
     price = models.DecimalField("价格（元）", max_digits=8, decimal_places=2)
@@ -60,7 +62,9 @@ class CourseSchedule(TimeStampedModel):
         verbose_name = "课程排期"
         verbose_name_plural = "课程排期"
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="courses_schedule_ends_after_start"),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="courses_schedule_ends_after_start"
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "starts_at"], name="courses_schedule_status_start"),
@@ -85,7 +89,9 @@ class Booking(TimeStampedModel):
         ATTENDED = "attended", "已出勤"
         ABSENT = "absent", "缺勤"
 
-    profile = models.ForeignKey("accounts.Profile", on_delete=models.PROTECT, related_name="bookings", verbose_name="学员")
+    profile = models.ForeignKey(
+        "accounts.Profile", on_delete=models.PROTECT, related_name="bookings", verbose_name="学员"
+    )
     schedule = models.ForeignKey(CourseSchedule, on_delete=models.PROTECT, related_name="bookings", verbose_name="排期")
     kind = models.CharField("类型", max_length=16, choices=Kind.choices, default=Kind.REGULAR)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.BOOKED)
@@ -101,7 +107,9 @@ class Booking(TimeStampedModel):
         verbose_name = "预约"
         verbose_name_plural = "预约"
         constraints = [
-            models.UniqueConstraint(fields=["profile", "schedule", "active"], name="courses_booking_one_booked_per_profile"),
+            models.UniqueConstraint(
+                fields=["profile", "schedule", "active"], name="courses_booking_one_booked_per_profile"
+            ),
             models.CheckConstraint(
                 condition=(Q(status="booked", active=True) | (~Q(status="booked") & Q(active__isnull=True))),
                 name="courses_booking_active_iff_booked",

@@ -55,9 +55,7 @@ def booking_list_of(*, user: User, profile: Profile | None = None, status: str |
         queryset = queryset.filter(profile=profile)
     if status:
         queryset = queryset.filter(status=status)
-    return queryset.select_related("profile", "schedule__course__course_type").order_by(
-        "schedule__starts_at", "id"
-    )
+    return queryset.select_related("profile", "schedule__course__course_type").order_by("schedule__starts_at", "id")
 
 
 def booking_of_owner(*, user: User, booking_id: int) -> Booking:

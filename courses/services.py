@@ -37,14 +37,22 @@ def _check_open_and_not_booked(*, schedule: CourseSchedule, profile: Profile, no
 def _insert_booking(*, profile: Profile, schedule: CourseSchedule, kind: str, now: datetime) -> Booking:
     try:
         with transaction.atomic():
-            return Booking.objects.create(profile=profile, schedule=schedule, kind=kind, status=Booking.Status.BOOKED,
-                                          booked_at=now, active=True)
+            return Booking.objects.create(
+                profile=profile, schedule=schedule, kind=kind, status=Booking.Status.BOOKED, booked_at=now, active=True
+            )
     except IntegrityError as exc:  # the unique key caught a double booking the lock did not
         raise BusinessError.conflict("already_booked", messages.ALREADY_BOOKED) from exc
 
 
-def booking_create_locked(*, schedule: CourseSchedule, profile: Profile, kind: str, now: datetime,
-                          seats_free: Callable[[], int], can_join_waitlist: Callable[[], bool]) -> Booking:
+def booking_create_locked(
+    *,
+    schedule: CourseSchedule,
+    profile: Profile,
+    kind: str,
+    now: datetime,
+    seats_free: Callable[[], int],
+    can_join_waitlist: Callable[[], bool],
+) -> Booking:
     """Books a seat: the checks of RULES §1 in the order a parent would want to hear them, then the
     row. Caller holds the schedule lock; the child's profile is locked here, serialising one child's
     bookings across classes (the time-conflict check). The seats and `can_join_waitlist` come from the
@@ -52,7 +60,9 @@ def booking_create_locked(*, schedule: CourseSchedule, profile: Profile, kind: s
     profile_lock(profile_id=profile.pk)
     _check_open_and_not_booked(schedule=schedule, profile=profile, now=now)
     if seats_free() <= 0:
-        raise BusinessError.conflict("schedule_full", messages.SCHEDULE_FULL, {"can_join_waitlist": can_join_waitlist()})
+        raise BusinessError.conflict(
+            "schedule_full", messages.SCHEDULE_FULL, {"can_join_waitlist": can_join_waitlist()}
+        )
     if selectors.profile_has_time_conflict(profile=profile, schedule=schedule):
         raise BusinessError.conflict("time_conflict", messages.TIME_CONFLICT)
     return _insert_booking(profile=profile, schedule=schedule, kind=kind, now=now)
@@ -121,7 +131,9 @@ def schedule_capacity_save(*, schedule: CourseSchedule, capacity: int) -> int:
 def schedule_cancel_reason(*, reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise BusinessError.bad_request("validation_error", messages.REASON_REQUIRED, {"reason": [messages.REASON_REQUIRED]})
+        raise BusinessError.bad_request(
+            "validation_error", messages.REASON_REQUIRED, {"reason": [messages.REASON_REQUIRED]}
+        )
     return reason
 
 
@@ -135,8 +147,12 @@ def schedule_cancel_locked(*, schedule: CourseSchedule, now: datetime) -> list[B
         raise BusinessError.conflict("schedule_ended", messages.SCHEDULE_ENDED)
     schedule.status = CourseSchedule.Status.CANCELLED
     schedule.save(update_fields=["status", "updated_at"])
-    bookings = list(Booking.objects.select_for_update().filter(schedule=schedule, status=Booking.Status.BOOKED)
-                    .select_related("profile", "schedule__course").order_by("pk"))
+    bookings = list(
+        Booking.objects.select_for_update()
+        .filter(schedule=schedule, status=Booking.Status.BOOKED)
+        .select_related("profile", "schedule__course")
+        .order_by("pk")
+    )
     for booking in bookings:
         booking.status, booking.active, booking.cancelled_at = Booking.Status.CANCELLED, None, now
         booking.save(update_fields=["status", "active", "cancelled_at", "updated_at"])
@@ -145,13 +161,23 @@ def schedule_cancel_locked(*, schedule: CourseSchedule, now: datetime) -> list[B
 
 def schedule_cancelled_notify(*, schedule: CourseSchedule, bookings: list[Booking], reason: str) -> None:
     """Every booked family hears that the class is cancelled (session_cancelled)."""
-    notification_create_many(specs=[
-        NotificationSpec(booking.profile.owner_id, "session_cancelled", {
-            "course_name": schedule.course.name, "starts_at": local_time_text(schedule.starts_at),
-            "profile_name": booking.profile.name, "profile_id": booking.profile_id, "reason": reason,
-        }, booking.profile_id)
-        for booking in bookings
-    ])
+    notification_create_many(
+        specs=[
+            NotificationSpec(
+                booking.profile.owner_id,
+                "session_cancelled",
+                {
+                    "course_name": schedule.course.name,
+                    "starts_at": local_time_text(schedule.starts_at),
+                    "profile_name": booking.profile.name,
+                    "profile_id": booking.profile_id,
+                    "reason": reason,
+                },
+                booking.profile_id,
+            )
+            for booking in bookings
+        ]
+    )
 
 
 @retry_on_deadlock
@@ -162,6 +188,8 @@ def booking_mark_attendance(*, booking_ids: list[int], status: str, now: datetim
         raise BusinessError.bad_request("validation_error", messages.ATTENDANCE_STATUS)
     now = now or timezone.now()
     with transaction.atomic():
-        return (Booking.objects.filter(pk__in=booking_ids, schedule__starts_at__lte=now,
-                                       status__in=[Booking.Status.BOOKED, Booking.Status.ATTENDED, Booking.Status.ABSENT])
-                .update(status=status, active=None, updated_at=now))
+        return Booking.objects.filter(
+            pk__in=booking_ids,
+            schedule__starts_at__lte=now,
+            status__in=[Booking.Status.BOOKED, Booking.Status.ATTENDED, Booking.Status.ABSENT],
+        ).update(status=status, active=None, updated_at=now)

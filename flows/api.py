@@ -78,7 +78,9 @@ class BookingViewSet(viewsets.GenericViewSet):
         query.is_valid(raise_exception=True)
         profile_id = query.validated_data.get("profile_id")
         profile = profile_of_owner(user=request.user, profile_id=profile_id) if profile_id else None
-        bookings = course_selectors.booking_list_of(user=request.user, profile=profile, status=query.validated_data.get("status"))
+        bookings = course_selectors.booking_list_of(
+            user=request.user, profile=profile, status=query.validated_data.get("status")
+        )
         page = self.paginate_queryset(bookings)
         return self.get_paginated_response(BookingOutput(page, many=True).data)
 
@@ -97,10 +99,15 @@ class BookingViewSet(viewsets.GenericViewSet):
         mine = course_selectors.booking_of_owner(user=request.user, booking_id=int(pk))
         result = booking_flows.booking_leave(booking_id=mine.pk, reason=payload.validated_data["reason"])
         # A make-up seat's leave cancels that make-up (RULES §1, §6.5): no new one is owed.
-        message = (course_messages.MAKEUP_SEAT_CANCELLED if result.booking.kind == Booking.Kind.MAKEUP
-                   else course_messages.LEAVE_TAKEN)
-        return ok({"booking_id": result.booking.pk, "status": result.booking.status, "makeup_id": result.makeup_id},
-                  message=message)
+        message = (
+            course_messages.MAKEUP_SEAT_CANCELLED
+            if result.booking.kind == Booking.Kind.MAKEUP
+            else course_messages.LEAVE_TAKEN
+        )
+        return ok(
+            {"booking_id": result.booking.pk, "status": result.booking.status, "makeup_id": result.makeup_id},
+            message=message,
+        )
 
 
 @extend_schema(tags=["makeup"])
@@ -115,8 +122,9 @@ class MakeupViewSet(viewsets.GenericViewSet):
         query.is_valid(raise_exception=True)
         profile_id = query.validated_data.get("profile_id")
         profile = profile_of_owner(user=request.user, profile_id=profile_id) if profile_id else None
-        page = self.paginate_queryset(makeup_selectors.makeups_of(user=request.user, profile=profile,
-                                                           status=query.validated_data.get("status")))
+        page = self.paginate_queryset(
+            makeup_selectors.makeups_of(user=request.user, profile=profile, status=query.validated_data.get("status"))
+        )
         return self.get_paginated_response(MakeupOutput([makeup_item(m) for m in page], many=True).data)
 
     @extend_schema(parameters=[AvailableQuery], responses=AvailableItemOutput(many=True))
@@ -134,12 +142,16 @@ class MakeupViewSet(viewsets.GenericViewSet):
                 profile = profile_of_owner(user=request.user, profile_id=data["profile_id"])
             filters = {key: value for key, value in data.items() if key not in ("makeup_id", "profile_id", "redeem")}
             now = timezone.now()
-            ids, first_start = makeup_selectors.makeup_eligible_schedule_ids(profile=profile, now=now, makeup=makeup, **filters)
+            ids, first_start = makeup_selectors.makeup_eligible_schedule_ids(
+                profile=profile, now=now, makeup=makeup, **filters
+            )
             page = schedules_in_order(schedule_ids=self.paginate_queryset(ids), profile=profile)
             context = {"now": now, "makeup": makeup, "profile": profile}
             items = AvailableItemOutput(page, many=True, context=context).data
             # The search changes without a write when its first candidate starts.
-            return self.get_paginated_response(items).data, schedules_valid_until(schedules=page, now=now, first_change=first_start)
+            return self.get_paginated_response(items).data, schedules_valid_until(
+                schedules=page, now=now, first_change=first_start
+            )
 
         return hot_reads.answer(hot_reads_key(request, "makeup-available"), compute)
 
@@ -150,29 +162,52 @@ class MakeupViewSet(viewsets.GenericViewSet):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         profile = profile_of_owner(user=request.user, profile_id=data["profile_id"])
-        result = booking_flows.makeup_book(profile=profile, schedule_id=data["course_schedule_id"],
-                                      original_booking_id=data.get("original_booking_id"),
-                                      use_compensation=data["use_compensation"], confirm_shorter=data["confirm_shorter"])
-        return ok(BookOutput({
-            "makeup_booking_id": result.makeup.pk,
-            "duration_difference": result.duration_difference,
-            "compensation_generated": result.compensation_generated,
-            "compensation_used": result.compensation_used,
-            "remaining_compensation": result.remaining_compensation,
-        }).data, message=makeup_messages.BOOKED)
+        result = booking_flows.makeup_book(
+            profile=profile,
+            schedule_id=data["course_schedule_id"],
+            original_booking_id=data.get("original_booking_id"),
+            use_compensation=data["use_compensation"],
+            confirm_shorter=data["confirm_shorter"],
+        )
+        return ok(
+            BookOutput(
+                {
+                    "makeup_booking_id": result.makeup.pk,
+                    "duration_difference": result.duration_difference,
+                    "compensation_generated": result.compensation_generated,
+                    "compensation_used": result.compensation_used,
+                    "remaining_compensation": result.remaining_compensation,
+                }
+            ).data,
+            message=makeup_messages.BOOKED,
+        )
 
-    @extend_schema(request=None, responses=inline_serializer("MakeupCancelOutput", {
-        "id": serializers.IntegerField(), "status": serializers.CharField(),
-        "compensation_restored": serializers.IntegerField(), "compensation_revoked": serializers.IntegerField()}))
+    @extend_schema(
+        request=None,
+        responses=inline_serializer(
+            "MakeupCancelOutput",
+            {
+                "id": serializers.IntegerField(),
+                "status": serializers.CharField(),
+                "compensation_restored": serializers.IntegerField(),
+                "compensation_revoked": serializers.IntegerField(),
+            },
+        ),
+    )
     @action(detail=True, methods=["delete"])
     def cancel(self, request, pk=None):
         makeup = MakeupBooking.objects.filter(pk=int(pk), profile__owner=request.user).first()
         if makeup is None:
             raise BusinessError.not_found()
         result = makeup_services.makeup_cancel(makeup_id=makeup.pk)
-        return ok({"id": result.makeup.pk, "status": result.makeup.status,
-                   "compensation_restored": result.compensation_restored,
-                   "compensation_revoked": result.compensation_revoked})
+        return ok(
+            {
+                "id": result.makeup.pk,
+                "status": result.makeup.status,
+                "compensation_restored": result.compensation_restored,
+                "compensation_revoked": result.compensation_revoked,
+            }
+        )
 
 
 @extend_schema(tags=["waitlist"])
@@ -188,20 +223,32 @@ class WaitlistViewSet(viewsets.GenericViewSet):
         data = payload.validated_data
         profile = profile_of_owner(user=request.user, profile_id=data["profile_id"])
         now = timezone.now()
-        result = offers.waitlist_join(profile=profile, schedule_id=data["course_schedule_id"], now=now,
-                                        confirm_shorter=data["confirm_shorter"], use_compensation=data["use_compensation"],
-                                        makeup_id=data.get("makeup_id"))
+        result = offers.waitlist_join(
+            profile=profile,
+            schedule_id=data["course_schedule_id"],
+            now=now,
+            confirm_shorter=data["confirm_shorter"],
+            use_compensation=data["use_compensation"],
+            makeup_id=data.get("makeup_id"),
+        )
         schedule = result.entry.schedule
         history = waitlist_selectors.waitlist_offers_released_history(course_ids=[schedule.course_id], now=now)
-        return ok(JoinOutput({
-            "waitlist_id": result.entry.pk,
-            "position": result.position,
-            "count": result.count,
-            "capacity": result.capacity,
-            "display": waitlist_selectors.waitlist_position_text(position=result.position),
-            "estimated_wait_time": waitlist_selectors.waitlist_estimated_wait(schedule=schedule, now=now),
-            "promotion_chance": waitlist_selectors.waitlist_promotion_chance(history=history.get(schedule.course_id, []), position=result.position),
-        }).data, message=waitlist_messages.JOINED)
+        return ok(
+            JoinOutput(
+                {
+                    "waitlist_id": result.entry.pk,
+                    "position": result.position,
+                    "count": result.count,
+                    "capacity": result.capacity,
+                    "display": waitlist_selectors.waitlist_position_text(position=result.position),
+                    "estimated_wait_time": waitlist_selectors.waitlist_estimated_wait(schedule=schedule, now=now),
+                    "promotion_chance": waitlist_selectors.waitlist_promotion_chance(
+                        history=history.get(schedule.course_id, []), position=result.position
+                    ),
+                }
+            ).data,
+            message=waitlist_messages.JOINED,
+        )
 
     @extend_schema(parameters=[WaitlistMyQuery], responses=EntryOutput(many=True))
     @action(detail=False, methods=["get"])
@@ -213,7 +260,9 @@ class WaitlistViewSet(viewsets.GenericViewSet):
             # A one-child parent's missing profile_id means that child (the cache stays right: a
             # profile write bumps the hot-read version).
             profile = profile_of_owner_or_only(user=request.user, profile_id=query.validated_data.get("profile_id"))
-            entries = waitlist_selectors.waitlist_entries_of(user=request.user, profile=profile, status=None if status == "all" else status)
+            entries = waitlist_selectors.waitlist_entries_of(
+                user=request.user, profile=profile, status=None if status == "all" else status
+            )
             page = list(self.paginate_queryset(entries))
             now = timezone.now()
             takeable = waitlist_selectors.waitlist_takeable_offers_for(entries=page, now=now)
@@ -222,8 +271,12 @@ class WaitlistViewSet(viewsets.GenericViewSet):
 
         return hot_reads.answer(hot_reads_key(request, "waitlist-my"), compute, refresh=refresh_countdowns)
 
-    @extend_schema(request=None, responses=inline_serializer("WaitlistCancelOutput", {
-        "id": serializers.IntegerField(), "status": serializers.CharField()}))
+    @extend_schema(
+        request=None,
+        responses=inline_serializer(
+            "WaitlistCancelOutput", {"id": serializers.IntegerField(), "status": serializers.CharField()}
+        ),
+    )
     def destroy(self, request, pk=None):
         entry = entry_of_owner(request, int(pk))
         entry = waitlist_services.waitlist_entry_cancel(entry_id=entry.pk)
@@ -234,20 +287,36 @@ class WaitlistViewSet(viewsets.GenericViewSet):
     def position(self, request, entry_id=None):
         entry = entry_of_owner(request, int(entry_id))
         position = waitlist_selectors.waitlist_entry_position(entry=entry)
-        return ok(PositionOutput({
-            "id": entry.pk,
-            "status": entry.status,
-            "position": position,
-            "count": waitlist_selectors.waitlist_waiting_count(schedule_id=entry.schedule_id),
-            "capacity": waitlist_selectors.waitlist_capacity(schedule=entry.schedule),
-            "display": waitlist_selectors.waitlist_position_text(position=position) if position else None,
-        }).data)
+        return ok(
+            PositionOutput(
+                {
+                    "id": entry.pk,
+                    "status": entry.status,
+                    "position": position,
+                    "count": waitlist_selectors.waitlist_waiting_count(schedule_id=entry.schedule_id),
+                    "capacity": waitlist_selectors.waitlist_capacity(schedule=entry.schedule),
+                    "display": waitlist_selectors.waitlist_position_text(position=position) if position else None,
+                }
+            ).data
+        )
 
-    @extend_schema(request=RespondInput, responses={200: inline_serializer("WaitlistRespondOutput", {
-        "deadline": serializers.DateTimeField(required=False), "seconds_left": serializers.IntegerField(required=False),
-        "prompt": serializers.CharField(required=False), "booking_id": serializers.IntegerField(required=False),
-        "kind": serializers.CharField(required=False), "id": serializers.IntegerField(required=False),
-        "status": serializers.CharField(required=False)})})
+    @extend_schema(
+        request=RespondInput,
+        responses={
+            200: inline_serializer(
+                "WaitlistRespondOutput",
+                {
+                    "deadline": serializers.DateTimeField(required=False),
+                    "seconds_left": serializers.IntegerField(required=False),
+                    "prompt": serializers.CharField(required=False),
+                    "booking_id": serializers.IntegerField(required=False),
+                    "kind": serializers.CharField(required=False),
+                    "id": serializers.IntegerField(required=False),
+                    "status": serializers.CharField(required=False),
+                },
+            )
+        },
+    )
     @action(detail=True, methods=["put"])
     def respond(self, request, pk=None):
         payload = RespondInput(data=request.data)
@@ -256,8 +325,13 @@ class WaitlistViewSet(viewsets.GenericViewSet):
         action_name = payload.validated_data["action"]
         if action_name == "start":
             result = waitlist_services.waitlist_offer_start(entry_id=entry.pk)
-            return ok({"deadline": serializers.DateTimeField().to_representation(result.deadline),
-                       "seconds_left": result.seconds_left, "prompt": result.prompt})
+            return ok(
+                {
+                    "deadline": serializers.DateTimeField().to_representation(result.deadline),
+                    "seconds_left": result.seconds_left,
+                    "prompt": result.prompt,
+                }
+            )
         if action_name == "accept":
             result = offers.waitlist_offer_accept(entry_id=entry.pk)
             return ok({"booking_id": result.pk, "kind": result.kind}, message=waitlist_messages.ACCEPTED)
@@ -271,8 +345,13 @@ class WaitlistViewSet(viewsets.GenericViewSet):
         page = self.paginate_queryset(waitlist_selectors.waitlist_entry_notifications(entry=entry))
         return self.get_paginated_response(NotificationRowOutput(page, many=True).data)
 
-    @extend_schema(request=NotifyInput, responses=inline_serializer("WaitlistNotifyOutput", {
-        "offers_opened": serializers.IntegerField(), "notified": serializers.IntegerField()}))
+    @extend_schema(
+        request=NotifyInput,
+        responses=inline_serializer(
+            "WaitlistNotifyOutput",
+            {"offers_opened": serializers.IntegerField(), "notified": serializers.IntegerField()},
+        ),
+    )
     @action(detail=False, methods=["post"], permission_classes=[IsAdminUser])
     def notify(self, request):
         payload = NotifyInput(data=request.data)

@@ -31,7 +31,10 @@ def booking_book_seat_locked(*, schedule: CourseSchedule, profile: Profile, kind
     """A direct booking (RULES §1): the seat, then the child's own waiting entry on that class ends
     (`booked`), its reservation passing on. Caller holds the schedule lock."""
     booking = course_services.booking_create_locked(
-        schedule=schedule, profile=profile, kind=kind, now=now,
+        schedule=schedule,
+        profile=profile,
+        kind=kind,
+        now=now,
         seats_free=lambda: waitlist_selectors.schedule_seats(schedule=schedule),
         can_join_waitlist=lambda: waitlist_selectors.waitlist_can_join(schedule=schedule, profile=profile, now=now),
     )
@@ -40,8 +43,9 @@ def booking_book_seat_locked(*, schedule: CourseSchedule, profile: Profile, kind
 
 
 @retry_on_deadlock
-def booking_create(*, profile: Profile, schedule_id: int, kind: str = Booking.Kind.REGULAR,
-                   now: datetime | None = None) -> Booking:
+def booking_create(
+    *, profile: Profile, schedule_id: int, kind: str = Booking.Kind.REGULAR, now: datetime | None = None
+) -> Booking:
     """POST bookings: books a seat for the child. Locks the schedule, then the profile."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -97,8 +101,15 @@ def booking_leave(*, booking_id: int, reason: str = "", now: datetime | None = N
 
 
 @retry_on_deadlock
-def makeup_book(*, profile: Profile, schedule_id: int, original_booking_id: int | None, use_compensation: bool = False,
-                confirm_shorter: bool = False, now: datetime | None = None) -> makeup_services.BookResult:
+def makeup_book(
+    *,
+    profile: Profile,
+    schedule_id: int,
+    original_booking_id: int | None,
+    use_compensation: bool = False,
+    confirm_shorter: bool = False,
+    now: datetime | None = None,
+) -> makeup_services.BookResult:
     """POST makeup/book: the pending make-up of `original_booking_id`, or (without one) a redemption
     paid entirely in compensation minutes (RULES §6.3, §6.6). One transaction with the seat check;
     locks the schedule, the profile, the make-up, then (settling) the credits."""
@@ -110,9 +121,21 @@ def makeup_book(*, profile: Profile, schedule_id: int, original_booking_id: int 
             raise BusinessError.conflict("schedule_cancelled", makeup_messages.SCHEDULE_CANCELLED)
         profile_lock(profile_id=profile.pk)
         makeup = makeup_services.makeup_lock_to_book(profile=profile, original_booking_id=original_booking_id)
-        makeup_services.makeup_check_bookable(makeup=makeup, profile=profile, schedule=schedule, now=now,
-                                              confirm_shorter=confirm_shorter, use_compensation=use_compensation)
+        makeup_services.makeup_check_bookable(
+            makeup=makeup,
+            profile=profile,
+            schedule=schedule,
+            now=now,
+            confirm_shorter=confirm_shorter,
+            use_compensation=use_compensation,
+        )
         return makeup_services.makeup_settle(
-            makeup=makeup, schedule=schedule, confirm_shorter=confirm_shorter, use_compensation=use_compensation, now=now,
-            book=lambda: booking_book_seat_locked(schedule=schedule, profile=profile, kind=Booking.Kind.MAKEUP, now=now),
+            makeup=makeup,
+            schedule=schedule,
+            confirm_shorter=confirm_shorter,
+            use_compensation=use_compensation,
+            now=now,
+            book=lambda: booking_book_seat_locked(
+                schedule=schedule, profile=profile, kind=Booking.Kind.MAKEUP, now=now
+            ),
         )

@@ -24,8 +24,15 @@ from waitlist.models import WaitlistEntry
 
 
 @retry_on_deadlock
-def waitlist_join(*, profile: Profile, schedule_id: int, now: datetime | None = None, confirm_shorter: bool = False,
-                  use_compensation: bool = False, makeup_id: int | None = None) -> waitlist_services.JoinResult:
+def waitlist_join(
+    *,
+    profile: Profile,
+    schedule_id: int,
+    now: datetime | None = None,
+    confirm_shorter: bool = False,
+    use_compensation: bool = False,
+    makeup_id: int | None = None,
+) -> waitlist_services.JoinResult:
     """POST waitlist/join: RULES §2's checks in their order; with a make-up, its rules now and again at
     accept (RULES §6.4). The schedule lock and the unique key decide races."""
     now = now or timezone.now()
@@ -33,24 +40,41 @@ def waitlist_join(*, profile: Profile, schedule_id: int, now: datetime | None = 
         count, capacity = waitlist_services.waitlist_join_check(schedule=locked.schedule, profile=profile, now=now)
         makeup = None
         if makeup_id is not None:
-            makeup = makeup_services.makeup_for_waitlist(profile=profile, makeup_id=makeup_id, schedule=locked.schedule,
-                                                         confirm_shorter=confirm_shorter,
-                                                         use_compensation=use_compensation, now=now)
-        return waitlist_services.waitlist_entry_create(schedule=locked.schedule, profile=profile, now=now, count=count,
-                                                       capacity=capacity, makeup=makeup, confirm_shorter=confirm_shorter,
-                                                       use_compensation=use_compensation)
+            makeup = makeup_services.makeup_for_waitlist(
+                profile=profile,
+                makeup_id=makeup_id,
+                schedule=locked.schedule,
+                confirm_shorter=confirm_shorter,
+                use_compensation=use_compensation,
+                now=now,
+            )
+        return waitlist_services.waitlist_entry_create(
+            schedule=locked.schedule,
+            profile=profile,
+            now=now,
+            count=count,
+            capacity=capacity,
+            makeup=makeup,
+            confirm_shorter=confirm_shorter,
+            use_compensation=use_compensation,
+        )
 
 
 def _book_for_offer(*, entry: WaitlistEntry, schedule: CourseSchedule, now: datetime) -> Booking:
     """The held seat becomes the entry's booking: a waitlist seat, or the make-up's with RULES §6.3."""
+
     def seat(kind: str) -> Booking:
         return course_services.booking_create_for_offer(profile=entry.profile, schedule=schedule, kind=kind, now=now)
 
     if entry.makeup_id is None:
         return seat(Booking.Kind.WAITLIST)
     return makeup_services.makeup_settle(
-        makeup=entry.makeup, schedule=schedule, confirm_shorter=entry.confirm_shorter,
-        use_compensation=entry.use_compensation, now=now, book=lambda: seat(Booking.Kind.MAKEUP),
+        makeup=entry.makeup,
+        schedule=schedule,
+        confirm_shorter=entry.confirm_shorter,
+        use_compensation=entry.use_compensation,
+        now=now,
+        book=lambda: seat(Booking.Kind.MAKEUP),
     ).booking
 
 
@@ -69,6 +93,7 @@ def waitlist_offer_accept(*, entry_id: int, now: datetime | None = None) -> Book
         except BusinessError as error:
             locked.refuse(waitlist_services.waitlist_offer_refused(choice=choice, error=error, now=now))
             return None
-        waitlist_services.waitlist_offer_claimed(entry=entry, choice=choice, schedule=locked.schedule, booking=booking,
-                                                 now=now)
+        waitlist_services.waitlist_offer_claimed(
+            entry=entry, choice=choice, schedule=locked.schedule, booking=booking, now=now
+        )
         return booking

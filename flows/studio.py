@@ -30,8 +30,9 @@ def schedule_set_capacity(*, schedule_id: int, capacity: int, now: datetime | No
         old = course_services.schedule_capacity_save(schedule=schedule, capacity=capacity)
         if capacity > old:
             # The release offers only seats that exist: at most the raise, at most what is free.
-            waitlist_services.waitlist_seat_released(schedule=schedule, reason=WaitlistOffer.Reason.CAPACITY, now=now,
-                                                     seats=capacity - old)
+            waitlist_services.waitlist_seat_released(
+                schedule=schedule, reason=WaitlistOffer.Reason.CAPACITY, now=now, seats=capacity - old
+            )
         elif capacity < old:
             waitlist_services.waitlist_offers_trim(schedule=schedule, now=now)
     return schedule
@@ -46,7 +47,9 @@ class ClassCancelResult:
 
 
 @retry_on_deadlock
-def schedule_cancel_by_studio(*, schedule_id: int, reason: str, by=None, now: datetime | None = None) -> ClassCancelResult:
+def schedule_cancel_by_studio(
+    *, schedule_id: int, reason: str, by=None, now: datetime | None = None
+) -> ClassCancelResult:
     """RULES §6.7 (a coach is ill): in one transaction every booked seat is cancelled, each child is
     owed a make-up (a make-up seat's make-up is owed again), the waitlist closes, open offers lapse,
     every family is told, and the class is `cancelled`. Locks: the schedule, its booked seats (by

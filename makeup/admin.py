@@ -5,8 +5,17 @@ from makeup.models import MakeupBooking
 
 @admin.register(MakeupBooking)
 class MakeupBookingAdmin(admin.ModelAdmin):
-    list_display = ["id", "profile", "original_course", "original_minutes", "status", "leave_at", "booking",
-                    "makeup_minutes", "duration_difference"]
+    list_display = [
+        "id",
+        "profile",
+        "original_course",
+        "original_minutes",
+        "status",
+        "leave_at",
+        "booking",
+        "makeup_minutes",
+        "duration_difference",
+    ]
     list_filter = ["status"]
     list_select_related = ["profile", "original_course", "booking"]
     search_fields = ["profile__name", "original_course__name"]

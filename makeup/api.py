@@ -94,8 +94,17 @@ class AvailableItemOutput(ScheduleItemOutput):
     full_prompt = serializers.SerializerMethodField()
 
     class Meta(ScheduleItemOutput.Meta):
-        fields = [*ScheduleItemOutput.Meta.fields, "original_price", "price", "duration_minutes", "duration_difference",
-                  "match", "notice", "confirm_prompt", "full_prompt"]
+        fields = [
+            *ScheduleItemOutput.Meta.fields,
+            "original_price",
+            "price",
+            "duration_minutes",
+            "duration_difference",
+            "match",
+            "notice",
+            "confirm_prompt",
+            "full_prompt",
+        ]
 
     def _original_minutes(self) -> int:
         makeup = self.context.get("makeup")
@@ -112,7 +121,9 @@ class AvailableItemOutput(ScheduleItemOutput):
 
     @extend_schema(responses=MatchOutput)
     def get_match(self, schedule) -> dict:
-        return selectors.makeup_match(schedule=schedule, makeup=self.context.get("makeup"), profile=self.context["profile"])
+        return selectors.makeup_match(
+            schedule=schedule, makeup=self.context.get("makeup"), profile=self.context["profile"]
+        )
 
     def _shorter(self, schedule) -> bool:
         return self.context.get("makeup") is not None and self.get_duration_difference(schedule) < 0
@@ -123,8 +134,9 @@ class AvailableItemOutput(ScheduleItemOutput):
     def get_confirm_prompt(self, schedule) -> str | None:
         if not self._shorter(schedule):
             return None
-        return selectors.makeup_confirm_prompt(session_minutes=schedule.course.duration_minutes,
-                                        original_minutes=self._original_minutes())
+        return selectors.makeup_confirm_prompt(
+            session_minutes=schedule.course.duration_minutes, original_minutes=self._original_minutes()
+        )
 
     def get_full_prompt(self, schedule) -> str | None:
         return messages.FULL_PROMPT if schedule.available <= 0 else None

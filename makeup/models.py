@@ -13,16 +13,31 @@ class MakeupBooking(TimeStampedModel):
         EXPIRED = "expired", "已过期"
         CANCELLED = "cancelled", "已取消"
 
-    profile = models.ForeignKey("accounts.Profile", on_delete=models.PROTECT, related_name="makeups", verbose_name="学员")
-    original_booking = models.OneToOneField("courses.Booking", on_delete=models.PROTECT, null=True, blank=True,
-                                            related_name="makeup_owed", verbose_name="原预约")
-    original_course = models.ForeignKey("courses.Course", on_delete=models.PROTECT, null=True, blank=True,
-                                        related_name="+", verbose_name="原课程")
+    profile = models.ForeignKey(
+        "accounts.Profile", on_delete=models.PROTECT, related_name="makeups", verbose_name="学员"
+    )
+    original_booking = models.OneToOneField(
+        "courses.Booking",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="makeup_owed",
+        verbose_name="原预约",
+    )
+    original_course = models.ForeignKey(
+        "courses.Course", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="原课程"
+    )
     original_minutes = models.PositiveIntegerField("原课程时长（分钟）", default=0)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.PENDING)
     leave_at = models.DateTimeField("请假时间", null=True, blank=True)
-    booking = models.ForeignKey("courses.Booking", on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="makeup_for", verbose_name="补课预约")
+    booking = models.ForeignKey(
+        "courses.Booking",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="makeup_for",
+        verbose_name="补课预约",
+    )
     makeup_minutes = models.PositiveIntegerField("补课时长（分钟）", null=True, blank=True)
     duration_difference = models.IntegerField("时长差（分钟）", null=True, blank=True)
     completed_at = models.DateTimeField("完成时间", null=True, blank=True)

@@ -16,17 +16,28 @@ TIME_OF_DAY = {"morning": (0, 12), "afternoon": (12, 18), "evening": (18, 24)}
 
 
 def makeup_of_owner(*, user, makeup_id: int) -> MakeupBooking:
-    makeup = (MakeupBooking.objects.filter(pk=makeup_id, profile__owner=user)
-              .select_related("profile", "original_course__course_type", "original_booking__schedule").first())
+    makeup = (
+        MakeupBooking.objects.filter(pk=makeup_id, profile__owner=user)
+        .select_related("profile", "original_course__course_type", "original_booking__schedule")
+        .first()
+    )
     if makeup is None:
         raise BusinessError.not_found()  # 资源不存在, as for any other parent's id (RULES §9)
     return makeup
 
 
 def makeup_eligible_schedules(
-    *, profile, now: datetime, makeup: MakeupBooking | None = None, include_lower_levels: bool = False,
-    date_from: date | None = None, date_to: date | None = None, coach: str | None = None,
-    venue: str | None = None, weekday: int | None = None, time_of_day: str | None = None,
+    *,
+    profile,
+    now: datetime,
+    makeup: MakeupBooking | None = None,
+    include_lower_levels: bool = False,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    coach: str | None = None,
+    venue: str | None = None,
+    weekday: int | None = None,
+    time_of_day: str | None = None,
 ) -> QuerySet[CourseSchedule]:
     """Sessions a make-up (or, without one, a compensation redemption) may book, fullness aside,
     same level first (RULES §6.2).
@@ -41,8 +52,11 @@ def makeup_eligible_schedules(
     if makeup is not None and makeup.original_course is not None:
         original = makeup.original_course
         queryset = queryset.filter(course__course_type_id=original.course_type_id)
-        queryset = queryset.filter(course__level__lte=original.level) if include_lower_levels else queryset.filter(
-            course__level=original.level)
+        queryset = (
+            queryset.filter(course__level__lte=original.level)
+            if include_lower_levels
+            else queryset.filter(course__level=original.level)
+        )
         if makeup.original_booking_id:
             queryset = queryset.exclude(pk=makeup.original_booking.schedule_id)
         reference_level = original.level
@@ -66,12 +80,15 @@ def makeup_eligible_schedules(
         start_hour, end_hour = TIME_OF_DAY[time_of_day]
         queryset = queryset.filter(starts_at__hour__gte=start_hour, starts_at__hour__lt=end_hour)
     return queryset.annotate(
-        level_rank=Case(When(course__level=reference_level, then=Value(0)), default=Value(1), output_field=IntegerField())
+        level_rank=Case(
+            When(course__level=reference_level, then=Value(0)), default=Value(1), output_field=IntegerField()
+        )
     ).order_by("level_rank", "starts_at", "id")
 
 
-def makeup_eligible_schedule_ids(*, profile, now: datetime, include_full: bool = False,
-                          **filters) -> tuple[list[int], datetime | None]:
+def makeup_eligible_schedule_ids(
+    *, profile, now: datetime, include_full: bool = False, **filters
+) -> tuple[list[int], datetime | None]:
     """The ids of `makeup_eligible_schedules`, in its order, without full ones unless asked, and when the
     first of them starts (then the answer changes without a write). Seats are counted for all
     candidates in two grouped queries, not per row."""
@@ -92,8 +109,11 @@ def makeup_eligible_schedule_ids(*, profile, now: datetime, include_full: bool =
 
 def makeup_is_eligible(*, profile, schedule_id: int, now: datetime, makeup: MakeupBooking | None) -> bool:
     """RULES §6.2 for one session, fullness aside (the booking answers a full class itself)."""
-    return makeup_eligible_schedules(profile=profile, now=now, makeup=makeup, include_lower_levels=True).filter(
-        pk=schedule_id).exists()
+    return (
+        makeup_eligible_schedules(profile=profile, now=now, makeup=makeup, include_lower_levels=True)
+        .filter(pk=schedule_id)
+        .exists()
+    )
 
 
 def makeup_duration_text(*, minutes: int) -> str:
@@ -104,8 +124,10 @@ def makeup_duration_text(*, minutes: int) -> str:
 
 
 def makeup_confirm_prompt(*, session_minutes: int, original_minutes: int) -> str:
-    return messages.CONFIRM_PROMPT.format(session=makeup_duration_text(minutes=session_minutes),
-                                          less=makeup_duration_text(minutes=original_minutes - session_minutes))
+    return messages.CONFIRM_PROMPT.format(
+        session=makeup_duration_text(minutes=session_minutes),
+        less=makeup_duration_text(minutes=original_minutes - session_minutes),
+    )
 
 
 def makeup_match(*, schedule, makeup: MakeupBooking | None, profile) -> dict:
@@ -143,5 +165,7 @@ def makeups_of(*, user, profile=None, status: str | None = None) -> QuerySet[Mak
     if status:
         queryset = queryset.filter(status=status)
     return queryset.select_related(
-        "original_course", "original_booking__schedule__course", "booking__schedule__course__course_type",
+        "original_course",
+        "original_booking__schedule__course",
+        "booking__schedule__course__course_type",
     ).order_by("-created_at", "-id")

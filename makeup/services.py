@@ -34,9 +34,14 @@ from waitlist.models import WaitlistOffer
 def makeup_create_for_leave(*, booking: Booking, now: datetime) -> MakeupBooking:
     """A leave owes a make-up, in the leave's transaction (RULES §6.1)."""
     course = booking.schedule.course
-    return MakeupBooking.objects.create(profile_id=booking.profile_id, original_booking=booking, original_course=course,
-                                        original_minutes=course.duration_minutes, status=MakeupBooking.Status.PENDING,
-                                        leave_at=now)
+    return MakeupBooking.objects.create(
+        profile_id=booking.profile_id,
+        original_booking=booking,
+        original_course=course,
+        original_minutes=course.duration_minutes,
+        status=MakeupBooking.Status.PENDING,
+        leave_at=now,
+    )
 
 
 @dataclass(frozen=True)
@@ -51,14 +56,27 @@ class BookResult:
 
 def _notify(makeup: MakeupBooking, schedule: CourseSchedule, template: str) -> None:
     profile = makeup.profile
-    notification_create_many(specs=[NotificationSpec(profile.owner_id, template, {
-        "course_name": schedule.course.name, "starts_at": local_time_text(schedule.starts_at),
-        "profile_name": profile.name, "profile_id": profile.pk, "makeup_id": makeup.pk,
-    }, profile.pk)])
+    notification_create_many(
+        specs=[
+            NotificationSpec(
+                profile.owner_id,
+                template,
+                {
+                    "course_name": schedule.course.name,
+                    "starts_at": local_time_text(schedule.starts_at),
+                    "profile_name": profile.name,
+                    "profile_id": profile.pk,
+                    "makeup_id": makeup.pk,
+                },
+                profile.pk,
+            )
+        ]
+    )
 
 
-def check_duration_rules(*, makeup: MakeupBooking, schedule: CourseSchedule, confirm_shorter: bool,
-                         use_compensation: bool, now: datetime) -> int:
+def check_duration_rules(
+    *, makeup: MakeupBooking, schedule: CourseSchedule, confirm_shorter: bool, use_compensation: bool, now: datetime
+) -> int:
     """RULES §6.3 (and §6.6): shorter needs confirming, longer (or a redemption) needs enough minutes.
     Returns the duration difference."""
     session = schedule.course.duration_minutes
@@ -69,35 +87,56 @@ def check_duration_rules(*, makeup: MakeupBooking, schedule: CourseSchedule, con
     if difference > 0:
         balance = compensation_selectors.compensation_balance(profile_id=makeup.profile_id, now=now)
         if not use_compensation or balance < difference:
-            message = (compensation_messages.REDEEM_INSUFFICIENT.format(minutes=difference)
-                       if makeup.original_booking_id is None
-                       else compensation_messages.INSUFFICIENT.format(minutes=difference))
+            message = (
+                compensation_messages.REDEEM_INSUFFICIENT.format(minutes=difference)
+                if makeup.original_booking_id is None
+                else compensation_messages.INSUFFICIENT.format(minutes=difference)
+            )
             raise BusinessError.conflict("insufficient_compensation", message)
     return difference
 
 
-def makeup_settle(*, makeup: MakeupBooking, schedule: CourseSchedule, confirm_shorter: bool, use_compensation: bool,
-                  now: datetime, book: Callable[[], Booking]) -> BookResult:
+def makeup_settle(
+    *,
+    makeup: MakeupBooking,
+    schedule: CourseSchedule,
+    confirm_shorter: bool,
+    use_compensation: bool,
+    now: datetime,
+    book: Callable[[], Booking],
+) -> BookResult:
     """Books the seat (`book`) as this make-up and settles the minutes; used by a direct make-up
     booking and by accepting a make-up's waitlist offer. The caller holds the schedule lock."""
     profile_lock(profile_id=makeup.profile_id)
     makeup = MakeupBooking.objects.select_for_update().get(pk=makeup.pk)
     if makeup.status != MakeupBooking.Status.PENDING:
         raise BusinessError.conflict("makeup_not_pending", messages.NOT_PENDING)
-    difference = check_duration_rules(makeup=makeup, schedule=schedule, confirm_shorter=confirm_shorter,
-                                      use_compensation=use_compensation, now=now)
+    difference = check_duration_rules(
+        makeup=makeup, schedule=schedule, confirm_shorter=confirm_shorter, use_compensation=use_compensation, now=now
+    )
     booking = book()
     generated = used = 0
     if difference < 0:
         generated = -difference
-        compensation_services.compensation_credit_create(profile_id=makeup.profile_id, minutes=generated, now=now,
-                                                         source=ClassCreditCompensation.Source.MAKEUP_SHORTER, makeup=makeup,
-                                                         booking=booking)
+        compensation_services.compensation_credit_create(
+            profile_id=makeup.profile_id,
+            minutes=generated,
+            now=now,
+            source=ClassCreditCompensation.Source.MAKEUP_SHORTER,
+            makeup=makeup,
+            booking=booking,
+        )
     elif difference > 0:
         used = difference
         compensation_services.compensation_spend(
-            profile_id=makeup.profile_id, minutes=used, now=now, makeup=makeup,
-            error=BusinessError.conflict("insufficient_compensation", compensation_messages.INSUFFICIENT.format(minutes=used)))
+            profile_id=makeup.profile_id,
+            minutes=used,
+            now=now,
+            makeup=makeup,
+            error=BusinessError.conflict(
+                "insufficient_compensation", compensation_messages.INSUFFICIENT.format(minutes=used)
+            ),
+        )
     makeup.status = MakeupBooking.Status.BOOKED
     makeup.booking = booking
     makeup.makeup_minutes = schedule.course.duration_minutes
@@ -105,8 +144,14 @@ def makeup_settle(*, makeup: MakeupBooking, schedule: CourseSchedule, confirm_sh
     makeup.save(update_fields=["status", "booking", "makeup_minutes", "duration_difference", "updated_at"])
     _end_other_waitlist_entries(makeup, schedule, now)
     _notify(makeup, schedule, "makeup_booked")
-    return BookResult(makeup, booking, difference, generated, used,
-                      compensation_selectors.compensation_balance(profile_id=makeup.profile_id, now=now))
+    return BookResult(
+        makeup,
+        booking,
+        difference,
+        generated,
+        used,
+        compensation_selectors.compensation_balance(profile_id=makeup.profile_id, now=now),
+    )
 
 
 def _end_other_waitlist_entries(makeup: MakeupBooking, schedule: CourseSchedule, now: datetime) -> None:
@@ -115,8 +160,12 @@ def _end_other_waitlist_entries(makeup: MakeupBooking, schedule: CourseSchedule,
     lock order (schedule, then profile) and deadlock with a seat release in those classes. Until
     then an accept there is refused anyway (the make-up is no longer pending)."""
     makeup_id, schedule_id = makeup.pk, schedule.pk
-    transaction.on_commit(lambda: waitlist_services.waitlist_entries_end_for_makeup(
-        makeup_id=makeup_id, except_schedule_id=schedule_id, now=now), robust=True)
+    transaction.on_commit(
+        lambda: waitlist_services.waitlist_entries_end_for_makeup(
+            makeup_id=makeup_id, except_schedule_id=schedule_id, now=now
+        ),
+        robust=True,
+    )
 
 
 def makeup_lock_to_book(*, profile, original_booking_id: int | None) -> MakeupBooking:
@@ -124,16 +173,26 @@ def makeup_lock_to_book(*, profile, original_booking_id: int | None) -> MakeupBo
     one) a new redemption, not saved until it books. Caller holds the schedule and profile locks."""
     if original_booking_id is None:
         return MakeupBooking(profile=profile, original_minutes=0, status=MakeupBooking.Status.PENDING)
-    makeup = (MakeupBooking.objects.select_for_update()
-              .filter(original_booking_id=original_booking_id, profile=profile, status=MakeupBooking.Status.PENDING)
-              .select_related("original_course", "original_booking").first())
+    makeup = (
+        MakeupBooking.objects.select_for_update()
+        .filter(original_booking_id=original_booking_id, profile=profile, status=MakeupBooking.Status.PENDING)
+        .select_related("original_course", "original_booking")
+        .first()
+    )
     if makeup is None:
         raise BusinessError.conflict("makeup_not_pending", messages.NOT_PENDING)
     return makeup
 
 
-def makeup_check_bookable(*, makeup: MakeupBooking, profile, schedule: CourseSchedule, confirm_shorter: bool,
-                          use_compensation: bool, now: datetime) -> None:
+def makeup_check_bookable(
+    *,
+    makeup: MakeupBooking,
+    profile,
+    schedule: CourseSchedule,
+    confirm_shorter: bool,
+    use_compensation: bool,
+    now: datetime,
+) -> None:
     """RULES §6.3 before the seat is taken, in this order: eligible by §6.2 (fullness aside), a free
     seat (else the waitlist is offered), the duration rules. A redemption's record is saved once all
     pass. Caller holds the schedule and profile locks."""
@@ -142,8 +201,9 @@ def makeup_check_bookable(*, makeup: MakeupBooking, profile, schedule: CourseSch
     if waitlist_selectors.schedule_seats(schedule=schedule) <= 0:
         can_join = waitlist_selectors.waitlist_can_join(schedule=schedule, profile=profile, now=now)
         raise BusinessError.conflict("schedule_full", messages.FULL_PROMPT, {"can_join_waitlist": can_join})
-    check_duration_rules(makeup=makeup, schedule=schedule, confirm_shorter=confirm_shorter,
-                         use_compensation=use_compensation, now=now)
+    check_duration_rules(
+        makeup=makeup, schedule=schedule, confirm_shorter=confirm_shorter, use_compensation=use_compensation, now=now
+    )
     if makeup.pk is None:
         makeup.save()  # a redemption's record exists only once it books
 
@@ -151,8 +211,11 @@ def makeup_check_bookable(*, makeup: MakeupBooking, profile, schedule: CourseSch
 def makeup_check_redeem(*, original_booking_id: int | None, use_compensation: bool) -> None:
     """Without a make-up to book, only a redemption paid in compensation minutes (RULES §6.6)."""
     if original_booking_id is None and not use_compensation:
-        raise BusinessError.bad_request("validation_error", messages.REDEEM_NEEDS_COMPENSATION,
-                                        {"original_booking_id": [messages.REDEEM_NEEDS_COMPENSATION]})
+        raise BusinessError.bad_request(
+            "validation_error",
+            messages.REDEEM_NEEDS_COMPENSATION,
+            {"original_booking_id": [messages.REDEEM_NEEDS_COMPENSATION]},
+        )
 
 
 @dataclass(frozen=True)
@@ -179,7 +242,9 @@ def makeup_release(*, makeup: MakeupBooking, schedule: CourseSchedule, now: date
     the waitlist, spent minutes go back where they came from, the credit it created is revoked (or
     the whole cancel is refused if that credit was spent). A redemption ends `cancelled`."""
     profile_lock(profile_id=makeup.profile_id)
-    revoked = compensation_services.compensation_revoke_created(makeup=makeup, now=now)  # may refuse: nothing written yet
+    revoked = compensation_services.compensation_revoke_created(
+        makeup=makeup, now=now
+    )  # may refuse: nothing written yet
     restored = compensation_services.compensation_restore(makeup=makeup, now=now)
     booking = Booking.objects.select_for_update().get(pk=makeup.booking_id)
     if booking.status == Booking.Status.BOOKED:
@@ -195,8 +260,11 @@ def makeup_cancel(*, makeup_id: int, now: datetime | None = None) -> CancelResul
     """DELETE makeup/{id}/cancel: a booked make-up, before its class starts."""
 
     now = now or timezone.now()
-    schedule_id = (MakeupBooking.objects.filter(pk=makeup_id, status=MakeupBooking.Status.BOOKED)
-                   .values_list("booking__schedule_id", flat=True).first())
+    schedule_id = (
+        MakeupBooking.objects.filter(pk=makeup_id, status=MakeupBooking.Status.BOOKED)
+        .values_list("booking__schedule_id", flat=True)
+        .first()
+    )
     if schedule_id is None:
         raise BusinessError.conflict("makeup_not_cancellable", messages.NOT_CANCELLABLE)
     with transaction.atomic():
@@ -224,10 +292,14 @@ def makeup_for_booking(*, booking: Booking) -> MakeupBooking | None:
 def makeup_complete(*, now: datetime | None = None, batch: int = 1000) -> int:
     """Hourly: a booked make-up whose class has ended is completed, unless the child was marked absent."""
     now = now or timezone.now()
-    ids = list(MakeupBooking.objects.filter(status=MakeupBooking.Status.BOOKED, booking__schedule__ends_at__lte=now)
-               .exclude(booking__status=Booking.Status.ABSENT).values_list("id", flat=True)[:batch])
+    ids = list(
+        MakeupBooking.objects.filter(status=MakeupBooking.Status.BOOKED, booking__schedule__ends_at__lte=now)
+        .exclude(booking__status=Booking.Status.ABSENT)
+        .values_list("id", flat=True)[:batch]
+    )
     return MakeupBooking.objects.filter(pk__in=ids, status=MakeupBooking.Status.BOOKED).update(
-        status=MakeupBooking.Status.COMPLETED, completed_at=now, updated_at=now)
+        status=MakeupBooking.Status.COMPLETED, completed_at=now, updated_at=now
+    )
 
 
 def makeup_expire(*, now: datetime | None = None) -> int:
@@ -237,22 +309,28 @@ def makeup_expire(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     limit = now - timezone.timedelta(days=settings.MAKEUP_VALIDITY_DAYS)
     return MakeupBooking.objects.filter(status=MakeupBooking.Status.PENDING, leave_at__lte=limit).update(
-        status=MakeupBooking.Status.EXPIRED, updated_at=now)
+        status=MakeupBooking.Status.EXPIRED, updated_at=now
+    )
 
 
-def makeup_for_waitlist(*, profile, makeup_id: int, schedule: CourseSchedule, confirm_shorter: bool,
-                        use_compensation: bool, now: datetime) -> MakeupBooking:
+def makeup_for_waitlist(
+    *, profile, makeup_id: int, schedule: CourseSchedule, confirm_shorter: bool, use_compensation: bool, now: datetime
+) -> MakeupBooking:
     """RULES §6.4 at join: the profile's pending make-up, an eligible session, and the §6.3 flags."""
-    makeup = (MakeupBooking.objects.filter(pk=makeup_id, profile=profile).select_related("original_course", "original_booking")
-              .first())
+    makeup = (
+        MakeupBooking.objects.filter(pk=makeup_id, profile=profile)
+        .select_related("original_course", "original_booking")
+        .first()
+    )
     if makeup is None:
         raise BusinessError.not_found()  # 资源不存在, as for any other parent's id (RULES §9)
     if makeup.status != MakeupBooking.Status.PENDING:
         raise BusinessError.conflict("makeup_not_pending", messages.NOT_PENDING)
     if not selectors.makeup_is_eligible(profile=profile, schedule_id=schedule.pk, now=now, makeup=makeup):
         raise BusinessError.conflict("not_eligible", messages.NOT_ELIGIBLE)
-    check_duration_rules(makeup=makeup, schedule=schedule, confirm_shorter=confirm_shorter,
-                         use_compensation=use_compensation, now=now)
+    check_duration_rules(
+        makeup=makeup, schedule=schedule, confirm_shorter=confirm_shorter, use_compensation=use_compensation, now=now
+    )
     return makeup
 
 

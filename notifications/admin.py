@@ -9,8 +9,20 @@ from notifications.models import Notification, SubscriptionGrant
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["id", "template", "user", "profile", "title", "wechat_status", "errcode", "last_error", "attempts",
-                    "created_at", "sent_at", "read_at"]
+    list_display = [
+        "id",
+        "template",
+        "user",
+        "profile",
+        "title",
+        "wechat_status",
+        "errcode",
+        "last_error",
+        "attempts",
+        "created_at",
+        "sent_at",
+        "read_at",
+    ]
     list_filter = ["wechat_status", "template", ("created_at", admin.DateFieldListFilter), "errcode"]
     list_select_related = ["user", "profile"]
     search_fields = ["title", "body", "user__nickname", "user__phone", "user__wechat_openid"]

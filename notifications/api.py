@@ -30,7 +30,9 @@ class ReadOutput(serializers.Serializer):
 
 class SubscriptionsInput(serializers.Serializer):
     accepted = serializers.ListField(
-        child=serializers.CharField(max_length=128), min_length=1, max_length=20,
+        child=serializers.CharField(max_length=128),
+        min_length=1,
+        max_length=20,
         help_text="The template ids the parent accepted in wx.requestSubscribeMessage",
     )
 

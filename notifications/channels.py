@@ -80,8 +80,11 @@ class ConsoleChannel:
     """Development: prints what would be sent."""
 
     def send(self, message: Message) -> str:
-        print(f"[notification {message.notification_id}] → {message.openid} {message.template_id} "  # noqa: T201
-              f"{message.page} {message.data}", flush=True)
+        print(
+            f"[notification {message.notification_id}] → {message.openid} {message.template_id} "  # noqa: T201
+            f"{message.page} {message.data}",
+            flush=True,
+        )
         return f"console-{message.notification_id}"
 
 

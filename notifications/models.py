@@ -16,14 +16,20 @@ class Notification(TimeStampedModel):
         SKIPPED_NO_SUBSCRIPTION = "skipped_no_subscription", "未订阅，仅站内信"
         IN_APP_ONLY = "in_app_only", "仅站内信（模板未配置微信模板）"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name="家长")
-    profile = models.ForeignKey("accounts.Profile", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="学员")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name="家长"
+    )
+    profile = models.ForeignKey(
+        "accounts.Profile", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="学员"
+    )
     template = models.CharField("模板", max_length=64)
     title = models.CharField("标题", max_length=100)
     body = models.CharField("内容", max_length=500)
     page = models.CharField("小程序页面", max_length=255, blank=True, default="")
     payload = models.JSONField("数据", default=dict, blank=True)
-    wechat_status = models.CharField("微信发送状态", max_length=32, choices=WeChatStatus.choices, default=WeChatStatus.PENDING)
+    wechat_status = models.CharField(
+        "微信发送状态", max_length=32, choices=WeChatStatus.choices, default=WeChatStatus.PENDING
+    )
     attempts = models.PositiveSmallIntegerField("发送次数", default=0)
     last_error = models.CharField("最后错误", max_length=255, blank=True, default="")
     errcode = models.IntegerField("微信错误码", null=True, blank=True)
@@ -51,7 +57,9 @@ class SubscriptionGrant(TimeStampedModel):
     """One-time subscriptions (一次性订阅): each acceptance in wx.requestSubscribeMessage allows one
     WeChat message of that template."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscription_grants", verbose_name="家长")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="subscription_grants", verbose_name="家长"
+    )
     template = models.CharField("模板", max_length=64)
     remaining = models.PositiveIntegerField("剩余次数", default=0)
 

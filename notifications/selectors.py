@@ -27,7 +27,10 @@ def notification_delivery_summary(*, since) -> dict:
     by_status = dict(recent.order_by().values_list("wechat_status").annotate(n=Count("id")))
     failed_by_errcode = list(
         recent.filter(wechat_status=Notification.WeChatStatus.FAILED)
-        .order_by().values("errcode").annotate(n=Count("id")).order_by("-n")
+        .order_by()
+        .values("errcode")
+        .annotate(n=Count("id"))
+        .order_by("-n")
     )
     attempted = by_status.get("sent", 0) + by_status.get("failed", 0)
     return {

@@ -25,8 +25,17 @@ logger = logging.getLogger(__name__)
 
 
 # WeChat's value limits per field type (characters); types not listed take any length.
-FIELD_LIMITS = {"thing": 20, "name": 10, "phrase": 5, "symbol": 5, "car_number": 8, "phone_number": 17,
-                "character_string": 32, "number": 32, "letter": 32}
+FIELD_LIMITS = {
+    "thing": 20,
+    "name": 10,
+    "phrase": 5,
+    "symbol": 5,
+    "car_number": 8,
+    "phone_number": 17,
+    "character_string": 32,
+    "number": 32,
+    "letter": 32,
+}
 ELLIPSIS_TYPES = {"thing", "name"}  # others must stay digits/letters: cut without an ellipsis
 
 
@@ -126,14 +135,19 @@ def _finish(row: Notification, claimed_at: datetime, **values) -> bool:
     """Records the result only if this worker still holds the claim."""
     values["updated_at"] = timezone.now()
     values["grant_held"] = False
-    return bool(Notification.objects.filter(pk=row.pk, wechat_status=Notification.WeChatStatus.SENDING, claimed_at=claimed_at).update(**values))
+    return bool(
+        Notification.objects.filter(
+            pk=row.pk, wechat_status=Notification.WeChatStatus.SENDING, claimed_at=claimed_at
+        ).update(**values)
+    )
 
 
 def _reserve_grant(row: Notification) -> bool:
     with transaction.atomic():
         reserved = bool(
-            SubscriptionGrant.objects.filter(user_id=row.user_id, template=row.template, remaining__gt=0)
-            .update(remaining=F("remaining") - 1, updated_at=timezone.now())
+            SubscriptionGrant.objects.filter(user_id=row.user_id, template=row.template, remaining__gt=0).update(
+                remaining=F("remaining") - 1, updated_at=timezone.now()
+            )
         )
         if reserved:
             Notification.objects.filter(pk=row.pk).update(grant_held=True)
@@ -155,7 +169,11 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> S
     """
     now = now or timezone.now()
     claimed = Notification.objects.filter(pk=notification_id, wechat_status=Notification.WeChatStatus.PENDING).update(
-        wechat_status=Notification.WeChatStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1, next_attempt_at=None, updated_at=now
+        wechat_status=Notification.WeChatStatus.SENDING,
+        claimed_at=now,
+        attempts=F("attempts") + 1,
+        next_attempt_at=None,
+        updated_at=now,
     )
     if not claimed:
         return SendOutcome("not_claimed")
@@ -180,24 +198,44 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> S
         return _record_failure(row, now, exc)
     except Exception as exc:  # a bug or an unexpected library error: retried like a transient one, then failed
         logger.exception("Unexpected error sending notification %s", row.pk)
-        return _record_failure(row, now, SendError(transient=True, errcode=None, message=f"{type(exc).__name__}: {exc}"[:200]))
-    _finish(row, now, wechat_status=Notification.WeChatStatus.SENT, sent_at=timezone.now(), wechat_msgid=msgid[:64], last_error="", errcode=None)
+        return _record_failure(
+            row, now, SendError(transient=True, errcode=None, message=f"{type(exc).__name__}: {exc}"[:200])
+        )
+    _finish(
+        row,
+        now,
+        wechat_status=Notification.WeChatStatus.SENT,
+        sent_at=timezone.now(),
+        wechat_msgid=msgid[:64],
+        last_error="",
+        errcode=None,
+    )
     return SendOutcome(Notification.WeChatStatus.SENT)
 
 
 def _record_failure(row: Notification, claimed_at: datetime, exc: SendError) -> SendOutcome:
     if exc.errcode == 43101:  # the parent's subscription is gone: WeChat will refuse until they accept again
-        SubscriptionGrant.objects.filter(user_id=row.user_id, template=row.template).update(remaining=0, updated_at=timezone.now())
+        SubscriptionGrant.objects.filter(user_id=row.user_id, template=row.template).update(
+            remaining=0, updated_at=timezone.now()
+        )
     else:
         _return_grant(row)
     error = f"{exc.errcode}: {exc.message}" if exc.errcode is not None else exc.message
     if exc.transient and row.attempts <= settings.NOTIFICATION_MAX_RETRIES:
         delay = _backoff(row.attempts)
-        _finish(row, claimed_at, wechat_status=Notification.WeChatStatus.PENDING, last_error=error[:255], errcode=exc.errcode,
-                next_attempt_at=timezone.now() + timedelta(seconds=delay))
+        _finish(
+            row,
+            claimed_at,
+            wechat_status=Notification.WeChatStatus.PENDING,
+            last_error=error[:255],
+            errcode=exc.errcode,
+            next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        )
         logger.info("Notification %s: transient failure (%s), retry %d in %.1fs", row.pk, error, row.attempts, delay)
         return SendOutcome(Notification.WeChatStatus.PENDING, retry_in=delay)
-    _finish(row, claimed_at, wechat_status=Notification.WeChatStatus.FAILED, last_error=error[:255], errcode=exc.errcode)
+    _finish(
+        row, claimed_at, wechat_status=Notification.WeChatStatus.FAILED, last_error=error[:255], errcode=exc.errcode
+    )
     logger.warning("Notification %s failed for good after %d attempts: %s", row.pk, row.attempts, error)
     return SendOutcome(Notification.WeChatStatus.FAILED)
 
@@ -212,7 +250,10 @@ def notification_resend_stuck(*, now: datetime | None = None, limit: int = 500) 
     with transaction.atomic():
         stale = list(
             Notification.objects.select_for_update()
-            .filter(wechat_status=Notification.WeChatStatus.SENDING, claimed_at__lt=now - settings.NOTIFICATION_RESEND_SENDING_AFTER)
+            .filter(
+                wechat_status=Notification.WeChatStatus.SENDING,
+                claimed_at__lt=now - settings.NOTIFICATION_RESEND_SENDING_AFTER,
+            )
             .order_by("pk")[:limit]
         )
         for row in stale:
@@ -239,11 +280,18 @@ def notification_resend(*, notification_ids: list[int]) -> int:
     with transaction.atomic():
         ids = list(
             Notification.objects.filter(pk__in=notification_ids)
-            .filter(Q(wechat_status=Notification.WeChatStatus.FAILED) | Q(wechat_status=Notification.WeChatStatus.SKIPPED_NO_SUBSCRIPTION))
+            .filter(
+                Q(wechat_status=Notification.WeChatStatus.FAILED)
+                | Q(wechat_status=Notification.WeChatStatus.SKIPPED_NO_SUBSCRIPTION)
+            )
             .values_list("pk", flat=True)
         )
         Notification.objects.filter(pk__in=ids).update(
-            wechat_status=Notification.WeChatStatus.PENDING, attempts=0, next_attempt_at=None, claimed_at=None, updated_at=timezone.now()
+            wechat_status=Notification.WeChatStatus.PENDING,
+            attempts=0,
+            next_attempt_at=None,
+            claimed_at=None,
+            updated_at=timezone.now(),
         )
         transaction.on_commit(lambda: notification_enqueue(ids=ids), robust=True)
     return len(ids)
@@ -251,7 +299,9 @@ def notification_resend(*, notification_ids: list[int]) -> int:
 
 def subscription_grant(*, user_id: int, template_ids: list[str]) -> dict[str, int]:
     """The parent accepted these WeChat template ids in wx.requestSubscribeMessage: one grant each."""
-    by_id = {t["wechat_template_id"]: key for key, t in settings.NOTIFICATION_TEMPLATES.items() if t["wechat_template_id"]}
+    by_id = {
+        t["wechat_template_id"]: key for key, t in settings.NOTIFICATION_TEMPLATES.items() if t["wechat_template_id"]
+    }
     unknown = sorted({tid for tid in template_ids if tid not in by_id})
     if unknown:
         raise BusinessError.bad_request("validation_error", messages.UNKNOWN_TEMPLATE_IDS, {"accepted": unknown})

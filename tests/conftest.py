@@ -113,7 +113,13 @@ def other_profile(other_parent):
 
 def admin_list_edit(client, changelist_url: str, pk: int, **fields):
     """Saves one row of an admin changelist with list_editable fields, as the operator's form does."""
-    data = {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "1", "form-MIN_NUM_FORMS": "0", "form-MAX_NUM_FORMS": "1000",
-            "form-0-id": str(pk), "_save": "保存"}
+    data = {
+        "form-TOTAL_FORMS": "1",
+        "form-INITIAL_FORMS": "1",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+        "form-0-id": str(pk),
+        "_save": "保存",
+    }
     data.update({f"form-0-{name}": "" if value is None else str(value) for name, value in fields.items()})
     return client.post(changelist_url, data)

@@ -84,7 +84,9 @@ class WeChatStub:
         with self._lock:
             self.sessions[code] = {"openid": openid, **({"unionid": unionid} if unionid else {})}
 
-    def fail(self, path: str, *, errcode: int | None = None, http_status: int | None = None, times: int | None = 1) -> None:
+    def fail(
+        self, path: str, *, errcode: int | None = None, http_status: int | None = None, times: int | None = 1
+    ) -> None:
         """The next `times` calls of `path` (e.g. "sns/jscode2session") fail; times=None: until cleared."""
         with self._lock:
             self.failures.setdefault(path.strip("/"), []).append(Failure(errcode, http_status, times))

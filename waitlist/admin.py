@@ -18,8 +18,20 @@ def _remove(modeladmin, request, entry, reason):
 
 @admin.register(WaitlistEntry)
 class WaitlistEntryAdmin(admin.ModelAdmin):
-    list_display = ["id", "schedule", "profile", "status", "position", "priority", "priority_reason", "joined_at",
-                    "makeup", "ended_at", "end_reason", "ended_by"]
+    list_display = [
+        "id",
+        "schedule",
+        "profile",
+        "status",
+        "position",
+        "priority",
+        "priority_reason",
+        "joined_at",
+        "makeup",
+        "ended_at",
+        "end_reason",
+        "ended_by",
+    ]
     list_filter = ["status", ("joined_at", admin.DateFieldListFilter)]
     list_select_related = ["schedule__course", "profile", "ended_by"]
     search_fields = ["profile__name", "schedule__course__name"]
@@ -64,8 +76,19 @@ class NotificationInline(admin.TabularInline):
 
 @admin.register(WaitlistOffer)
 class WaitlistOfferAdmin(admin.ModelAdmin):
-    list_display = ["id", "schedule", "reason", "phase", "status", "round", "released_at", "deadline", "reserved_for",
-                    "claimed_by", "closed_at"]
+    list_display = [
+        "id",
+        "schedule",
+        "reason",
+        "phase",
+        "status",
+        "round",
+        "released_at",
+        "deadline",
+        "reserved_for",
+        "claimed_by",
+        "closed_at",
+    ]
     list_filter = ["status", "phase", "reason"]
     list_select_related = ["schedule__course", "reserved_for__profile", "claimed_by__profile"]
     readonly_fields = [f.name for f in WaitlistOffer._meta.fields]

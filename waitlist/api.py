@@ -1,5 +1,6 @@
 """Mini-program API of the waitlist (API.md): the schedule list and detail (seats, the queue, my offer),
-join, my, cancel, position, respond, notifications, and the operators' manual send. Thin: validate, call one service or selector, render."""
+join, my, cancel, position, respond, notifications, and the operators' manual send.
+Thin: validate, call one service or selector, render."""
 
 import math
 from datetime import datetime
@@ -47,8 +48,15 @@ class ScheduleMyOutput(serializers.Serializer):
 
 def offer_view(takeable, now) -> dict:
     seconds_left = max(0, math.ceil((takeable.deadline - now).total_seconds()))
-    return ScheduleOfferOutput({"offer_id": takeable.offer.pk, "deadline": takeable.deadline, "seconds_left": seconds_left,
-                                "phase": takeable.offer.phase, "button": messages.BUTTON_TAKE}).data
+    return ScheduleOfferOutput(
+        {
+            "offer_id": takeable.offer.pk,
+            "deadline": takeable.deadline,
+            "seconds_left": seconds_left,
+            "phase": takeable.offer.phase,
+            "button": messages.BUTTON_TAKE,
+        }
+    ).data
 
 
 class ScheduleItemOutput(serializers.ModelSerializer):
@@ -66,8 +74,20 @@ class ScheduleItemOutput(serializers.ModelSerializer):
     class Meta:
         model = CourseSchedule
         fields = [
-            "id", "course", "starts_at", "ends_at", "coach", "venue", "capacity", "status",
-            "booked_count", "available", "is_full", "label", "waitlist", "my",
+            "id",
+            "course",
+            "starts_at",
+            "ends_at",
+            "coach",
+            "venue",
+            "capacity",
+            "status",
+            "booked_count",
+            "available",
+            "is_full",
+            "label",
+            "waitlist",
+            "my",
         ]
 
     def get_available(self, schedule) -> int:
@@ -106,8 +126,12 @@ class ScheduleItemOutput(serializers.ModelSerializer):
         if self.context.get("detail"):
             my["offer"] = self.context.get("my_offer")
             # Shown on a full queue too: tapping it answers the join's 409 候补队列已满，请选择其他课程 (API.md).
-            joinable = (schedule.available <= 0 and not waiting and schedule.my_booking_id is None
-                        and selectors.waitlist_is_open(schedule=schedule, now=self.context["now"]))
+            joinable = (
+                schedule.available <= 0
+                and not waiting
+                and schedule.my_booking_id is None
+                and selectors.waitlist_is_open(schedule=schedule, now=self.context["now"])
+            )
             my["button"] = messages.BUTTON_JOINED if waiting else (messages.BUTTON_JOIN if joinable else None)
         return my
 
@@ -149,15 +173,18 @@ class ScheduleViewSet(viewsets.GenericViewSet):
             filters = dict(query.validated_data)
             profile = _profile_or_only_child(request, filters)
             now = timezone.now()
-            schedules = course_selectors.schedule_list(now=now, **{k: v for k, v in filters.items() if k != "profile_id"})
+            schedules = course_selectors.schedule_list(
+                now=now, **{k: v for k, v in filters.items() if k != "profile_id"}
+            )
             page_ids = list(self.paginate_queryset(schedules.values_list("pk", flat=True)))
             page = selectors.schedules_in_order(schedule_ids=page_ids, profile=profile)
             context = {"now": now}
             if profile is not None:
                 context["my_entries"] = selectors.waitlist_entries_by_schedule(profile=profile, schedule_ids=page_ids)
             data = self.get_paginated_response(ScheduleItemOutput(page, many=True, context=context).data).data
-            return data, selectors.schedule_list_valid_until(schedules=schedules, page=page, now=now,
-                                                             upcoming=not filters.get("date_from"))
+            return data, selectors.schedule_list_valid_until(
+                schedules=schedules, page=page, now=now, upcoming=not filters.get("date_from")
+            )
 
         return hot_reads.answer(hot_reads_key(request, "schedules"), compute)
 
@@ -213,8 +240,9 @@ class EntryOutput(serializers.Serializer):
 
 class WaitlistMyQuery(serializers.Serializer):
     profile_id = IdField(required=False)
-    status = serializers.ChoiceField(choices=[*WaitlistEntry.Status.values, "all"], required=False,
-                                     default=WaitlistEntry.Status.WAITING)
+    status = serializers.ChoiceField(
+        choices=[*WaitlistEntry.Status.values, "all"], required=False, default=WaitlistEntry.Status.WAITING
+    )
 
 
 class PositionOutput(serializers.Serializer):
@@ -238,7 +266,16 @@ class NotificationRowOutput(serializers.ModelSerializer):
 
     class Meta:
         model = WaitlistNotification
-        fields = ["id", "kind", "template", "response_status", "delivery_status", "response_deadline", "created_at", "sent_at"]
+        fields = [
+            "id",
+            "kind",
+            "template",
+            "response_status",
+            "delivery_status",
+            "response_deadline",
+            "created_at",
+            "sent_at",
+        ]
 
 
 class NotifyInput(serializers.Serializer):
@@ -254,17 +291,23 @@ def entry_items(entries: list[WaitlistEntry], takeable: dict, now) -> list[dict]
         waiting = entry.status == WaitlistEntry.Status.WAITING
         position = entry.ahead + 1 if waiting else None
         offers = takeable.get(entry.pk) or []
-        items.append({
-            "id": entry.pk,
-            "status": entry.status,
-            "position": position,
-            "joined_at": entry.joined_at,
-            "estimated_wait_time": selectors.waitlist_estimated_wait(schedule=entry.schedule, now=now) if waiting else None,
-            "promotion_chance": selectors.waitlist_promotion_chance(history=history.get(entry.schedule.course_id, []), position=position),
-            "schedule": entry.schedule,
-            "offer": offer_view(offers[0], now) if offers else None,
-            "makeup_id": entry.makeup_id,
-        })
+        items.append(
+            {
+                "id": entry.pk,
+                "status": entry.status,
+                "position": position,
+                "joined_at": entry.joined_at,
+                "estimated_wait_time": selectors.waitlist_estimated_wait(schedule=entry.schedule, now=now)
+                if waiting
+                else None,
+                "promotion_chance": selectors.waitlist_promotion_chance(
+                    history=history.get(entry.schedule.course_id, []), position=position
+                ),
+                "schedule": entry.schedule,
+                "offer": offer_view(offers[0], now) if offers else None,
+                "makeup_id": entry.makeup_id,
+            }
+        )
     return EntryOutput(items, many=True).data
 
 
@@ -278,7 +321,11 @@ def refresh_countdowns(data: dict, now) -> bool:
 
 
 def entry_of_owner(request, pk) -> WaitlistEntry:
-    entry = WaitlistEntry.objects.filter(pk=pk, profile__owner=request.user).select_related("schedule__course__course_type").first()
+    entry = (
+        WaitlistEntry.objects.filter(pk=pk, profile__owner=request.user)
+        .select_related("schedule__course__course_type")
+        .first()
+    )
     if entry is None:
         raise BusinessError.not_found()
     return entry

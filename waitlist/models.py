@@ -18,17 +18,34 @@ class WaitlistEntry(TimeStampedModel):
         CLOSED = "closed", "候补已截止"
         REMOVED = "removed", "已移出"
 
-    profile = models.ForeignKey("accounts.Profile", on_delete=models.PROTECT, related_name="waitlist_entries", verbose_name="学员")
-    schedule = models.ForeignKey("courses.CourseSchedule", on_delete=models.PROTECT, related_name="waitlist_entries", verbose_name="排期")
+    profile = models.ForeignKey(
+        "accounts.Profile", on_delete=models.PROTECT, related_name="waitlist_entries", verbose_name="学员"
+    )
+    schedule = models.ForeignKey(
+        "courses.CourseSchedule", on_delete=models.PROTECT, related_name="waitlist_entries", verbose_name="排期"
+    )
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.WAITING)
     joined_at = models.DateTimeField("加入时间", default=timezone.now)
-    makeup = models.ForeignKey("makeup.MakeupBooking", on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="waitlist_entries", verbose_name="补课记录")
+    makeup = models.ForeignKey(
+        "makeup.MakeupBooking",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="waitlist_entries",
+        verbose_name="补课记录",
+    )
     confirm_shorter = models.BooleanField("确认较短补课", default=False)
     use_compensation = models.BooleanField("使用课时补偿", default=False)
     ended_at = models.DateTimeField("结束时间", null=True, blank=True)
     end_reason = models.CharField("结束原因", max_length=200, blank=True, default="")
-    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="操作人")
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="操作人",
+    )
     priority = models.IntegerField("优先级", default=0)
     priority_reason = models.CharField("优先原因", max_length=200, blank=True, default="")
     # Active key: True while waiting, NULL otherwise; unique with (profile, schedule).
@@ -39,7 +56,9 @@ class WaitlistEntry(TimeStampedModel):
         verbose_name = "候补记录"
         verbose_name_plural = "候补记录"
         constraints = [
-            models.UniqueConstraint(fields=["profile", "schedule", "active"], name="waitlist_entry_one_waiting_per_profile"),
+            models.UniqueConstraint(
+                fields=["profile", "schedule", "active"], name="waitlist_entry_one_waiting_per_profile"
+            ),
             models.CheckConstraint(
                 condition=(Q(status="waiting", active=True) | (~Q(status="waiting") & Q(active__isnull=True))),
                 name="waitlist_entry_active_iff_waiting",
@@ -73,19 +92,32 @@ class WaitlistOffer(TimeStampedModel):
         CLAIMED = "claimed", "已被预约"
         LAPSED = "lapsed", "已失效"
 
-    schedule = models.ForeignKey("courses.CourseSchedule", on_delete=models.PROTECT, related_name="waitlist_offers", verbose_name="排期")
+    schedule = models.ForeignKey(
+        "courses.CourseSchedule", on_delete=models.PROTECT, related_name="waitlist_offers", verbose_name="排期"
+    )
     reason = models.CharField("原因", max_length=16, choices=Reason.choices, default=Reason.CANCEL)
     released_at = models.DateTimeField("释放时间", default=timezone.now)
     phase = models.CharField("阶段", max_length=16, choices=Phase.choices, default=Phase.BROADCAST)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.OPEN)
     deadline = models.DateTimeField("确认截止")
-    reserved_for = models.ForeignKey(WaitlistEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="reservations", verbose_name="保留给")
-    claimed_by = models.ForeignKey(WaitlistEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="claims", verbose_name="预约者")
+    reserved_for = models.ForeignKey(
+        WaitlistEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reservations",
+        verbose_name="保留给",
+    )
+    claimed_by = models.ForeignKey(
+        WaitlistEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="claims", verbose_name="预约者"
+    )
     closed_at = models.DateTimeField("结束时间", null=True, blank=True)
     # Each phase (the broadcast, then every reservation) is a round; a flow protects only in its round.
     round = models.PositiveIntegerField("轮次", default=1)
     phase_started_at = models.DateTimeField("本阶段开始", default=timezone.now)
-    booking = models.ForeignKey("courses.Booking", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="预约")
+    booking = models.ForeignKey(
+        "courses.Booking", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="预约"
+    )
 
     class Meta:
         verbose_name = "名额释放"
@@ -116,12 +148,28 @@ class WaitlistNotification(models.Model):
         EXPIRED = "expired", "已过期"
         CLOSED = "closed", "已结束"
 
-    offer = models.ForeignKey(WaitlistOffer, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications", verbose_name="名额")
-    entry = models.ForeignKey(WaitlistEntry, on_delete=models.PROTECT, related_name="notifications", verbose_name="候补")
+    offer = models.ForeignKey(
+        WaitlistOffer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name="名额",
+    )
+    entry = models.ForeignKey(
+        WaitlistEntry, on_delete=models.PROTECT, related_name="notifications", verbose_name="候补"
+    )
     kind = models.CharField("类型", max_length=16, choices=Kind.choices, default=Kind.SEAT_AVAILABLE)
     response_deadline = models.DateTimeField("响应截止", null=True, blank=True)
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.OPEN)
-    notification = models.ForeignKey("notifications.Notification", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="通知")
+    notification = models.ForeignKey(
+        "notifications.Notification",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="通知",
+    )
     created_at = models.DateTimeField("时间", default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

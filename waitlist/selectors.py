@@ -39,7 +39,9 @@ def waitlist_waiting_count_subquery() -> Coalesce:
 def waitlist_capacity_expression() -> Coalesce:
     """Effective waitlist capacity: the schedule's override, else the course type's, else the default."""
     return Coalesce(
-        "waitlist_capacity", "course__course_type__waitlist_capacity", Value(settings.WAITLIST_DEFAULT_CAPACITY),
+        "waitlist_capacity",
+        "course__course_type__waitlist_capacity",
+        Value(settings.WAITLIST_DEFAULT_CAPACITY),
         output_field=IntegerField(),
     )
 
@@ -71,7 +73,9 @@ def waitlist_past_cutoff(*, schedule, now: datetime) -> bool:
 
 def waitlist_queue(*, schedule_id: int) -> QuerySet[WaitlistEntry]:
     """Waiting entries in position order: priority (desc), join time, id."""
-    return WaitlistEntry.objects.filter(schedule_id=schedule_id, status=WaitlistEntry.Status.WAITING).order_by("-priority", "joined_at", "id")
+    return WaitlistEntry.objects.filter(schedule_id=schedule_id, status=WaitlistEntry.Status.WAITING).order_by(
+        "-priority", "joined_at", "id"
+    )
 
 
 def _ahead_filter(prefix: str = "") -> Q:
@@ -87,14 +91,21 @@ def _ahead_filter(prefix: str = "") -> Q:
 
 def waitlist_entries_with_positions(*, queryset: QuerySet[WaitlistEntry]) -> QuerySet[WaitlistEntry]:
     """Annotates `ahead`: waiting entries before each entry in its queue (position = ahead + 1)."""
-    ahead = WaitlistEntry.objects.filter(schedule_id=OuterRef("schedule_id"), status=WaitlistEntry.Status.WAITING).filter(_ahead_filter())
+    ahead = WaitlistEntry.objects.filter(
+        schedule_id=OuterRef("schedule_id"), status=WaitlistEntry.Status.WAITING
+    ).filter(_ahead_filter())
     return queryset.annotate(ahead=_count(ahead))
 
 
 def waitlist_entry_position(*, entry: WaitlistEntry) -> int | None:
     if entry.status != WaitlistEntry.Status.WAITING:
         return None
-    return waitlist_entries_with_positions(queryset=WaitlistEntry.objects.filter(pk=entry.pk)).values_list("ahead", flat=True).get() + 1
+    return (
+        waitlist_entries_with_positions(queryset=WaitlistEntry.objects.filter(pk=entry.pk))
+        .values_list("ahead", flat=True)
+        .get()
+        + 1
+    )
 
 
 def waitlist_position_text(*, position: int) -> str:
@@ -136,8 +147,10 @@ def waitlist_offers_released_history(*, course_ids, now: datetime) -> dict[int, 
     if missing:
         computed = _offers_released_history(course_ids=missing, now=now)
         try:
-            cache.set_many({key: computed.get(course_id, []) for key, course_id in keys.items() if key not in cached},
-                           timeout=HISTORY_CACHE_SECONDS)
+            cache.set_many(
+                {key: computed.get(course_id, []) for key, course_id in keys.items() if key not in cached},
+                timeout=HISTORY_CACHE_SECONDS,
+            )
         except Exception:  # noqa: BLE001
             logger.warning("promotion history: cache unreachable", exc_info=True)
         history.update(computed)
@@ -174,6 +187,7 @@ def waitlist_promotion_chance(*, history: list[int], position: int | None) -> fl
 
 # --- what an entry may take ------------------------------------------------------------------
 
+
 def waitlist_flow_grace_end(*, flow: WaitlistFlow) -> datetime:
     return flow.started_at + settings.FLOW_GRACE
 
@@ -186,8 +200,11 @@ PROTECTING_STATUSES = (WaitlistFlow.Status.STARTED, WaitlistFlow.Status.REJECTED
 def waitlist_offer_protecting_flows(*, offer: WaitlistOffer, flows: list[WaitlistFlow]) -> list[WaitlistFlow]:
     """Flows that extend the offer: started in its current round, at or before its deadline."""
     return [
-        flow for flow in flows
-        if flow.offer_id == offer.pk and flow.round == offer.round and flow.status in PROTECTING_STATUSES
+        flow
+        for flow in flows
+        if flow.offer_id == offer.pk
+        and flow.round == offer.round
+        and flow.status in PROTECTING_STATUSES
         and flow.started_at <= offer.deadline
     ]
 
@@ -200,8 +217,11 @@ def waitlist_offers_due(*, now: datetime) -> QuerySet[WaitlistOffer]:
     """Open offers whose closing time has passed (RULES §5.1), in SQL: past the deadline and no flow
     of the current round, started at or before the deadline, still in its grace."""
     in_grace = WaitlistFlow.objects.filter(
-        offer=OuterRef("pk"), round=OuterRef("round"), status__in=PROTECTING_STATUSES,
-        started_at__lte=OuterRef("deadline"), started_at__gte=now - settings.FLOW_GRACE,
+        offer=OuterRef("pk"),
+        round=OuterRef("round"),
+        status__in=PROTECTING_STATUSES,
+        started_at__lte=OuterRef("deadline"),
+        started_at__gte=now - settings.FLOW_GRACE,
     )
     return WaitlistOffer.objects.filter(status=WaitlistOffer.Status.OPEN, deadline__lt=now).exclude(Exists(in_grace))
 
@@ -209,16 +229,24 @@ def waitlist_offers_due(*, now: datetime) -> QuerySet[WaitlistOffer]:
 def waitlist_entries_to_close(*, now: datetime) -> QuerySet[WaitlistEntry]:
     """Waiting entries of classes past their cutoff, except those a flow in grace keeps (RULES §5.2)."""
     in_grace = WaitlistFlow.objects.filter(
-        entry=OuterRef("pk"), status__in=PROTECTING_STATUSES, started_at__gte=now - settings.FLOW_GRACE,
+        entry=OuterRef("pk"),
+        status__in=PROTECTING_STATUSES,
+        started_at__gte=now - settings.FLOW_GRACE,
         offer__status=WaitlistOffer.Status.OPEN,
     )
-    return (WaitlistEntry.objects.filter(status=WaitlistEntry.Status.WAITING, schedule__starts_at__lt=now + settings.WAITLIST_CUTOFF)
-            .exclude(Exists(in_grace)))
+    return WaitlistEntry.objects.filter(
+        status=WaitlistEntry.Status.WAITING, schedule__starts_at__lt=now + settings.WAITLIST_CUTOFF
+    ).exclude(Exists(in_grace))
 
 
 def waitlist_offer_closing_time(*, offer: WaitlistOffer, flows: list[WaitlistFlow]) -> datetime:
     """RULES §5.1: the later of the deadline and the grace end of every protecting flow."""
-    return max([offer.deadline, *(waitlist_flow_grace_end(flow=flow) for flow in waitlist_offer_protecting_flows(offer=offer, flows=flows))])
+    return max(
+        [
+            offer.deadline,
+            *(waitlist_flow_grace_end(flow=flow) for flow in waitlist_offer_protecting_flows(offer=offer, flows=flows)),
+        ]
+    )
 
 
 @dataclass(frozen=True)
@@ -230,7 +258,8 @@ class Takeable:
 
 def _notified_offer_ids(entry_ids, offer_ids) -> set[tuple[int, int]]:
     rows = WaitlistNotification.objects.filter(
-        entry_id__in=entry_ids, offer_id__in=offer_ids,
+        entry_id__in=entry_ids,
+        offer_id__in=offer_ids,
         kind__in=[WaitlistNotification.Kind.SEAT_AVAILABLE, WaitlistNotification.Kind.SEAT_RESERVED],
     ).values_list("entry_id", "offer_id")
     return set(rows)
@@ -245,14 +274,19 @@ def waitlist_takeable_offers_for(*, entries: list[WaitlistEntry], now: datetime)
     if not waiting:
         return result
     schedule_ids = {entry.schedule_id for entry in waiting}
-    offers = list(WaitlistOffer.objects.filter(schedule_id__in=schedule_ids, status=WaitlistOffer.Status.OPEN)
-                  .order_by("released_at", "id"))
+    offers = list(
+        WaitlistOffer.objects.filter(schedule_id__in=schedule_ids, status=WaitlistOffer.Status.OPEN).order_by(
+            "released_at", "id"
+        )
+    )
     if not offers:
         return result
     entry_ids = [entry.pk for entry in waiting]
     offer_ids = [offer.pk for offer in offers]
     notified = _notified_offer_ids(entry_ids, offer_ids)
-    flows = list(WaitlistFlow.objects.filter(entry_id__in=entry_ids, offer_id__in=offer_ids, status__in=PROTECTING_STATUSES))
+    flows = list(
+        WaitlistFlow.objects.filter(entry_id__in=entry_ids, offer_id__in=offer_ids, status__in=PROTECTING_STATUSES)
+    )
     for entry in waiting:
         for offer in offers:
             if offer.schedule_id != entry.schedule_id:
@@ -263,7 +297,9 @@ def waitlist_takeable_offers_for(*, entries: list[WaitlistEntry], now: datetime)
                 eligible = (entry.pk, offer.pk) in notified
             if not eligible:
                 continue
-            mine = [flow for flow in waitlist_offer_protecting_flows(offer=offer, flows=flows) if flow.entry_id == entry.pk]
+            mine = [
+                flow for flow in waitlist_offer_protecting_flows(offer=offer, flows=flows) if flow.entry_id == entry.pk
+            ]
             flow = mine[0] if mine else None
             deadline = max(offer.deadline, waitlist_flow_grace_end(flow=flow)) if flow else offer.deadline
             if now <= deadline:
@@ -300,25 +336,38 @@ def waitlist_entry_schedule_id(*, entry_id: int) -> int:
 def waitlist_latest_offer_notice(*, entry: WaitlistEntry) -> WaitlistNotification | None:
     """The entry's notification of the most recent offer it was told of (RULES §4 step 3): the answer to
     a response with nothing to take is about that offer, never about an older one."""
-    return (WaitlistNotification.objects
-            .filter(entry=entry, kind__in=[WaitlistNotification.Kind.SEAT_AVAILABLE, WaitlistNotification.Kind.SEAT_RESERVED])
-            .order_by("-created_at", "-id").first())
+    return (
+        WaitlistNotification.objects.filter(
+            entry=entry, kind__in=[WaitlistNotification.Kind.SEAT_AVAILABLE, WaitlistNotification.Kind.SEAT_RESERVED]
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
 # --- lists -----------------------------------------------------------------------------------
 
-def waitlist_entries_of(*, user, profile=None, status: str | None = WaitlistEntry.Status.WAITING) -> QuerySet[WaitlistEntry]:
+
+def waitlist_entries_of(
+    *, user, profile=None, status: str | None = WaitlistEntry.Status.WAITING
+) -> QuerySet[WaitlistEntry]:
     queryset = WaitlistEntry.objects.filter(profile__owner=user)
     if profile is not None:
         queryset = queryset.filter(profile=profile)
     if status:
         queryset = queryset.filter(status=status)
-    return waitlist_entries_with_positions(queryset=queryset).select_related("schedule__course__course_type", "profile").order_by("-joined_at", "-id")
+    return (
+        waitlist_entries_with_positions(queryset=queryset)
+        .select_related("schedule__course__course_type", "profile")
+        .order_by("-joined_at", "-id")
+    )
 
 
 def waitlist_entries_by_schedule(*, profile, schedule_ids) -> dict[int, WaitlistEntry]:
     """The profile's entry per schedule (the waiting one, else the latest), with its position."""
-    rows = waitlist_entries_with_positions(queryset=WaitlistEntry.objects.filter(profile=profile, schedule_id__in=list(schedule_ids)))
+    rows = waitlist_entries_with_positions(
+        queryset=WaitlistEntry.objects.filter(profile=profile, schedule_id__in=list(schedule_ids))
+    )
     chosen: dict[int, WaitlistEntry] = {}
     for entry in rows.order_by("joined_at", "id"):
         current = chosen.get(entry.schedule_id)
@@ -337,7 +386,9 @@ def waitlist_can_join(*, schedule, profile, now: datetime) -> bool:
 
 
 def waitlist_entry_notifications(*, entry: WaitlistEntry) -> QuerySet[WaitlistNotification]:
-    return WaitlistNotification.objects.filter(entry=entry).select_related("notification").order_by("-created_at", "-id")
+    return (
+        WaitlistNotification.objects.filter(entry=entry).select_related("notification").order_by("-created_at", "-id")
+    )
 
 
 def waitlist_full_filter() -> Q:
@@ -346,6 +397,7 @@ def waitlist_full_filter() -> Q:
 
 
 # --- seats: capacity − booked − held (RULES §1); the held seats are this app's open offers --------
+
 
 def schedules_with_seats(*, queryset: QuerySet[CourseSchedule]) -> QuerySet[CourseSchedule]:
     """Annotates booked_count, held_count and available (RULES §1: capacity - booked - held) in SQL."""
@@ -360,8 +412,13 @@ def schedule_seats_taken(*, schedule_ids: list[int] | QuerySet) -> dict[int, int
     """Booked plus held seats per schedule (RULES §1), for many schedules in two grouped queries."""
     taken: dict[int, int] = defaultdict(int)
     for model, status in ((Booking, Booking.Status.BOOKED), (WaitlistOffer, WaitlistOffer.Status.OPEN)):
-        counted = (model.objects.filter(schedule_id__in=schedule_ids, status=status).order_by().values("schedule_id")
-                   .annotate(n=Count("pk")).values_list("schedule_id", "n"))
+        counted = (
+            model.objects.filter(schedule_id__in=schedule_ids, status=status)
+            .order_by()
+            .values("schedule_id")
+            .annotate(n=Count("pk"))
+            .values_list("schedule_id", "n")
+        )
         for schedule_id, n in counted:
             taken[schedule_id] += n
     return taken
@@ -373,24 +430,28 @@ def schedule_seats(*, schedule: CourseSchedule) -> int:
     query cost more than running it, and the lock is held meanwhile (bench/profile_endpoints.py)."""
     with connection.cursor() as cursor:
         # Table names from the models; every value is a parameter.
-        sql = (f"SELECT s.capacity,"  # noqa: S608
-               f" (SELECT COUNT(*) FROM {Booking._meta.db_table} b WHERE b.schedule_id = s.id AND b.status = %s),"
-               f" (SELECT COUNT(*) FROM {WaitlistOffer._meta.db_table} o WHERE o.schedule_id = s.id AND o.status = %s)"
-               f" FROM {CourseSchedule._meta.db_table} s WHERE s.id = %s")
+        sql = (
+            f"SELECT s.capacity,"  # noqa: S608
+            f" (SELECT COUNT(*) FROM {Booking._meta.db_table} b WHERE b.schedule_id = s.id AND b.status = %s),"
+            f" (SELECT COUNT(*) FROM {WaitlistOffer._meta.db_table} o WHERE o.schedule_id = s.id AND o.status = %s)"
+            f" FROM {CourseSchedule._meta.db_table} s WHERE s.id = %s"
+        )
         cursor.execute(sql, [Booking.Status.BOOKED.value, WaitlistOffer.Status.OPEN.value, schedule.pk])
         capacity, booked, held = cursor.fetchone()
     return capacity - booked - held  # in Python: capacity is UNSIGNED on MySQL and may be below the bookings
 
 
-def schedules_valid_until(*, schedules: list[CourseSchedule], now: datetime,
-                          first_change: datetime | None = None) -> datetime | None:
+def schedules_valid_until(
+    *, schedules: list[CourseSchedule], now: datetime, first_change: datetime | None = None
+) -> datetime | None:
     """When a page of schedule items stops being true without a write (hot reads): a listed class's
     waitlist closes at its cutoff, or the list itself changes (`first_change`)."""
     return earliest(first_change, *(waitlist_cutoff(schedule=schedule) for schedule in schedules), after=now)
 
 
-def schedule_list_valid_until(*, schedules: QuerySet[CourseSchedule], page: list[CourseSchedule], now: datetime,
-                              upcoming: bool) -> datetime | None:
+def schedule_list_valid_until(
+    *, schedules: QuerySet[CourseSchedule], page: list[CourseSchedule], now: datetime, upcoming: bool
+) -> datetime | None:
     """`schedules_valid_until` for `schedule_list`: the upcoming list also changes when its first class ends."""
     first_end = schedules.aggregate(first=Min("ends_at"))["first"] if upcoming else None
     return schedules_valid_until(schedules=page, now=now, first_change=first_end)
@@ -398,8 +459,10 @@ def schedule_list_valid_until(*, schedules: QuerySet[CourseSchedule], page: list
 
 def schedules_in_order(*, schedule_ids: list[int], profile) -> list[CourseSchedule]:
     """The schedules of a page with their details (`schedules_with_details`), in the page's order."""
-    by_id = {s.pk: s for s in schedules_with_details(queryset=CourseSchedule.objects.filter(pk__in=schedule_ids),
-                                                     profile=profile)}
+    by_id = {
+        s.pk: s
+        for s in schedules_with_details(queryset=CourseSchedule.objects.filter(pk__in=schedule_ids), profile=profile)
+    }
     return [by_id[pk] for pk in schedule_ids if pk in by_id]
 
 

@@ -253,14 +253,24 @@ NOTIFICATION_TEMPLATES = {
         "page": "pages/waitlist/status/index?id={entry_id}",
         "title": "候补有名额了",
         "body": "{course_name}（{starts_at}）有名额释放，请在{deadline}前确认预约。",
-        "fields": {"thing1": "{course_name}", "time2": "{starts_at}", "time3": "{deadline}", "thing4": "名额有限，先确认先得"},
+        "fields": {
+            "thing1": "{course_name}",
+            "time2": "{starts_at}",
+            "time3": "{deadline}",
+            "thing4": "名额有限，先确认先得",
+        },
     },
     "waitlist_seat_reserved": {
         "wechat_template_id": env("WECHAT_TEMPLATE_WAITLIST_SEAT_RESERVED", ""),
         "page": "pages/waitlist/status/index?id={entry_id}",
         "title": "名额已为您保留",
         "body": "{course_name}（{starts_at}）的名额已为您保留，请在{deadline}前确认预约。",
-        "fields": {"thing1": "{course_name}", "time2": "{starts_at}", "time3": "{deadline}", "thing4": "名额已为您保留，请及时确认"},
+        "fields": {
+            "thing1": "{course_name}",
+            "time2": "{starts_at}",
+            "time3": "{deadline}",
+            "thing4": "名额已为您保留，请及时确认",
+        },
     },
     "waitlist_offer_taken": {  # in-app only (RULES §4)
         "wechat_template_id": "",
@@ -274,7 +284,12 @@ NOTIFICATION_TEMPLATES = {
         "page": "pages/waitlist/detail/index?id={entry_id}",
         "title": "候补成功",
         "body": "{profile_name}已成功预约{course_name}（{starts_at}）。",
-        "fields": {"thing1": "{course_name}", "time2": "{starts_at}", "name3": "{profile_name}", "thing4": "候补成功，已为您预约"},
+        "fields": {
+            "thing1": "{course_name}",
+            "time2": "{starts_at}",
+            "name3": "{profile_name}",
+            "thing4": "候补成功，已为您预约",
+        },
     },
     "waitlist_expired": {
         "wechat_template_id": env("WECHAT_TEMPLATE_WAITLIST_EXPIRED", ""),
@@ -302,28 +317,48 @@ NOTIFICATION_TEMPLATES = {
         "page": "pages/makeup/index/index",
         "title": "补课预约成功",
         "body": "{profile_name}的补课已预约：{course_name}（{starts_at}）。",
-        "fields": {"thing1": "{course_name}", "time2": "{starts_at}", "name3": "{profile_name}", "thing4": "补课预约成功"},
+        "fields": {
+            "thing1": "{course_name}",
+            "time2": "{starts_at}",
+            "name3": "{profile_name}",
+            "thing4": "补课预约成功",
+        },
     },
     "makeup_cancelled": {
         "wechat_template_id": env("WECHAT_TEMPLATE_MAKEUP_CANCELLED", ""),
         "page": "pages/makeup/index/index",
         "title": "补课已取消",
         "body": "{profile_name}的补课{course_name}（{starts_at}）已取消，可重新预约补课。",
-        "fields": {"thing1": "{course_name}", "time2": "{starts_at}", "name3": "{profile_name}", "thing4": "补课已取消，可重新预约"},
+        "fields": {
+            "thing1": "{course_name}",
+            "time2": "{starts_at}",
+            "name3": "{profile_name}",
+            "thing4": "补课已取消，可重新预约",
+        },
     },
     "session_cancelled": {
         "wechat_template_id": env("WECHAT_TEMPLATE_SESSION_CANCELLED", ""),
         "page": "pages/makeup/index/index",
         "title": "课程取消通知",
         "body": "{course_name}（{starts_at}）因故取消，{profile_name}的课时已转为待补课。",
-        "fields": {"thing1": "{course_name}", "time2": "{starts_at}", "name3": "{profile_name}", "thing4": "课程取消，已转为待补课"},
+        "fields": {
+            "thing1": "{course_name}",
+            "time2": "{starts_at}",
+            "name3": "{profile_name}",
+            "thing4": "课程取消，已转为待补课",
+        },
     },
     "compensation_expiring": {
         "wechat_template_id": env("WECHAT_TEMPLATE_COMPENSATION_EXPIRING", ""),
         "page": "pages/makeup/compensation/index?profile_id={profile_id}",
         "title": "课时补偿即将过期",
         "body": "{profile_name}有{minutes}分钟课时补偿将于{expires_at}过期，请尽快使用。",
-        "fields": {"name1": "{profile_name}", "number2": "{minutes}", "time3": "{expires_at}", "thing4": "课时补偿即将过期，请尽快使用"},
+        "fields": {
+            "name1": "{profile_name}",
+            "number2": "{minutes}",
+            "time3": "{expires_at}",
+            "thing4": "课时补偿即将过期，请尽快使用",
+        },
     },
 }
 

@@ -22,8 +22,12 @@ def test_first_login_creates_the_parent_and_answers_tokens(anon_client, wechat_s
     assert body["data"]["access"] and body["data"]["refresh"]
     # The code went to WeChat's jscode2session with our appid and secret, and no token was fetched.
     (call,) = wechat_stub.calls_to("sns/jscode2session")
-    assert call.params == {"appid": "wx-test-appid", "secret": "wx-test-secret", "js_code": "code-1",
-                           "grant_type": "authorization_code"}
+    assert call.params == {
+        "appid": "wx-test-appid",
+        "secret": "wx-test-secret",
+        "js_code": "code-1",
+        "grant_type": "authorization_code",
+    }
     assert wechat_stub.calls_to("cgi-bin/token") == []
 
 
@@ -45,7 +49,12 @@ def test_returning_parent_gets_the_same_account(anon_client, wechat_stub):
 def test_invalid_code_is_400_with_chinese_message(anon_client, wechat_stub):
     response = anon_client.post(LOGIN, {"code": "invalid-code"}, format="json")
     assert response.status_code == 400
-    assert response.json() == {"code": 400, "message": "微信登录凭证无效，请重新登录", "error": "invalid_code", "data": None}
+    assert response.json() == {
+        "code": 400,
+        "message": "微信登录凭证无效，请重新登录",
+        "error": "invalid_code",
+        "data": None,
+    }
     assert User.objects.count() == 0
 
 
@@ -117,7 +126,9 @@ def test_bad_refresh_token_is_401(anon_client):
 
 
 def test_profiles_are_created_and_listed_for_their_owner_only(parent_client, other_client, parent):
-    created = parent_client.post("/api/v1/profiles", {"name": "乐乐", "level": 3, "birth_date": "2019-05-01"}, format="json")
+    created = parent_client.post(
+        "/api/v1/profiles", {"name": "乐乐", "level": 3, "birth_date": "2019-05-01"}, format="json"
+    )
     assert created.status_code == 200
     data = created.json()["data"]
     assert data["name"] == "乐乐" and data["level"] == 3 and data["birth_date"] == "2019-05-01"
@@ -126,8 +137,16 @@ def test_profiles_are_created_and_listed_for_their_owner_only(parent_client, oth
     assert other_client.get("/api/v1/profiles").json()["data"]["count"] == 0
 
 
-@pytest.mark.parametrize("body", [{"name": "", "level": 1}, {"name": "x", "level": 0}, {"name": "x", "level": 10**12},
-                                  {"name": "x" * 65, "level": 1}, {"name": "x", "level": 1, "birth_date": "yesterday"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"name": "", "level": 1},
+        {"name": "x", "level": 0},
+        {"name": "x", "level": 10**12},
+        {"name": "x" * 65, "level": 1},
+        {"name": "x", "level": 1, "birth_date": "yesterday"},
+    ],
+)
 def test_bad_profile_input_is_400_and_writes_nothing(parent_client, body):
     response = parent_client.post("/api/v1/profiles", body, format="json")
     assert response.status_code == 400

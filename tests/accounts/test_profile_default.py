@@ -22,6 +22,7 @@ def now(time_machine):
 
 # --- the selector -------------------------------------------------------------------------------
 
+
 def test_a_given_profile_id_is_the_owners_profile(parent, profile):
     ProfileFactory(owner=parent)
     assert profile_of_owner_or_only(user=parent, profile_id=profile.pk) == profile
@@ -51,11 +52,17 @@ def test_the_selector_is_keyword_only(parent, profile):
 
 # --- through the API, with the hot-read cache on (tests: HOT_READS_SECONDS = 30) ----------------
 
+
 def test_adding_a_second_child_ends_the_cached_one_child_answer(parent_client, profile, django_assert_num_queries):
     schedule = ScheduleFactory(starts_at=WEDNESDAY_19)
     mine = BookingFactory(schedule=schedule, profile=profile)
     first = parent_client.get("/api/v1/schedules").json()["data"]
-    assert first["items"][0]["my"] == {"booking_id": mine.pk, "waitlist_id": None, "waitlist_status": None, "position": None}
+    assert first["items"][0]["my"] == {
+        "booking_id": mine.pk,
+        "waitlist_id": None,
+        "waitlist_status": None,
+        "position": None,
+    }
     with django_assert_num_queries(1):  # the JWT's user: the answer now comes from the cache
         assert parent_client.get("/api/v1/schedules").json()["data"] == first
 
@@ -77,8 +84,9 @@ def test_my_waitlists_without_profile_id_list_an_only_childs_entries_and_then_ev
     BookingFactory(schedule=schedule)
 
     def join(child):
-        response = parent_client.post("/api/v1/waitlist/join", {"course_schedule_id": schedule.pk, "profile_id": child.pk},
-                                      format="json")
+        response = parent_client.post(
+            "/api/v1/waitlist/join", {"course_schedule_id": schedule.pk, "profile_id": child.pk}, format="json"
+        )
         assert response.status_code == 200, response.json()
         return response.json()["data"]["waitlist_id"]
 
@@ -87,9 +95,14 @@ def test_my_waitlists_without_profile_id_list_an_only_childs_entries_and_then_ev
     assert [item["id"] for item in listed["items"]] == [first_entry]
     assert listed == parent_client.get(f"/api/v1/waitlist/my?profile_id={profile.pk}").json()["data"]
 
-    sibling_id = parent_client.post("/api/v1/profiles", {"name": "乐乐的弟弟", "level": 2}, format="json").json()["data"]["id"]
+    sibling_id = parent_client.post("/api/v1/profiles", {"name": "乐乐的弟弟", "level": 2}, format="json").json()[
+        "data"
+    ]["id"]
     sibling_entry = join(Profile.objects.get(pk=sibling_id, owner=profile.owner))
-    assert [item["id"] for item in parent_client.get("/api/v1/waitlist/my").json()["data"]["items"]] == [sibling_entry, first_entry]
+    assert [item["id"] for item in parent_client.get("/api/v1/waitlist/my").json()["data"]["items"]] == [
+        sibling_entry,
+        first_entry,
+    ]
 
 
 def test_another_parent_without_children_sees_no_my(other_client, profile):

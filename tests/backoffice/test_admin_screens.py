@@ -31,7 +31,9 @@ def act(client, url, action, ids, reason=None):
     return client.post(url, data)
 
 
-def test_schedule_list_shows_seats_and_the_waitlist_and_filters_full_queues(client, operator, wednesday_class, queue_of):
+def test_schedule_list_shows_seats_and_the_waitlist_and_filters_full_queues(
+    client, operator, wednesday_class, queue_of
+):
     queue_of(wednesday_class, 2)
     quiet = ScheduleFactory(starts_at=wednesday_class.starts_at + timedelta(days=1))
     page = client.get("/admin/courses/courseschedule/").content.decode()
@@ -40,10 +42,14 @@ def test_schedule_list_shows_seats_and_the_waitlist_and_filters_full_queues(clie
     wednesday_class.save()
     full = client.get("/admin/courses/courseschedule/?queue=full").context["cl"].result_list
     assert [s.pk for s in full] == [wednesday_class.pk]
-    assert quiet.pk not in [s.pk for s in client.get("/admin/courses/courseschedule/?queue=waiting").context["cl"].result_list]
+    assert quiet.pk not in [
+        s.pk for s in client.get("/admin/courses/courseschedule/?queue=waiting").context["cl"].result_list
+    ]
 
 
-def test_the_schedule_page_shows_its_queue_in_order_and_its_offers(client, operator, wednesday_class, queue_of, free_a_seat):
+def test_the_schedule_page_shows_its_queue_in_order_and_its_offers(
+    client, operator, wednesday_class, queue_of, free_a_seat
+):
     parents = queue_of(wednesday_class, 3)
     free_a_seat(wednesday_class)
     page = client.get(f"/admin/courses/courseschedule/{wednesday_class.pk}/change/").content.decode()
@@ -81,7 +87,10 @@ def test_move_to_front_and_remove_with_a_reason(client, operator, wednesday_clas
     assert act(client, url, "_prioritize", [third.entry_id], reason="老学员优先").status_code == 302
     entries = client.get(f"{url}?status__exact=waiting").context["cl"].result_list
     assert [(e.pk, e.ahead + 1) for e in sorted(entries, key=lambda e: e.ahead)] == [
-        (third.entry_id, 1), (first.entry_id, 2), (second.entry_id, 3)]
+        (third.entry_id, 1),
+        (first.entry_id, 2),
+        (second.entry_id, 3),
+    ]
     assert act(client, url, "_remove", [first.entry_id], reason="家长电话取消").status_code == 302
     removed = WaitlistEntry.objects.get(pk=first.entry_id)
     assert (removed.status, removed.end_reason, removed.ended_by) == ("removed", "家长电话取消", operator)
@@ -91,7 +100,10 @@ def test_move_to_front_and_remove_with_a_reason(client, operator, wednesday_clas
 def test_manual_send_from_the_schedule_list(client, operator, wednesday_class, queue_of):
     queue_of(wednesday_class, 2)
     Booking.objects.filter(pk=wednesday_class.bookings.first().pk).update(status="cancelled", active=None)
-    assert act(client, "/admin/courses/courseschedule/", "_manual_send", [wednesday_class.pk], reason="补发").status_code == 302
+    assert (
+        act(client, "/admin/courses/courseschedule/", "_manual_send", [wednesday_class.pk], reason="补发").status_code
+        == 302
+    )
     assert WaitlistOffer.objects.get(schedule=wednesday_class).reason == "manual"
 
 
@@ -134,9 +146,16 @@ def test_non_staff_are_sent_to_the_login(client, world):
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
-@pytest.mark.parametrize("url", ["/admin/courses/courseschedule/", "/admin/waitlist/waitlistentry/",
-                                 "/admin/courses/booking/", "/admin/notifications/notification/",
-                                 "/admin/waitlist/waitlistoffer/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/courses/courseschedule/",
+        "/admin/waitlist/waitlistentry/",
+        "/admin/courses/booking/",
+        "/admin/notifications/notification/",
+        "/admin/waitlist/waitlistoffer/",
+    ],
+)
 def test_changelist_query_counts_do_not_grow(client, operator, make_parent, url, django_assert_max_num_queries):
     def populate(n):
         for _ in range(n):

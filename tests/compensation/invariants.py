@@ -39,10 +39,14 @@ SIGNS = {"use": -1, "restore": 1, "expire": -1, "revoke": -1}
 def assert_history_replays(profile_id: int, history: list[dict]) -> None:
     """Every history row's `balance_after` is the balance replayed from the rows themselves up to that
     row (independently of the selector): credits add their minutes, ledger rows add or take theirs."""
-    events = [((credit.created_at, 0, credit.pk), credit.minutes)
-              for credit in ClassCreditCompensation.objects.filter(profile_id=profile_id)]
-    events += [((usage.created_at, 1, usage.pk), SIGNS[usage.kind] * usage.minutes)
-               for usage in CompensationUsage.objects.filter(credit__profile_id=profile_id).exclude(kind="adjust")]
+    events = [
+        ((credit.created_at, 0, credit.pk), credit.minutes)
+        for credit in ClassCreditCompensation.objects.filter(profile_id=profile_id)
+    ]
+    events += [
+        ((usage.created_at, 1, usage.pk), SIGNS[usage.kind] * usage.minutes)
+        for usage in CompensationUsage.objects.filter(credit__profile_id=profile_id).exclude(kind="adjust")
+    ]
     events.sort()
     replayed, balance = [], 0
     for _, minutes in events:

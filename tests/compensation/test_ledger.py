@@ -27,18 +27,28 @@ def balance(client, profile):
 
 
 def test_no_balance_no_prompt(parent_client, profile):
-    assert balance(parent_client, profile) == {"balance_minutes": 0, "expiring_soon": [], "has_compensation": False,
-                                               "prompt": None}
+    assert balance(parent_client, profile) == {
+        "balance_minutes": 0,
+        "expiring_soon": [],
+        "has_compensation": False,
+        "prompt": None,
+    }
 
 
 def test_balance_prompt_and_credits_expiring_within_three_days(parent_client, profile):
     staff = StaffFactory()
-    services.compensation_adjust(profile_id=profile.pk, minutes=30, reason="补偿", by=staff, expires_at=NOW + timedelta(days=3))
+    services.compensation_adjust(
+        profile_id=profile.pk, minutes=30, reason="补偿", by=staff, expires_at=NOW + timedelta(days=3)
+    )
     services.compensation_adjust(profile_id=profile.pk, minutes=45, reason="补偿", by=staff)
     data = balance(parent_client, profile)
     soon = ClassCreditCompensation.objects.get(minutes=30)
-    assert data == {"balance_minutes": 75, "has_compensation": True, "prompt": "您有课时补偿可使用",
-                    "expiring_soon": [{"credit_id": soon.pk, "remaining": 30, "expires_at": "2026-12-05T10:00:00+08:00"}]}
+    assert data == {
+        "balance_minutes": 75,
+        "has_compensation": True,
+        "prompt": "您有课时补偿可使用",
+        "expiring_soon": [{"credit_id": soon.pk, "remaining": 30, "expires_at": "2026-12-05T10:00:00+08:00"}],
+    }
 
 
 def test_another_parents_profile_is_404(parent_client, other_profile):
@@ -76,18 +86,32 @@ def test_operator_addition_expires_in_14_days_unless_dated_and_keeps_who_and_why
     result = services.compensation_adjust(profile_id=profile.pk, minutes=60, reason="老师调课补偿", by=staff)
     assert result.balance == 60
     credit = ClassCreditCompensation.objects.get()
-    assert (credit.source, credit.created_by, credit.reason, credit.expires_at) == ("adjustment", staff, "老师调课补偿",
-                                                                                  NOW + timedelta(days=14))
-    services.compensation_adjust(profile_id=profile.pk, minutes=10, reason="活动", by=staff, expires_at=NOW + timedelta(days=60))
+    assert (credit.source, credit.created_by, credit.reason, credit.expires_at) == (
+        "adjustment",
+        staff,
+        "老师调课补偿",
+        NOW + timedelta(days=14),
+    )
+    services.compensation_adjust(
+        profile_id=profile.pk, minutes=10, reason="活动", by=staff, expires_at=NOW + timedelta(days=60)
+    )
     assert ClassCreditCompensation.objects.get(minutes=10).expires_at == NOW + timedelta(days=60)
 
 
 def test_operator_deduction_spends_soonest_first_and_never_below_zero(profile):
     staff = StaffFactory()
-    services.compensation_adjust(profile_id=profile.pk, minutes=30, reason="a", by=staff, expires_at=NOW + timedelta(days=9))
-    services.compensation_adjust(profile_id=profile.pk, minutes=20, reason="b", by=staff, expires_at=NOW + timedelta(days=2))
+    services.compensation_adjust(
+        profile_id=profile.pk, minutes=30, reason="a", by=staff, expires_at=NOW + timedelta(days=9)
+    )
+    services.compensation_adjust(
+        profile_id=profile.pk, minutes=20, reason="b", by=staff, expires_at=NOW + timedelta(days=2)
+    )
     assert services.compensation_adjust(profile_id=profile.pk, minutes=-25, reason="误操作更正", by=staff).balance == 25
-    takes = list(CompensationUsage.objects.order_by("id").values_list("credit__minutes", "minutes", "kind", "created_by", "reason"))
+    takes = list(
+        CompensationUsage.objects.order_by("id").values_list(
+            "credit__minutes", "minutes", "kind", "created_by", "reason"
+        )
+    )
     assert takes == [(20, 20, "use", staff.pk, "误操作更正"), (30, 5, "use", staff.pk, "误操作更正")]
     with pytest.raises(BusinessError) as refused:
         services.compensation_adjust(profile_id=profile.pk, minutes=-26, reason="x", by=staff)
@@ -105,14 +129,19 @@ def test_adjustments_need_a_reason_and_minutes(profile, minutes, reason, message
 
 def test_history_newest_first_with_the_balance_after_each_row(parent_client, profile, clock):
     staff = StaffFactory()
-    services.compensation_adjust(profile_id=profile.pk, minutes=30, reason="加", by=staff, expires_at=NOW + timedelta(days=1))
+    services.compensation_adjust(
+        profile_id=profile.pk, minutes=30, reason="加", by=staff, expires_at=NOW + timedelta(days=1)
+    )
     clock.move_to(NOW + timedelta(hours=1), tick=False)
     services.compensation_adjust(profile_id=profile.pk, minutes=-10, reason="减", by=staff)
     clock.move_to(NOW + timedelta(days=1), tick=False)
     services.compensation_expire()
     items = parent_client.get(f"/api/v1/compensation/history?profile_id={profile.pk}").json()["data"]["items"]
     assert [(i["kind"], i["minutes"], i["balance_after"], i["reason"]) for i in items] == [
-        ("expire", -20, 0, None), ("adjustment", -10, 20, "减"), ("adjustment", 30, 30, "加")]
+        ("expire", -20, 0, None),
+        ("adjustment", -10, 20, "减"),
+        ("adjustment", 30, 30, "加"),
+    ]
     assert items[2]["expires_at"] == "2026-12-03T10:00:00+08:00"
 
 
@@ -126,7 +155,12 @@ def test_history_query_count_is_constant(parent_client, profile, django_assert_m
         services.compensation_adjust(profile_id=profile.pk, minutes=5, reason="a", by=staff)
         services.compensation_adjust(profile_id=profile.pk, minutes=-3, reason="b", by=staff)
     with django_assert_max_num_queries(baseline):
-        assert parent_client.get(f"/api/v1/compensation/history?profile_id={profile.pk}&page_size=100").json()["data"]["count"] > 40
+        assert (
+            parent_client.get(f"/api/v1/compensation/history?profile_id={profile.pk}&page_size=100").json()["data"][
+                "count"
+            ]
+            > 40
+        )
 
 
 def test_nothing_is_ever_deleted_from_the_ledger(client, profile):
@@ -157,8 +191,10 @@ def test_a_history_read_expires_due_credits_so_its_balance_after_is_the_balance(
     credit = services.compensation_credit_create(profile_id=profile.pk, minutes=25, source="adjustment", now=NOW)
     clock.move_to(credit.expires_at + timedelta(minutes=30), tick=False)
     rows = parent_client.get(f"/api/v1/compensation/history?profile_id={profile.pk}").json()["data"]["items"]
-    assert [(row["kind"], row["minutes"], row["balance_after"]) for row in rows] == [("expire", -25, 0),
-                                                                                    ("adjustment", 25, 25)]
+    assert [(row["kind"], row["minutes"], row["balance_after"]) for row in rows] == [
+        ("expire", -25, 0),
+        ("adjustment", 25, 25),
+    ]
     assert_ledger_invariants([profile.pk])
 
 
@@ -176,5 +212,9 @@ def test_with_several_children_a_missing_profile_id_is_still_400(parent_client, 
     for path in ("balance", "history"):
         response = parent_client.get(f"/api/v1/compensation/{path}")
         assert response.status_code == 400
-        assert response.json() == {"code": 400, "message": "参数错误", "error": "validation_error",
-                                   "data": {"profile_id": ["该字段是必填项。"]}}
+        assert response.json() == {
+            "code": 400,
+            "message": "参数错误",
+            "error": "validation_error",
+            "data": {"profile_id": ["该字段是必填项。"]},
+        }

@@ -49,12 +49,15 @@ class Ledger(RuleBasedStateMachine):
     def _session(self, minutes):
         self.slot += 1
         # Always ahead of the machine's clock (which only moves forward), never overlapping another.
-        return ScheduleFactory(course=self.courses[minutes], capacity=50,
-                               starts_at=self.now + timedelta(days=30, hours=3 * self.slot))
+        return ScheduleFactory(
+            course=self.courses[minutes], capacity=50, starts_at=self.now + timedelta(days=30, hours=3 * self.slot)
+        )
 
     @rule(minutes=st.sampled_from([60, 90, 120, 150]))
     def leave(self, minutes):
-        booking = booking_flows.booking_create(profile=self.profile, schedule_id=self._session(minutes).pk, now=self.now)
+        booking = booking_flows.booking_create(
+            profile=self.profile, schedule_id=self._session(minutes).pk, now=self.now
+        )
         booking_flows.booking_leave(booking_id=booking.pk, now=self.now)
 
     def _pending(self):
@@ -67,9 +70,14 @@ class Ledger(RuleBasedStateMachine):
         makeup = pending[index % len(pending)]
         before = compensation_selectors.compensation_balance(profile_id=self.profile.pk, now=self.now)
         try:
-            result = booking_flows.makeup_book(profile=self.profile, schedule_id=self._session(minutes).pk,
-                                                 original_booking_id=makeup.original_booking_id, use_compensation=use,
-                                                 confirm_shorter=True, now=self.now)
+            result = booking_flows.makeup_book(
+                profile=self.profile,
+                schedule_id=self._session(minutes).pk,
+                original_booking_id=makeup.original_booking_id,
+                use_compensation=use,
+                confirm_shorter=True,
+                now=self.now,
+            )
         except BusinessError as error:
             assert error.error == "insufficient_compensation"
             assert compensation_selectors.compensation_balance(profile_id=self.profile.pk, now=self.now) == before
@@ -77,7 +85,9 @@ class Ledger(RuleBasedStateMachine):
         assert result.remaining_compensation == before + result.compensation_generated - result.compensation_used
 
     @precondition(lambda self: MakeupBooking.objects.filter(profile=self.profile, status="pending").exists())
-    @rule(index=st.integers(0, 10), longer=st.integers(0, 2), days=st.integers(1, 20), spare=st.sampled_from([0, 15, 45]))
+    @rule(
+        index=st.integers(0, 10), longer=st.integers(0, 2), days=st.integers(1, 20), spare=st.sampled_from([0, 15, 45])
+    )
     def book_longer_with_compensation(self, index, longer, days, spare):
         """A longer session paid in minutes, topped up by an operator when short (with `spare` minutes
         left over, so that credits are often spent in part): spends, and the restores of their
@@ -91,13 +101,21 @@ class Ledger(RuleBasedStateMachine):
         extra = minutes - makeup.original_minutes
         balance = compensation_selectors.compensation_balance(profile_id=self.profile.pk, now=self.now)
         if balance < extra:
-            compensation_services.compensation_adjust(profile_id=self.profile.pk, minutes=extra - balance + spare,
-                                                      reason="top up",
-                                                      by=self.staff, expires_at=self.now + timedelta(days=days),
-                                                      now=self.now)
-        result = booking_flows.makeup_book(profile=self.profile, schedule_id=self._session(minutes).pk,
-                                             original_booking_id=makeup.original_booking_id, use_compensation=True,
-                                             now=self.now)
+            compensation_services.compensation_adjust(
+                profile_id=self.profile.pk,
+                minutes=extra - balance + spare,
+                reason="top up",
+                by=self.staff,
+                expires_at=self.now + timedelta(days=days),
+                now=self.now,
+            )
+        result = booking_flows.makeup_book(
+            profile=self.profile,
+            schedule_id=self._session(minutes).pk,
+            original_booking_id=makeup.original_booking_id,
+            use_compensation=True,
+            now=self.now,
+        )
         assert result.compensation_used == extra
 
     @precondition(lambda self: MakeupBooking.objects.filter(profile=self.profile, status="booked").exists())
@@ -124,9 +142,14 @@ class Ledger(RuleBasedStateMachine):
     @rule(minutes=st.integers(-200, 200).filter(lambda m: m != 0), days=st.integers(1, 30))
     def adjust(self, minutes, days):
         try:
-            compensation_services.compensation_adjust(profile_id=self.profile.pk, minutes=minutes, reason="property",
-                                                      by=self.staff, expires_at=self.now + timedelta(days=days),
-                                                      now=self.now)
+            compensation_services.compensation_adjust(
+                profile_id=self.profile.pk,
+                minutes=minutes,
+                reason="property",
+                by=self.staff,
+                expires_at=self.now + timedelta(days=days),
+                now=self.now,
+            )
         except BusinessError as error:
             assert minutes < 0 and error.error == "insufficient_compensation"
 
@@ -141,8 +164,9 @@ class Ledger(RuleBasedStateMachine):
         usable = compensation_selectors.compensation_balance(profile_id=self.profile.pk, now=self.now)
         ledger = compensation_selectors.compensation_history(profile_id=self.profile.pk)
         assert usable == (ledger[0]["balance_after"] if ledger else 0) >= 0
-        assert not ClassCreditCompensation.objects.filter(profile=self.profile, status="active",
-                                                          expires_at__lte=self.now).exists()
+        assert not ClassCreditCompensation.objects.filter(
+            profile=self.profile, status="active", expires_at__lte=self.now
+        ).exists()
 
     @invariant()
     def ledger_holds(self):
@@ -161,7 +185,13 @@ class Ledger(RuleBasedStateMachine):
 
 @pytest.mark.django_db
 def test_random_ledger_histories_keep_the_invariants():
-    run_state_machine_as_test(Ledger, settings=settings(
-        max_examples=EXAMPLES, stateful_step_count=15, deadline=None, derandomize=os.environ.get("CI") == "true",
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    ))
+    run_state_machine_as_test(
+        Ledger,
+        settings=settings(
+            max_examples=EXAMPLES,
+            stateful_step_count=15,
+            deadline=None,
+            derandomize=os.environ.get("CI") == "true",
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+        ),
+    )

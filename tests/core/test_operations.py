@@ -27,7 +27,9 @@ def test_healthz_reports_database_redis_and_broker(anon_client, settings):
 def test_healthz_shows_the_last_worker_heartbeat(anon_client):
     assert anon_client.get("/healthz").json()["worker_heartbeat"] is None
     stamp = heartbeat_task()
-    assert datetime.fromisoformat(anon_client.get("/healthz").json()["worker_heartbeat"]) == datetime.fromisoformat(stamp)
+    assert datetime.fromisoformat(anon_client.get("/healthz").json()["worker_heartbeat"]) == datetime.fromisoformat(
+        stamp
+    )
 
 
 def test_schema_describes_every_endpoint_with_the_envelope(anon_client):
@@ -36,18 +38,32 @@ def test_schema_describes_every_endpoint_with_the_envelope(anon_client):
     schema = yaml.safe_load(response.content)
     paths = schema["paths"]
     expected = {
-        ("/api/v1/auth/wechat-login", "post"), ("/api/v1/auth/refresh", "post"),
-        ("/api/v1/profiles", "get"), ("/api/v1/profiles", "post"),
-        ("/api/v1/schedules", "get"), ("/api/v1/schedules/{id}", "get"),
-        ("/api/v1/bookings", "post"), ("/api/v1/bookings/my", "get"),
-        ("/api/v1/bookings/{id}/cancel", "post"), ("/api/v1/bookings/{id}/leave", "post"),
-        ("/api/v1/waitlist/join", "post"), ("/api/v1/waitlist/my", "get"), ("/api/v1/waitlist/{id}", "delete"),
-        ("/api/v1/waitlist/position/{entry_id}", "get"), ("/api/v1/waitlist/{id}/respond", "put"),
-        ("/api/v1/waitlist/{id}/notifications", "get"), ("/api/v1/waitlist/notify", "post"),
-        ("/api/v1/notifications", "get"), ("/api/v1/notifications/unread-count", "get"),
-        ("/api/v1/notifications/{id}/read", "post"), ("/api/v1/notifications/subscriptions", "post"),
-        ("/api/v1/makeup/my", "get"), ("/api/v1/makeup/available", "get"), ("/api/v1/makeup/book", "post"),
-        ("/api/v1/makeup/{id}/cancel", "delete"), ("/api/v1/compensation/balance", "get"),
+        ("/api/v1/auth/wechat-login", "post"),
+        ("/api/v1/auth/refresh", "post"),
+        ("/api/v1/profiles", "get"),
+        ("/api/v1/profiles", "post"),
+        ("/api/v1/schedules", "get"),
+        ("/api/v1/schedules/{id}", "get"),
+        ("/api/v1/bookings", "post"),
+        ("/api/v1/bookings/my", "get"),
+        ("/api/v1/bookings/{id}/cancel", "post"),
+        ("/api/v1/bookings/{id}/leave", "post"),
+        ("/api/v1/waitlist/join", "post"),
+        ("/api/v1/waitlist/my", "get"),
+        ("/api/v1/waitlist/{id}", "delete"),
+        ("/api/v1/waitlist/position/{entry_id}", "get"),
+        ("/api/v1/waitlist/{id}/respond", "put"),
+        ("/api/v1/waitlist/{id}/notifications", "get"),
+        ("/api/v1/waitlist/notify", "post"),
+        ("/api/v1/notifications", "get"),
+        ("/api/v1/notifications/unread-count", "get"),
+        ("/api/v1/notifications/{id}/read", "post"),
+        ("/api/v1/notifications/subscriptions", "post"),
+        ("/api/v1/makeup/my", "get"),
+        ("/api/v1/makeup/available", "get"),
+        ("/api/v1/makeup/book", "post"),
+        ("/api/v1/makeup/{id}/cancel", "delete"),
+        ("/api/v1/compensation/balance", "get"),
         ("/api/v1/compensation/history", "get"),
     }
     assert expected <= {(path, method) for path, ops in paths.items() for method in ops}
@@ -60,7 +76,8 @@ def test_schema_describes_every_endpoint_with_the_envelope(anon_client):
     page = schema["components"]["schemas"][listing["properties"]["data"]["$ref"].rsplit("/", 1)[-1]]
     assert set(page["properties"]) == {"items", "count", "next", "previous"}
     assert paths["/api/v1/bookings/my"]["get"]["responses"]["200"]["content"]["application/json"]["schema"][
-        "properties"]["data"]["$ref"].endswith("PaginatedBookingOutputList")
+        "properties"
+    ]["data"]["$ref"].endswith("PaginatedBookingOutputList")
 
 
 def test_swagger_ui_is_served(anon_client):
@@ -84,13 +101,23 @@ def test_setup_periodic_tasks_is_idempotent_and_keeps_a_paused_job_paused():
     assert "paused" in out.getvalue()
 
 
-@pytest.mark.parametrize("url", [
-    "/admin/", "/admin/accounts/user/", "/admin/accounts/profile/", "/admin/courses/coursetype/",
-    "/admin/courses/course/", "/admin/courses/courseschedule/", "/admin/courses/booking/",
-    "/admin/django_celery_beat/periodictask/", "/admin/notifications/notification/",
-    "/admin/notifications/subscriptiongrant/",
-    "/admin/makeup/makeupbooking/", "/admin/compensation/classcreditcompensation/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/",
+        "/admin/accounts/user/",
+        "/admin/accounts/profile/",
+        "/admin/courses/coursetype/",
+        "/admin/courses/course/",
+        "/admin/courses/courseschedule/",
+        "/admin/courses/booking/",
+        "/admin/django_celery_beat/periodictask/",
+        "/admin/notifications/notification/",
+        "/admin/notifications/subscriptiongrant/",
+        "/admin/makeup/makeupbooking/",
+        "/admin/compensation/classcreditcompensation/",
+    ],
+)
 def test_admin_screens_open_for_staff(client, url):
     BookingFactory()
     client.force_login(StaffFactory(is_superuser=True))

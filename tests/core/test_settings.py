@@ -7,17 +7,26 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
-    "DJANGO_SECRET_KEY": "x" * 50, "DATABASE_URL": "sqlite:////tmp/prod-check.sqlite3",
-    "DJANGO_ALLOWED_HOSTS": "studio.example.com", "WECHAT_APPID": "wx1", "WECHAT_SECRET": "s1",
+    "DJANGO_SECRET_KEY": "x" * 50,
+    "DATABASE_URL": "sqlite:////tmp/prod-check.sqlite3",
+    "DJANGO_ALLOWED_HOSTS": "studio.example.com",
+    "WECHAT_APPID": "wx1",
+    "WECHAT_SECRET": "s1",
     "REDIS_URL": "redis://127.0.0.1:6379/5",
 }
 
 
 def load_settings(module: str, extra: dict) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("DJANGO_", "WECHAT_", "DATABASE_", "REDIS_", "CELERY_"))}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "WECHAT_", "DATABASE_", "REDIS_", "CELERY_"))
+    }
     env.update(extra, DJANGO_SETTINGS_MODULE=module)
-    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG, settings.WECHAT_LOGIN_BACKEND)"
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DEBUG, settings.WECHAT_LOGIN_BACKEND)"
+    )
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
 
 

@@ -20,7 +20,9 @@ def test_twenty_parents_racing_for_the_last_seat_make_exactly_one_booking():
     for _ in range(5):
         BookingFactory(schedule=schedule)
     profiles = [ProfileFactory() for _ in range(20)]
-    results = run_together([lambda p=p: booking_flows.booking_create(profile=p, schedule_id=schedule.pk) for p in profiles])
+    results = run_together(
+        [lambda p=p: booking_flows.booking_create(profile=p, schedule_id=schedule.pk) for p in profiles]
+    )
     winners = [r for r in results if isinstance(r, Booking)]
     refused = [r for r in results if isinstance(r, BusinessError)]
     assert len(winners) == 1
@@ -42,10 +44,13 @@ def test_one_child_into_two_overlapping_classes_at_once_gets_one():
     first = ScheduleFactory(starts_at=start)
     second = ScheduleFactory(starts_at=start + timedelta(minutes=30))
     profile = ProfileFactory()
-    results = run_together([
-        lambda: booking_flows.booking_create(profile=profile, schedule_id=first.pk),
-        lambda: booking_flows.booking_create(profile=profile, schedule_id=second.pk),
-    ] * 4)
+    results = run_together(
+        [
+            lambda: booking_flows.booking_create(profile=profile, schedule_id=first.pk),
+            lambda: booking_flows.booking_create(profile=profile, schedule_id=second.pk),
+        ]
+        * 4
+    )
     assert sum(isinstance(r, Booking) for r in results) == 1
     assert {r.error for r in results if isinstance(r, BusinessError)} <= {"time_conflict", "already_booked"}
     assert Booking.objects.filter(profile=profile, status="booked").count() == 1
@@ -60,8 +65,10 @@ def test_cancel_and_rebook_race_never_exceeds_capacity():
     results = run_together(work)
     assert not [r for r in results if not isinstance(r, Booking | BusinessError)], results
     assert Booking.objects.filter(schedule=schedule, status="booked").count() <= 3
-    assert sum(isinstance(r, Booking) and r.status == "booked" for r in results) == \
-        Booking.objects.filter(schedule=schedule, status="booked").count()
+    assert (
+        sum(isinstance(r, Booking) and r.status == "booked" for r in results)
+        == Booking.objects.filter(schedule=schedule, status="booked").count()
+    )
 
 
 def test_locking_one_class_does_not_lock_its_course_or_other_classes_of_the_type():

@@ -50,8 +50,12 @@ def test_full_class_is_refused_with_can_join_waitlist_before_cutoff(parent_clien
     fill(wednesday_class, 6)
     response = book(parent_client, wednesday_class, profile)
     assert response.status_code == 409
-    assert response.json() == {"code": 409, "message": "课程已满员", "error": "schedule_full",
-                                "data": {"can_join_waitlist": True}}
+    assert response.json() == {
+        "code": 409,
+        "message": "课程已满员",
+        "error": "schedule_full",
+        "data": {"can_join_waitlist": True},
+    }
     assert not Booking.objects.filter(profile=profile).exists()
 
 
@@ -133,7 +137,9 @@ def test_cancelled_schedule_is_refused(parent_client, profile, wednesday_class):
 
 
 def test_unknown_schedule_is_404_course_missing(parent_client, profile, now):
-    response = parent_client.post("/api/v1/bookings", {"course_schedule_id": 999999, "profile_id": profile.pk}, format="json")
+    response = parent_client.post(
+        "/api/v1/bookings", {"course_schedule_id": 999999, "profile_id": profile.pk}, format="json"
+    )
     assert response.status_code == 404
     assert response.json()["message"] == "课程不存在"
 
@@ -145,8 +151,16 @@ def test_another_parents_profile_is_404_profile_missing(parent_client, other_pro
     assert not Booking.objects.exists()
 
 
-@pytest.mark.parametrize("body", [{}, {"course_schedule_id": "x", "profile_id": 1}, {"course_schedule_id": -1, "profile_id": 1},
-                                  {"course_schedule_id": 10**30, "profile_id": 1}, {"course_schedule_id": 1.5, "profile_id": 1}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"course_schedule_id": "x", "profile_id": 1},
+        {"course_schedule_id": -1, "profile_id": 1},
+        {"course_schedule_id": 10**30, "profile_id": 1},
+        {"course_schedule_id": 1.5, "profile_id": 1},
+    ],
+)
 def test_bad_booking_input_is_400(parent_client, body, now):
     response = parent_client.post("/api/v1/bookings", body, format="json")
     assert response.status_code == 400
@@ -167,6 +181,7 @@ def test_database_refuses_an_active_key_out_of_step_with_the_status(wednesday_cl
 
 
 # --- cancel ---------------------------------------------------------------------------------
+
 
 def test_cancel_frees_the_seat(parent_client, profile, wednesday_class, other_client, other_profile):
     fill(wednesday_class, 5)
@@ -215,6 +230,7 @@ def test_unknown_booking_is_404(parent_client, now):
 
 # --- leave ----------------------------------------------------------------------------------
 
+
 def test_leave_until_two_hours_before_start(parent_client, profile, wednesday_class, time_machine):
     booking = BookingFactory(profile=profile, schedule=wednesday_class)
     time_machine.move_to(at("2026-12-02 17:00"), tick=False)  # exactly at the deadline: still allowed
@@ -228,8 +244,14 @@ def test_leave_until_two_hours_before_start(parent_client, profile, wednesday_cl
     assert (booking.status, booking.leave_at, booking.leave_reason) == ("on_leave", at("2026-12-02 17:00"), "发烧")
     # RULES §6.1: the owed make-up, in the same transaction: pending, holding the original booking,
     # course, minutes and leave time.
-    assert (makeup.status, makeup.profile, makeup.original_booking, makeup.original_course, makeup.original_minutes,
-            makeup.leave_at) == ("pending", profile, booking, wednesday_class.course, 60, at("2026-12-02 17:00"))
+    assert (
+        makeup.status,
+        makeup.profile,
+        makeup.original_booking,
+        makeup.original_course,
+        makeup.original_minutes,
+        makeup.leave_at,
+    ) == ("pending", profile, booking, wednesday_class.course, 60, at("2026-12-02 17:00"))
 
 
 def test_leave_one_second_after_the_deadline_is_too_late(parent_client, profile, wednesday_class, time_machine):
@@ -237,7 +259,12 @@ def test_leave_one_second_after_the_deadline_is_too_late(parent_client, profile,
     time_machine.move_to(at("2026-12-02 17:00") + timedelta(seconds=1), tick=False)
     response = parent_client.post(f"/api/v1/bookings/{booking.pk}/leave", format="json")
     assert response.status_code == 409
-    assert response.json() == {"code": 409, "message": "请假需在开课前2小时申请", "error": "leave_too_late", "data": None}
+    assert response.json() == {
+        "code": 409,
+        "message": "请假需在开课前2小时申请",
+        "error": "leave_too_late",
+        "data": None,
+    }
     booking.refresh_from_db()
     assert booking.status == "booked"
 
@@ -259,7 +286,10 @@ def test_leave_frees_the_seat(parent_client, profile, wednesday_class, other_cli
 
 def test_leave_of_a_cancelled_booking_is_booking_not_active(parent_client, profile, wednesday_class):
     booking = BookingFactory(profile=profile, schedule=wednesday_class, status="cancelled")
-    assert parent_client.post(f"/api/v1/bookings/{booking.pk}/leave", format="json").json()["error"] == "booking_not_active"
+    assert (
+        parent_client.post(f"/api/v1/bookings/{booking.pk}/leave", format="json").json()["error"]
+        == "booking_not_active"
+    )
 
 
 def test_leave_reason_too_long_is_400(parent_client, profile, wednesday_class):
@@ -277,6 +307,7 @@ def test_course_level_does_not_limit_normal_booking(parent_client, profile, now)
 
 # --- success messages (issue 12: "操作成功" tells a parent nothing) -------------------------------
 
+
 def test_booking_answers_booked(parent_client, profile, wednesday_class):
     response = book(parent_client, wednesday_class, profile)
     assert response.status_code == 200
@@ -289,8 +320,11 @@ def test_cancel_answers_booking_cancelled(parent_client, profile, wednesday_clas
     booking = BookingFactory(profile=profile, schedule=wednesday_class)
     response = parent_client.post(f"/api/v1/bookings/{booking.pk}/cancel")
     assert response.status_code == 200
-    assert response.json() == {"code": 200, "message": "已取消预约",
-                               "data": {"booking_id": booking.pk, "status": "cancelled"}}
+    assert response.json() == {
+        "code": 200,
+        "message": "已取消预约",
+        "data": {"booking_id": booking.pk, "status": "cancelled"},
+    }
     booking.refresh_from_db()
     assert booking.status == "cancelled"
     assert not MakeupBooking.objects.exists()  # a cancel owes nothing
@@ -309,15 +343,25 @@ def test_leave_answers_that_a_makeup_is_owed(parent_client, profile, wednesday_c
 def test_leave_of_a_makeup_seat_answers_makeup_cancelled(parent_client, profile, wednesday_class):
     """RULES §1/§6.5: leave of a make-up's seat cancels the make-up (it is owed again, no new one)."""
     original = BookingFactory(profile=profile, schedule=wednesday_class)
-    makeup_id = parent_client.post(f"/api/v1/bookings/{original.pk}/leave", {}, format="json").json()["data"]["makeup_id"]
-    session = ScheduleFactory(course=CourseFactory(), starts_at=WEDNESDAY_19 + timedelta(days=1))  # same type, level, 60 min
-    booked = parent_client.post("/api/v1/makeup/book", {"course_schedule_id": session.pk, "profile_id": profile.pk,
-                                                        "original_booking_id": original.pk}, format="json")
+    makeup_id = parent_client.post(f"/api/v1/bookings/{original.pk}/leave", {}, format="json").json()["data"][
+        "makeup_id"
+    ]
+    session = ScheduleFactory(
+        course=CourseFactory(), starts_at=WEDNESDAY_19 + timedelta(days=1)
+    )  # same type, level, 60 min
+    booked = parent_client.post(
+        "/api/v1/makeup/book",
+        {"course_schedule_id": session.pk, "profile_id": profile.pk, "original_booking_id": original.pk},
+        format="json",
+    )
     assert booked.status_code == 200, booked.json()
     seat = Booking.objects.get(profile=profile, schedule=session, status="booked")
     assert seat.kind == "makeup"
     response = parent_client.post(f"/api/v1/bookings/{seat.pk}/leave", {}, format="json")
     assert response.status_code == 200
-    assert response.json() == {"code": 200, "message": "已取消补课",
-                               "data": {"booking_id": seat.pk, "status": "cancelled", "makeup_id": None}}
+    assert response.json() == {
+        "code": 200,
+        "message": "已取消补课",
+        "data": {"booking_id": seat.pk, "status": "cancelled", "makeup_id": None},
+    }
     assert list(MakeupBooking.objects.values_list("pk", "status")) == [(makeup_id, "pending")]

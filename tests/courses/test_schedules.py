@@ -24,15 +24,23 @@ def items(response):
 
 
 def test_schedule_item_fields(parent_client, profile):
-    course = CourseFactory(name="少儿体能A", level=2, duration_minutes=90, course_type=CourseTypeFactory(code="vip", name="VIP小班"))
+    course = CourseFactory(
+        name="少儿体能A", level=2, duration_minutes=90, course_type=CourseTypeFactory(code="vip", name="VIP小班")
+    )
     schedule = ScheduleFactory(course=course, starts_at=WEDNESDAY_19, capacity=6, coach="李教练", venue="海淀馆")
     BookingFactory(schedule=schedule)
     mine = BookingFactory(schedule=schedule, profile=profile)
     (item,) = items(parent_client.get(f"/api/v1/schedules?profile_id={profile.pk}"))
     assert item == {
         "id": schedule.pk,
-        "course": {"id": course.pk, "name": "少儿体能A", "course_type": "vip", "level": 2,
-                   "duration_minutes": 90, "price": "180.00"},
+        "course": {
+            "id": course.pk,
+            "name": "少儿体能A",
+            "course_type": "vip",
+            "level": 2,
+            "duration_minutes": 90,
+            "price": "180.00",
+        },
         "starts_at": "2026-12-02T19:00:00+08:00",
         "ends_at": "2026-12-02T20:30:00+08:00",
         "coach": "李教练",
@@ -69,7 +77,9 @@ def test_over_capacity_shows_zero_available(parent_client):
 def test_filters_dates_type_level_and_hides_past_and_cancelled(parent_client):
     vip = CourseTypeFactory(code="vip", name="VIP")
     today = ScheduleFactory(starts_at=WEDNESDAY_19)
-    tomorrow_vip = ScheduleFactory(starts_at=WEDNESDAY_19 + timedelta(days=1), course=CourseFactory(course_type=vip, level=3))
+    tomorrow_vip = ScheduleFactory(
+        starts_at=WEDNESDAY_19 + timedelta(days=1), course=CourseFactory(course_type=vip, level=3)
+    )
     ScheduleFactory(starts_at=at("2026-12-02 08:00"))  # already over at 10:00
     ScheduleFactory(starts_at=WEDNESDAY_19, status="cancelled")
     assert [i["id"] for i in items(parent_client.get("/api/v1/schedules"))] == [today.pk, tomorrow_vip.pk]
@@ -82,12 +92,24 @@ def test_filters_dates_type_level_and_hides_past_and_cancelled(parent_client):
 def test_date_filter_uses_shanghai_days(parent_client):
     late = ScheduleFactory(starts_at=at("2026-12-03 23:30"))  # 15:30 UTC on the 3rd
     early = ScheduleFactory(starts_at=at("2026-12-04 00:30"))  # 16:30 UTC on the 3rd, but the 4th in Shanghai
-    assert [i["id"] for i in items(parent_client.get("/api/v1/schedules?date_from=2026-12-03&date_to=2026-12-03"))] == [late.pk]
-    assert [i["id"] for i in items(parent_client.get("/api/v1/schedules?date_from=2026-12-04&date_to=2026-12-04"))] == [early.pk]
+    assert [i["id"] for i in items(parent_client.get("/api/v1/schedules?date_from=2026-12-03&date_to=2026-12-03"))] == [
+        late.pk
+    ]
+    assert [i["id"] for i in items(parent_client.get("/api/v1/schedules?date_from=2026-12-04&date_to=2026-12-04"))] == [
+        early.pk
+    ]
 
 
-@pytest.mark.parametrize("query", ["date_from=tomorrow", "date_from=2026-12-05&date_to=2026-12-04", "level=0",
-                                   "profile_id=abc", "course_type=%E4%B8%AD"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "date_from=tomorrow",
+        "date_from=2026-12-05&date_to=2026-12-04",
+        "level=0",
+        "profile_id=abc",
+        "course_type=%E4%B8%AD",
+    ],
+)
 def test_bad_schedule_filters_are_400(parent_client, query):
     response = parent_client.get(f"/api/v1/schedules?{query}")
     assert response.status_code == 400
@@ -107,8 +129,14 @@ def test_schedule_detail(parent_client, profile):
     booking = BookingFactory(schedule=schedule, profile=profile)
     data = parent_client.get(f"/api/v1/schedules/{schedule.pk}?profile_id={profile.pk}").json()["data"]
     assert data["id"] == schedule.pk
-    assert data["my"] == {"booking_id": booking.pk, "waitlist_id": None, "waitlist_status": None, "position": None,
-                          "offer": None, "button": None}
+    assert data["my"] == {
+        "booking_id": booking.pk,
+        "waitlist_id": None,
+        "waitlist_status": None,
+        "position": None,
+        "offer": None,
+        "button": None,
+    }
 
 
 def test_a_cancelled_class_is_labelled_cancelled_before_full(parent_client):
@@ -132,6 +160,7 @@ def test_an_open_class_with_free_seats_has_no_label(parent_client):
 
 # --- a one-child parent's missing profile_id means that child (issue 12) ------------------------
 
+
 def test_the_list_without_profile_id_shows_my_for_an_only_child(parent_client, profile):
     schedule = ScheduleFactory(starts_at=WEDNESDAY_19)
     mine = BookingFactory(schedule=schedule, profile=profile)
@@ -144,8 +173,14 @@ def test_the_detail_without_profile_id_shows_my_for_an_only_child(parent_client,
     schedule = ScheduleFactory(starts_at=WEDNESDAY_19)
     mine = BookingFactory(schedule=schedule, profile=profile)
     data = parent_client.get(f"/api/v1/schedules/{schedule.pk}").json()["data"]
-    assert data["my"] == {"booking_id": mine.pk, "waitlist_id": None, "waitlist_status": None, "position": None,
-                          "offer": None, "button": None}
+    assert data["my"] == {
+        "booking_id": mine.pk,
+        "waitlist_id": None,
+        "waitlist_status": None,
+        "position": None,
+        "offer": None,
+        "button": None,
+    }
 
 
 def test_without_profile_id_several_children_show_no_my(parent_client, profile):
@@ -188,7 +223,9 @@ def test_schedules_query_count_does_not_grow_with_the_list(parent_client, profil
 def test_my_bookings_lists_only_mine_with_filters(parent_client, profile, other_profile):
     sibling = ProfileFactory(owner=profile.owner)
     a = BookingFactory(profile=profile, schedule=ScheduleFactory(starts_at=WEDNESDAY_19))
-    b = BookingFactory(profile=sibling, schedule=ScheduleFactory(starts_at=WEDNESDAY_19 + timedelta(days=1)), status="cancelled")
+    b = BookingFactory(
+        profile=sibling, schedule=ScheduleFactory(starts_at=WEDNESDAY_19 + timedelta(days=1)), status="cancelled"
+    )
     BookingFactory(profile=other_profile)
     assert [i["id"] for i in items(parent_client.get("/api/v1/bookings/my"))] == [a.pk, b.pk]
     assert [i["id"] for i in items(parent_client.get(f"/api/v1/bookings/my?profile_id={profile.pk}"))] == [a.pk]
@@ -220,9 +257,16 @@ def test_my_bookings_query_count_does_not_grow(parent_client, profile, django_as
 
 
 def test_every_endpoint_needs_a_token(anon_client):
-    for method, url in [("get", "/api/v1/schedules"), ("get", "/api/v1/schedules/1"), ("post", "/api/v1/bookings"),
-                        ("get", "/api/v1/bookings/my"), ("post", "/api/v1/bookings/1/cancel"),
-                        ("post", "/api/v1/bookings/1/leave"), ("get", "/api/v1/profiles"), ("post", "/api/v1/profiles")]:
+    for method, url in [
+        ("get", "/api/v1/schedules"),
+        ("get", "/api/v1/schedules/1"),
+        ("post", "/api/v1/bookings"),
+        ("get", "/api/v1/bookings/my"),
+        ("post", "/api/v1/bookings/1/cancel"),
+        ("post", "/api/v1/bookings/1/leave"),
+        ("get", "/api/v1/profiles"),
+        ("post", "/api/v1/profiles"),
+    ]:
         response = getattr(anon_client, method)(url)
         assert response.status_code == 401, url
         assert response.json()["message"] == "请先登录"

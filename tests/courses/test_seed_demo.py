@@ -15,12 +15,28 @@ def snapshot():
     return {
         "types": list(CourseType.objects.order_by("code").values_list("code", "waitlist_capacity")),
         "courses": list(Course.objects.order_by("name").values_list("name", "level", "duration_minutes", "price")),
-        "schedules": list(CourseSchedule.objects.order_by("starts_at", "course_id").values_list("course__name", "starts_at", "capacity", "coach", "venue")),
+        "schedules": list(
+            CourseSchedule.objects.order_by("starts_at", "course_id").values_list(
+                "course__name", "starts_at", "capacity", "coach", "venue"
+            )
+        ),
         "users": list(User.objects.order_by("username").values_list("username", "is_staff")),
-        "profiles": list(Profile.objects.order_by("owner__username", "name").values_list("owner__username", "name", "level")),
-        "bookings": list(Booking.objects.order_by("schedule__starts_at", "profile__name").values_list("schedule_id", "profile_id", "status")),
-        "makeups": list(__import__("makeup.models", fromlist=["x"]).MakeupBooking.objects.values_list("profile_id", "status")),
-        "credits": list(__import__("compensation.models", fromlist=["x"]).ClassCreditCompensation.objects.values_list("profile_id", "minutes")),
+        "profiles": list(
+            Profile.objects.order_by("owner__username", "name").values_list("owner__username", "name", "level")
+        ),
+        "bookings": list(
+            Booking.objects.order_by("schedule__starts_at", "profile__name").values_list(
+                "schedule_id", "profile_id", "status"
+            )
+        ),
+        "makeups": list(
+            __import__("makeup.models", fromlist=["x"]).MakeupBooking.objects.values_list("profile_id", "status")
+        ),
+        "credits": list(
+            __import__("compensation.models", fromlist=["x"]).ClassCreditCompensation.objects.values_list(
+                "profile_id", "minutes"
+            )
+        ),
     }
 
 

@@ -28,8 +28,11 @@ from tests.factories import (
 from waitlist import services as waitlist_services
 
 # The three answers to an offer (RULES §4), by the action's name.
-RESPOND = {"start": waitlist_services.waitlist_offer_start, "accept": offers.waitlist_offer_accept,
-           "decline": waitlist_services.waitlist_offer_decline}
+RESPOND = {
+    "start": waitlist_services.waitlist_offer_start,
+    "accept": offers.waitlist_offer_accept,
+    "decline": waitlist_services.waitlist_offer_decline,
+}
 
 NOW = at("2026-12-04 12:00")  # when the operator opens the dashboard
 
@@ -122,8 +125,9 @@ def studio(db, time_machine) -> Studio:
     clock("2026-12-02 09:30")
     studio.makeups["M2"] = booking_flows.booking_leave(booking_id=left["M2"].pk).makeup_id
     clock("2026-12-02 09:40")
-    booking_flows.makeup_book(profile=children["M1"], schedule_id=s["H"].pk, original_booking_id=left["M1"].pk,
-                                confirm_shorter=True)  # 30 minutes shorter: a 30-minute credit
+    booking_flows.makeup_book(
+        profile=children["M1"], schedule_id=s["H"].pk, original_booking_id=left["M1"].pk, confirm_shorter=True
+    )  # 30 minutes shorter: a 30-minute credit
     clock("2026-12-02 10:00")
     compensation_services.compensation_expire()  # M4's 20 minutes
     clock("2026-12-02 11:00")
@@ -138,13 +142,15 @@ def studio(db, time_machine) -> Studio:
     clock("2026-12-03 09:00")
     studio.makeups["M3"] = booking_flows.booking_leave(booking_id=left["M3"].pk).makeup_id
     clock("2026-12-03 09:10")
-    booking_flows.makeup_book(profile=children["M3"], schedule_id=s["J"].pk, original_booking_id=left["M3"].pk,
-                                use_compensation=True)  # 30 minutes longer: use 30
+    booking_flows.makeup_book(
+        profile=children["M3"], schedule_id=s["J"].pk, original_booking_id=left["M3"].pk, use_compensation=True
+    )  # 30 minutes longer: use 30
     clock("2026-12-03 09:20")
     makeup_services.makeup_cancel(makeup_id=studio.makeups["M3"])  # restore 30
     clock("2026-12-03 09:30")
-    booking_flows.makeup_book(profile=children["M3"], schedule_id=s["J"].pk, original_booking_id=left["M3"].pk,
-                                use_compensation=True)  # use 30 again
+    booking_flows.makeup_book(
+        profile=children["M3"], schedule_id=s["J"].pk, original_booking_id=left["M3"].pk, use_compensation=True
+    )  # use 30 again
     clock("2026-12-03 09:50")
     join("P4", s["C"])
     clock("2026-12-03 10:00")
@@ -170,8 +176,13 @@ def studio(db, time_machine) -> Studio:
     booking_flows.booking_cancel(booking_id=seat_of(s["D"]))  # offer 4, broadcast to P0, P8, P7
 
     # Delivery outcomes, by template (service rows are all pending: nothing was sent in the test).
-    outcomes = {"waitlist_seat_available": "sent", "waitlist_booked": "sent", "makeup_booked": "failed",
-                "waitlist_offer_taken": "in_app_only", "waitlist_closed": "skipped_no_subscription"}
+    outcomes = {
+        "waitlist_seat_available": "sent",
+        "waitlist_booked": "sent",
+        "makeup_booked": "failed",
+        "waitlist_offer_taken": "in_app_only",
+        "waitlist_closed": "skipped_no_subscription",
+    }
     for template, status in outcomes.items():
         Notification.objects.filter(template=template).update(wechat_status=status)
     clock("2026-12-04 12:00")

@@ -29,6 +29,7 @@ def figures(date_from=DEC_1, date_to=DEC_3, now=NOW):
 
 # --- the figures -----------------------------------------------------------------------------
 
+
 def test_the_three_days_in_figures(studio):
     assert figures() == {
         "date_from": DEC_1,
@@ -58,8 +59,13 @@ def test_the_three_days_in_figures(studio):
         # waitlist_offer_taken 2 + 1 (in_app_only), waitlist_closed 2 (skipped), makeup_cancelled 1
         # (pending); offer 4's three seat_available rows (4 Dec) are outside. Delivery: 8 / (8 + 3).
         "notifications_total": 17,
-        "notifications_by_status": {"sent": 8, "failed": 3, "in_app_only": 3, "skipped_no_subscription": 2,
-                                    "pending": 1},
+        "notifications_by_status": {
+            "sent": 8,
+            "failed": 3,
+            "in_app_only": 3,
+            "skipped_no_subscription": 2,
+            "pending": 1,
+        },
         "notification_delivery_rate": 0.7273,
         # P1 closed at 13:05 for A's 13:00 cutoff (late), P5 at 13:02 for B's (exactly 2 minutes: on time).
         "entries_closed": 2,
@@ -104,8 +110,11 @@ def test_a_quiet_range_has_counts_of_zero_and_no_rates(studio):
     assert quiet["makeup_usage_rate"] is None
     assert quiet["notification_delivery_rate"] is None
     assert quiet["notifications_by_status"] == {}
-    assert (quiet["compensation_minutes_granted"], quiet["compensation_minutes_spent"],
-            quiet["compensation_minutes_expired"]) == (0, 0, 0)
+    assert (
+        quiet["compensation_minutes_granted"],
+        quiet["compensation_minutes_spent"],
+        quiet["compensation_minutes_expired"],
+    ) == (0, 0, 0)
     assert [row["day"] for row in quiet["series"]] == [date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 3)]
     assert {(row["joined"], row["booked"], row["offers"]) for row in quiet["series"]} == {(0, 0, 0)}
 
@@ -117,6 +126,7 @@ def test_a_single_claim_is_its_own_median(studio):
 
 # --- the chart -------------------------------------------------------------------------------
 
+
 def parse(svg: str) -> ET.Element:
     return ET.fromstring(svg)  # noqa: S314 - the SVG under test is our own output, not untrusted input
 
@@ -126,8 +136,12 @@ def bars(svg: str) -> list[ET.Element]:
 
 
 def test_chart_is_well_formed_svg_with_a_bar_per_day_and_series():
-    svg = grouped_bar_chart(title="每日候补", labels=["12-01", "12-02", "12-03"],
-                            series=[("加入候补", [3, 2, 4]), ("名额释放", [1, 0, 1])], description="三天")
+    svg = grouped_bar_chart(
+        title="每日候补",
+        labels=["12-01", "12-02", "12-03"],
+        series=[("加入候补", [3, 2, 4]), ("名额释放", [1, 0, 1])],
+        description="三天",
+    )
     root = parse(svg)
     assert root.tag == f"{SVG}svg"
     assert root.find(f"{SVG}title").text == "每日候补"
@@ -135,8 +149,12 @@ def test_chart_is_well_formed_svg_with_a_bar_per_day_and_series():
     drawn = bars(svg)
     assert len(drawn) == 6
     assert [bar.find(f"{SVG}title").text for bar in drawn] == [
-        "12-01 加入候补：3", "12-01 名额释放：1", "12-02 加入候补：2", "12-02 名额释放：0",
-        "12-03 加入候补：4", "12-03 名额释放：1",
+        "12-01 加入候补：3",
+        "12-01 名额释放：1",
+        "12-02 加入候补：2",
+        "12-02 名额释放：0",
+        "12-03 加入候补：4",
+        "12-03 名额释放：1",
     ]
     heights = [float(bar.get("height")) for bar in drawn]
     assert heights[3] == 0  # a zero is drawn, flat
@@ -145,8 +163,12 @@ def test_chart_is_well_formed_svg_with_a_bar_per_day_and_series():
 
 
 def test_chart_escapes_its_texts():
-    svg = grouped_bar_chart(title='<script>alert("x")</script> & co', labels=["a<b", 'q"uote'],
-                            series=[("</title><svg>", [1, 2])], description="&amp;")
+    svg = grouped_bar_chart(
+        title='<script>alert("x")</script> & co',
+        labels=["a<b", 'q"uote'],
+        series=[("</title><svg>", [1, 2])],
+        description="&amp;",
+    )
     root = parse(svg)  # still well-formed
     assert root.find(f"{SVG}title").text == '<script>alert("x")</script> & co'
     assert root.find(f"{SVG}desc").text == "&amp;"
@@ -164,6 +186,7 @@ def test_chart_of_a_year_has_366_groups_and_sparse_labels():
 
 # --- the admin page --------------------------------------------------------------------------
 
+
 def card(page: str, card_id: str) -> str:
     """The value shown on one card."""
     match = re.search(rf'id="card-{card_id}">\s*<h3>[^<]*</h3>\s*<p class="dash-value">([^<]*)</p>', page)
@@ -175,8 +198,16 @@ def test_staff_see_the_figures_and_the_chart(studio, staff_client):
     response = staff_client.get(URL, {"date_from": "2026-12-01", "date_to": "2026-12-03"})
     assert response.status_code == 200
     page = response.content.decode()
-    for label in ("候补转化率", "名额释放到预约中位时长（分钟）", "失效名额", "补课使用率", "补偿分钟 发放/使用/过期",
-                  "通知送达率", "截止延迟关闭", "当前满员候补队列"):
+    for label in (
+        "候补转化率",
+        "名额释放到预约中位时长（分钟）",
+        "失效名额",
+        "补课使用率",
+        "补偿分钟 发放/使用/过期",
+        "通知送达率",
+        "截止延迟关闭",
+        "当前满员候补队列",
+    ):
         assert label in page
     assert card(page, "conversion") == "22.22%"
     assert card(page, "claim-median") == "8.5"
@@ -214,14 +245,17 @@ def test_a_single_date_from_runs_to_today(studio, staff_client):
     assert "统计区间：2026-12-01 至 2026-12-04" in page
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ({"date_from": "2026-13-01"}, "开始日期：输入一个有效的日期。"),
-    ({"date_to": "yesterday"}, "结束日期：输入一个有效的日期。"),
-    ({"date_from": "2026-12-05", "date_to": "2026-12-01"}, "结束日期不能早于开始日期"),
-    ({"date_from": "2025-01-01", "date_to": "2026-01-02"}, "日期范围不能超过366天"),
-    ({"date_to": "9999-12-31"}, "结束日期：日期超出范围"),
-    ({"date_from": "1900-01-01"}, "开始日期：日期超出范围"),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"date_from": "2026-13-01"}, "开始日期：输入一个有效的日期。"),
+        ({"date_to": "yesterday"}, "结束日期：输入一个有效的日期。"),
+        ({"date_from": "2026-12-05", "date_to": "2026-12-01"}, "结束日期不能早于开始日期"),
+        ({"date_from": "2025-01-01", "date_to": "2026-01-02"}, "日期范围不能超过366天"),
+        ({"date_to": "9999-12-31"}, "结束日期：日期超出范围"),
+        ({"date_from": "1900-01-01"}, "开始日期：日期超出范围"),
+    ],
+)
 def test_bad_dates_show_the_form_error(studio, staff_client, query, message):
     response = staff_client.get(URL, query)
     assert response.status_code == 200
@@ -258,17 +292,27 @@ def test_the_admin_index_links_to_the_dashboard(db, staff_client):
 def more_activity(n: int) -> None:
     """n more of everything in the range, written directly: the query count must not notice."""
     day = at("2026-12-02 11:00")
-    schedules = [ScheduleFactory(starts_at=at("2026-12-09 19:00") + timedelta(hours=n), capacity=1, waitlist_capacity=1)
-                 for n in range(n)]
+    schedules = [
+        ScheduleFactory(starts_at=at("2026-12-09 19:00") + timedelta(hours=n), capacity=1, waitlist_capacity=1)
+        for n in range(n)
+    ]
     for schedule in schedules:
         profile = ProfileFactory()
         entry = WaitlistEntry.objects.create(profile=profile, schedule=schedule, joined_at=day)
-        WaitlistEntry.objects.create(profile=ProfileFactory(), schedule=schedule, joined_at=day, status="closed",
-                                     active=None, ended_at=day)
-        WaitlistOffer.objects.create(schedule=schedule, released_at=day, deadline=day + timedelta(minutes=15),
-                                     status="claimed", claimed_by=entry, closed_at=day + timedelta(minutes=n))
-        Notification.objects.create(user=profile.owner, template="waitlist_booked", title="候补成功", body="…",
-                                    wechat_status="sent")
+        WaitlistEntry.objects.create(
+            profile=ProfileFactory(), schedule=schedule, joined_at=day, status="closed", active=None, ended_at=day
+        )
+        WaitlistOffer.objects.create(
+            schedule=schedule,
+            released_at=day,
+            deadline=day + timedelta(minutes=15),
+            status="claimed",
+            claimed_by=entry,
+            closed_at=day + timedelta(minutes=n),
+        )
+        Notification.objects.create(
+            user=profile.owner, template="waitlist_booked", title="候补成功", body="…", wechat_status="sent"
+        )
 
 
 def test_the_page_reads_a_fixed_number_of_queries(studio, staff_client, django_assert_max_num_queries):

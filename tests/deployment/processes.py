@@ -14,17 +14,19 @@ LEAKY = ("DJANGO_", "WECHAT_", "DATABASE_", "REDIS_", "CELERY_", "LOG_", "GUNICO
 
 def production_env(tmp_path: Path, **extra: str) -> dict:
     env = {key: value for key, value in os.environ.items() if not key.startswith(LEAKY)}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),  # 67 random characters: check --deploy's W009 wants 50+
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "DJANGO_ALLOWED_HOSTS": "studio.example.com",
-        "WECHAT_APPID": "wx1",
-        "WECHAT_SECRET": "s1",
-        "REDIS_URL": "redis://127.0.0.1:6379/5",
-        "VAR_DIR": str(tmp_path / "var"),
-        "PYTHONPATH": str(ROOT),
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),  # 67 random characters: check --deploy's W009 wants 50+
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+            "DJANGO_ALLOWED_HOSTS": "studio.example.com",
+            "WECHAT_APPID": "wx1",
+            "WECHAT_SECRET": "s1",
+            "REDIS_URL": "redis://127.0.0.1:6379/5",
+            "VAR_DIR": str(tmp_path / "var"),
+            "PYTHONPATH": str(ROOT),
+        }
+    )
     env.update(extra)
     return env
 

@@ -7,8 +7,11 @@ from tests.deployment.processes import ROOT, production_env, run
 
 
 def check_deploy(tmp_path, **extra):
-    return run([sys.executable, str(ROOT / "manage.py"), "check", "--deploy", "--fail-level", "WARNING"],
-               production_env(tmp_path, **extra), tmp_path)
+    return run(
+        [sys.executable, str(ROOT / "manage.py"), "check", "--deploy", "--fail-level", "WARNING"],
+        production_env(tmp_path, **extra),
+        tmp_path,
+    )
 
 
 def test_check_deploy_passes_with_the_required_environment(tmp_path):

@@ -41,10 +41,15 @@ def test_every_readme_variable_is_in_the_environment_example():
     assert missing == []
 
 
-@pytest.mark.parametrize("path", ["config/settings/production.py", "config/settings/base.py", "deploy/gunicorn.conf.py"])
+@pytest.mark.parametrize(
+    "path", ["config/settings/production.py", "config/settings/base.py", "deploy/gunicorn.conf.py"]
+)
 def test_every_variable_the_deployment_reads_is_in_the_environment_example(path):
-    names = set(re.findall(r'(?:env|env_bool|env_required|_env_int|os\.environ\.get)\("([A-Z][A-Z0-9_]+)"',
-                           (ROOT / path).read_text()))
+    names = set(
+        re.findall(
+            r'(?:env|env_bool|env_required|_env_int|os\.environ\.get)\("([A-Z][A-Z0-9_]+)"', (ROOT / path).read_text()
+        )
+    )
     assert names
     set_by_systemd = {"RUNTIME_DIRECTORY"}
     assert sorted(name for name in names - set_by_systemd if not listed(name)) == []

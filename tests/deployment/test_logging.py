@@ -47,8 +47,9 @@ def test_a_generated_id_is_the_one_in_the_log_and_in_the_answer(client, json_log
 @pytest.mark.django_db
 def test_django_logs_a_refused_request_after_the_middleware_with_the_same_id(client, json_log):
     # A DRF validation error is a 400 answer, logged by Django once the middleware chain has returned.
-    response = client.post("/api/v1/auth/wechat-login", data="{}", content_type="application/json",
-                           HTTP_X_REQUEST_ID="login-400")
+    response = client.post(
+        "/api/v1/auth/wechat-login", data="{}", content_type="application/json", HTTP_X_REQUEST_ID="login-400"
+    )
     assert response.status_code == 400
     [record] = [record for record in json_log() if record["logger"] == "django.request"]
     assert record["message"] == "Bad Request: /api/v1/auth/wechat-login"
@@ -90,12 +91,16 @@ def test_a_record_without_an_exception_has_no_exception_key():
 
 
 def test_the_console_handler_of_the_settings_has_the_filter():
-    console = [handler for handler in logging.getLogger().handlers if isinstance(handler, logging.StreamHandler)
-               and any(isinstance(f, RequestIdFilter) for f in handler.filters)]
+    console = [
+        handler
+        for handler in logging.getLogger().handlers
+        if isinstance(handler, logging.StreamHandler) and any(isinstance(f, RequestIdFilter) for f in handler.filters)
+    ]
     assert console, "LOGGING's console handler lost the request id filter"
 
 
 # --- Celery: the id travels with a task enqueued inside a request -----------------------------
+
 
 def test_a_task_published_inside_a_request_carries_the_id_in_its_headers():
     headers = {}
@@ -132,4 +137,3 @@ def test_a_task_without_an_id_keeps_the_dash():
     assert current_request_id() == "-"
     signals.task_postrun.send(sender=task, task_id="t-2", task=task, args=(), kwargs={}, retval=None, state="SUCCESS")
     assert current_request_id() == "-"
-

@@ -25,16 +25,19 @@ def test_a_sane_incoming_request_id_is_echoed(client, incoming):
     assert response["X-Request-ID"] == incoming
 
 
-@pytest.mark.parametrize("incoming", [
-    "x" * 65,                       # too long
-    "abc def",                      # space
-    'abc"def',                      # quote: would break a log line
-    "abc\\ndef",                    # escape sequences
-    "abc\ndef",                     # a newline: would forge a second log line
-    "id;rm -rf /",                  # shell-ish
-    "名额",                          # not ASCII
-    "",                             # empty: as if absent
-])
+@pytest.mark.parametrize(
+    "incoming",
+    [
+        "x" * 65,  # too long
+        "abc def",  # space
+        'abc"def',  # quote: would break a log line
+        "abc\\ndef",  # escape sequences
+        "abc\ndef",  # a newline: would forge a second log line
+        "id;rm -rf /",  # shell-ish
+        "名额",  # not ASCII
+        "",  # empty: as if absent
+    ],
+)
 def test_an_insane_incoming_request_id_is_replaced(client, incoming):
     response = client.get("/healthz", HTTP_X_REQUEST_ID=incoming)
     assert response["X-Request-ID"] != incoming

@@ -38,9 +38,24 @@ def test_the_worker_logs_a_task_under_the_id_of_the_request_that_enqueued_it(tmp
 
     log_path = tmp_path / "worker.log"
     with log_path.open("w") as log:
-        worker = subprocess.Popen([str(BIN / "celery"), "-A", "config", "worker", "--pool", "solo", "--without-gossip",
-                                   "--without-mingle", "--loglevel", "INFO"], cwd=tmp_path, env=env, stdout=log,
-                                  stderr=subprocess.STDOUT)
+        worker = subprocess.Popen(
+            [
+                str(BIN / "celery"),
+                "-A",
+                "config",
+                "worker",
+                "--pool",
+                "solo",
+                "--without-gossip",
+                "--without-mingle",
+                "--loglevel",
+                "INFO",
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             deadline = time.monotonic() + 60
             while log_path.read_text().count("heartbeat: worker and beat alive") < 2:

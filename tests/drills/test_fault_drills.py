@@ -53,7 +53,6 @@ def wechat(wechat_stub, settings):
     return wechat_stub
 
 
-
 def create(parent, template: str = "waitlist_closed") -> Notification:
     SubscriptionGrant.objects.update_or_create(user=parent, template=template, defaults={"remaining": 1})
     with transaction.atomic():
@@ -61,7 +60,9 @@ def create(parent, template: str = "waitlist_closed") -> Notification:
 
 
 def not_sent(ids) -> list[tuple[int, str]]:
-    return list(Notification.objects.filter(pk__in=ids).exclude(wechat_status="sent").values_list("pk", "wechat_status"))
+    return list(
+        Notification.objects.filter(pk__in=ids).exclude(wechat_status="sent").values_list("pk", "wechat_status")
+    )
 
 
 def assert_delivered_once_each(wechat, ids) -> None:
@@ -77,11 +78,14 @@ def assert_delivered_once_each(wechat, ids) -> None:
         by_row.setdefault(call.notification_id, []).append(call)
     for nid, calls in by_row.items():
         calls.sort(key=lambda call: call.at)
-        overlapping = [(a.at, a.finished_at, b.at) for a, b in zip(calls, calls[1:], strict=False) if a.finished_at > b.at]
+        overlapping = [
+            (a.at, a.finished_at, b.at) for a, b in zip(calls, calls[1:], strict=False) if a.finished_at > b.at
+        ]
         assert overlapping == [], f"row {nid} sent twice at the same time: {overlapping}"
 
 
 # --- a. WeChat outage ------------------------------------------------------------------------
+
 
 def test_a_wechat_outage_for_a_while_loses_nothing_and_sends_each_row_once(live_worker, wechat, monkeypatch):
     monkeypatch.setenv("NOTIFICATION_RETRY_BASE_SECONDS", "0.1")
@@ -95,7 +99,9 @@ def test_a_wechat_outage_for_a_while_loses_nothing_and_sends_each_row_once(live_
     drain = threading.Thread(target=read_its_log, daemon=True)
     drain.start()
     try:
-        assert wait_for(lambda: any("ready" in line for line in log), 40), "the second worker never came up:\n" + "".join(log)
+        assert wait_for(lambda: any("ready" in line for line in log), 40), (
+            "the second worker never came up:\n" + "".join(log)
+        )
         wechat.fail(SEND, errcode=-1, times=15)  # WeChat busy ...
         wechat.fail(SEND, http_status=502, times=15)  # ... then its gateway down, then back
         parents = [UserFactory() for _ in range(20)]
@@ -108,14 +114,18 @@ def test_a_wechat_outage_for_a_while_loses_nothing_and_sends_each_row_once(live_
         second.terminate()
         second.wait(timeout=20)
     drain.join(timeout=5)
-    assert any("notification_send_task" in line and "succeeded" in line for line in log), "the second worker sent nothing"
+    assert any("notification_send_task" in line and "succeeded" in line for line in log), (
+        "the second worker sent nothing"
+    )
     assert len(wechat.calls_to(SEND)) >= 20 + 30  # the outage really answered 30 calls with errors
     assert_delivered_once_each(wechat, ids)
     rows = Notification.objects.filter(pk__in=ids)
     assert max(rows.values_list("attempts", flat=True)) <= 6  # within 1 attempt + 5 retries
     assert sum(rows.values_list("attempts", flat=True)) >= 20 + 30
     # Each parent's one grant was used by the one success, never by a failure.
-    assert list(SubscriptionGrant.objects.filter(user__in=parents).values_list("remaining", flat=True).distinct()) == [0]
+    assert list(SubscriptionGrant.objects.filter(user__in=parents).values_list("remaining", flat=True).distinct()) == [
+        0
+    ]
 
 
 # --- b. the broker stopped and restarted -----------------------------------------------------
@@ -135,9 +145,28 @@ def _redis_up() -> bool:
 
 
 def _start_redis() -> None:
-    subprocess.run([REDIS_SERVER, "--port", str(SECOND_REDIS_PORT), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                    "--daemonize", "yes", "--dir", "/tmp", "--pidfile", f"/tmp/drill-redis-{SECOND_REDIS_PORT}.pid"],
-                   check=True, capture_output=True, timeout=10)
+    subprocess.run(
+        [
+            REDIS_SERVER,
+            "--port",
+            str(SECOND_REDIS_PORT),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "yes",
+            "--dir",
+            "/tmp",
+            "--pidfile",
+            f"/tmp/drill-redis-{SECOND_REDIS_PORT}.pid",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=10,
+    )
     assert wait_for(_redis_up, 10), "the second Redis did not start"
 
 
@@ -159,8 +188,11 @@ def second_redis_broker():
     saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager", "broker_transport_options")}
     _start_redis()
     try:
-        celery_app.conf.update(broker_url=SECOND_REDIS, task_always_eager=False,
-                               broker_transport_options={"socket_connect_timeout": 1, "max_retries": 1})
+        celery_app.conf.update(
+            broker_url=SECOND_REDIS,
+            task_always_eager=False,
+            broker_transport_options={"socket_connect_timeout": 1, "max_retries": 1},
+        )
         _reset_connections(celery_app)
         yield SECOND_REDIS
     finally:
@@ -202,10 +234,14 @@ def test_b_a_broker_stopped_and_restarted_holds_no_request_and_loses_nothing(sec
 
 # --- c. beat stopped -------------------------------------------------------------------------
 
+
 def snapshot(schedule) -> dict:
     return {
-        "offers": list(WaitlistOffer.objects.filter(schedule=schedule).order_by("pk").values(
-            "pk", "phase", "status", "deadline", "reserved_for", "round", "claimed_by")),
+        "offers": list(
+            WaitlistOffer.objects.filter(schedule=schedule)
+            .order_by("pk")
+            .values("pk", "phase", "status", "deadline", "reserved_for", "round", "claimed_by")
+        ),
         "entries": list(WaitlistEntry.objects.filter(schedule=schedule).order_by("pk").values("pk", "status")),
         "answers": list(WaitlistNotification.objects.order_by("pk").values("pk", "kind", "status", "entry")),
         "flows": list(WaitlistFlow.objects.order_by("pk").values("pk", "status")),
@@ -225,7 +261,9 @@ def test_c_with_beat_stopped_the_api_still_judges_deadlines_and_a_late_sweep_cha
     first, second = (client_for(parent) for parent in parents)
     for parent, client in zip(parents, (first, second), strict=True):
         profile = ProfileFactory(owner=parent)
-        response = client.post("/api/v1/waitlist/join", {"course_schedule_id": schedule.pk, "profile_id": profile.pk}, format="json")
+        response = client.post(
+            "/api/v1/waitlist/join", {"course_schedule_id": schedule.pk, "profile_id": profile.pk}, format="json"
+        )
         assert response.status_code == 200, response.json()
         entry_ids.append(response.json()["data"]["waitlist_id"])
 
@@ -266,6 +304,7 @@ def test_c_with_beat_stopped_the_api_still_judges_deadlines_and_a_late_sweep_cha
 
 # --- d. a deadlock on purpose ----------------------------------------------------------------
 
+
 def test_d_a_deadlock_provoked_on_purpose_is_retried_and_both_calls_succeed(caplog):
     a, b = ScheduleFactory(capacity=6), ScheduleFactory(capacity=6)
     barrier = threading.Barrier(2)
@@ -298,14 +337,20 @@ def test_d_a_deadlock_provoked_on_purpose_is_retried_and_both_calls_succeed(capl
 
 # --- e. the cache's Redis stopped ------------------------------------------------------------
 
+
 @pytest.fixture
 def second_redis_cache(settings):
     """Our own Redis on 6390 as the cache (throttles, hot reads); shut down at the end."""
     if _redis_up():
         pytest.skip(f"something already answers on port {SECOND_REDIS_PORT}")
     _start_redis()
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": SECOND_REDIS,
-                                   "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": SECOND_REDIS,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
     settings.HOT_READS_SECONDS = 30
     try:
         yield SECOND_REDIS
@@ -319,7 +364,9 @@ def test_e_with_the_cache_stopped_seats_are_released_and_reads_stay_true(second_
     parent = UserFactory()
     profile = ProfileFactory(owner=parent)
     reader = client_for(parent)
-    joined = reader.post("/api/v1/waitlist/join", {"course_schedule_id": schedule.pk, "profile_id": profile.pk}, format="json")
+    joined = reader.post(
+        "/api/v1/waitlist/join", {"course_schedule_id": schedule.pk, "profile_id": profile.pk}, format="json"
+    )
     assert joined.status_code == 200, joined.json()
 
     def my_offer():

@@ -37,15 +37,21 @@ pytestmark = [pytest.mark.mysql, pytest.mark.django_db(transaction=True)]
 
 def lock_waits_of(thread_id: int) -> int:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM information_schema.INNODB_TRX "
-                       "WHERE trx_mysql_thread_id = %s AND trx_state = 'LOCK WAIT'", [thread_id])
+        cursor.execute(
+            "SELECT COUNT(*) FROM information_schema.INNODB_TRX "
+            "WHERE trx_mysql_thread_id = %s AND trx_state = 'LOCK WAIT'",
+            [thread_id],
+        )
         waits = cursor.fetchone()[0]
         if not waits:
             # On a loaded machine MariaDB may wait for the row inside the optimizer's read of a
             # const row (state 'Statistics'), with the transaction shown RUNNING: a locking read
             # that has not returned for a second is waiting too.
-            cursor.execute("SELECT COUNT(*) FROM information_schema.PROCESSLIST "
-                           "WHERE ID = %s AND INFO LIKE %s AND TIME_MS >= 1000", [thread_id, "%FOR UPDATE%"])
+            cursor.execute(
+                "SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+                "WHERE ID = %s AND INFO LIKE %s AND TIME_MS >= 1000",
+                [thread_id, "%FOR UPDATE%"],
+            )
             waits = cursor.fetchone()[0]
         return waits
 
@@ -55,12 +61,17 @@ def test_a_seat_freed_in_a_class_while_the_child_books_its_makeup_elsewhere_does
     short, long = (CourseFactory(course_type=kind, level=2, duration_minutes=m) for m in (60, 90))
     child = ProfileFactory(level=2)
     start = timezone.now() + timedelta(days=3)
-    original = booking_flows.booking_create(profile=child, schedule_id=ScheduleFactory(course=short, starts_at=start).pk)
+    original = booking_flows.booking_create(
+        profile=child, schedule_id=ScheduleFactory(course=short, starts_at=start).pk
+    )
     booking_flows.booking_leave(booking_id=original.pk)
     makeup = MakeupBooking.objects.get(original_booking=original)
-    ClassCreditCompensation.objects.create(profile=child, minutes=60, remaining=60, source="adjustment",
-                                           expires_at=timezone.now() + timedelta(days=14))
-    waited_in = ScheduleFactory(course=long, starts_at=start + timedelta(days=1), capacity=1)  # full: the child waits there
+    ClassCreditCompensation.objects.create(
+        profile=child, minutes=60, remaining=60, source="adjustment", expires_at=timezone.now() + timedelta(days=14)
+    )
+    waited_in = ScheduleFactory(
+        course=long, starts_at=start + timedelta(days=1), capacity=1
+    )  # full: the child waits there
     seat = BookingFactory(schedule=waited_in)
     offers.waitlist_join(profile=child, schedule_id=waited_in.pk, makeup_id=makeup.pk, use_compensation=True)
     elsewhere = ScheduleFactory(course=long, starts_at=start + timedelta(days=2), capacity=2)  # where it books instead
@@ -72,8 +83,9 @@ def test_a_seat_freed_in_a_class_while_the_child_books_its_makeup_elsewhere_does
             with connection.cursor() as cursor:
                 cursor.execute("SELECT CONNECTION_ID()")
                 booker["thread_id"] = cursor.fetchone()[0]
-            booker["result"] = booking_flows.makeup_book(profile=child, schedule_id=elsewhere.pk,
-                                                           original_booking_id=original.pk, use_compensation=True)
+            booker["result"] = booking_flows.makeup_book(
+                profile=child, schedule_id=elsewhere.pk, original_booking_id=original.pk, use_compensation=True
+            )
         except Exception as exc:  # asserted on below
             booker["result"] = exc
         finally:
@@ -92,8 +104,11 @@ def test_a_seat_freed_in_a_class_while_the_child_books_its_makeup_elsewhere_does
                     assert time.monotonic() < deadline, f"the make-up booking never waited for the class: {booker}"
                     time.sleep(0.05)
                 # 2. the seat is freed: an offer, and the waiting child's notification (FK → its profile)
-                course_services.booking_release(booking=Booking.objects.select_for_update().get(pk=seat.pk),
-                                                status=Booking.Status.CANCELLED, now=timezone.now())
+                course_services.booking_release(
+                    booking=Booking.objects.select_for_update().get(pk=seat.pk),
+                    status=Booking.Status.CANCELLED,
+                    now=timezone.now(),
+                )
                 waitlist_services.waitlist_seat_released(schedule=locked, reason="cancel", now=timezone.now())
         except OperationalError as exc:
             deadlocks.append(f"the cancel: {exc.args}")

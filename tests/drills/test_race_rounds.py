@@ -29,7 +29,9 @@ def test_twenty_race_rounds_keep_every_invariant():
     assert result["unexpected_exceptions"] == 0 and result["hung_threads"] == 0, result["unexpected_samples"]
     # The rounds really raced: seats were won from offers and some callers lost.
     assert result["outcomes"]["respond:accept"].get("ok", 0) > 0, result["outcomes"]
-    assert sum(n for label, answers in result["outcomes"].items() for answer, n in answers.items() if answer != "ok") > 0
+    assert (
+        sum(n for label, answers in result["outcomes"].items() for answer, n in answers.items() if answer != "ok") > 0
+    )
 
 
 def test_the_invariant_check_sees_a_broken_class_and_a_broken_ledger():
@@ -41,13 +43,16 @@ def test_the_invariant_check_sees_a_broken_class_and_a_broken_ledger():
     child = ProfileFactory()
     assert check_invariants(schedule_ids=[schedule.pk], profile_ids=[child.pk]) == []
 
-    Booking.objects.filter(pk=holders[0].pk).update(status="cancelled", active=None)  # a seat freed behind the waitlist's back
+    Booking.objects.filter(pk=holders[0].pk).update(
+        status="cancelled", active=None
+    )  # a seat freed behind the waitlist's back
     WaitlistOffer.objects.create(schedule=schedule, deadline=timezone.now(), status="claimed")
     BookingFactory(schedule=schedule)
     BookingFactory(schedule=schedule)
     WaitlistOffer.objects.create(schedule=schedule, deadline=timezone.now())
-    ClassCreditCompensation.objects.create(profile=child, minutes=30, remaining=20, source="adjustment",
-                                           expires_at=timezone.now() + timedelta(days=14))
+    ClassCreditCompensation.objects.create(
+        profile=child, minutes=30, remaining=20, source="adjustment", expires_at=timezone.now() + timedelta(days=14)
+    )
     found = "\n".join(check_invariants(schedule_ids=[schedule.pk], profile_ids=[child.pk]))
     assert "3 booked > capacity 2" in found
     assert "3 booked + 1 held > capacity 2" in found

@@ -1,6 +1,7 @@
 """An operator's day in a real browser (headless Chromium driven by Playwright): log in, raise a
 class's capacity, move a waiting child to the front with a reason, resend a failed notification,
-adjust a balance, open the class page and the dashboard. A screenshot of each screen goes to tests/e2e/screenshots/ (not committed)."""
+adjust a balance, open the class page and the dashboard. A screenshot of each screen goes to
+tests/e2e/screenshots/ (not committed)."""
 
 import shutil
 from datetime import timedelta
@@ -18,8 +19,16 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 SHOTS = Path(__file__).parent / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -43,11 +52,20 @@ def studio(db):
     schedule = ScheduleFactory(starts_at=timezone.now() + timedelta(days=2), capacity=2)
     for _ in range(2):
         BookingFactory(schedule=schedule)
-    entries = [offers.waitlist_join(profile=ProfileFactory(name=name), schedule_id=schedule.pk).entry
-               for name in ("甲甲", "乙乙", "丙丙")]
-    failed = Notification.objects.create(user=entries[0].profile.owner, template="waitlist_closed", title="候补已截止",
-                                         body="候补已截止，本次未能候补成功", wechat_status="failed", errcode=-1,
-                                         last_error="-1: system busy", attempts=6)
+    entries = [
+        offers.waitlist_join(profile=ProfileFactory(name=name), schedule_id=schedule.pk).entry
+        for name in ("甲甲", "乙乙", "丙丙")
+    ]
+    failed = Notification.objects.create(
+        user=entries[0].profile.owner,
+        template="waitlist_closed",
+        title="候补已截止",
+        body="候补已截止，本次未能候补成功",
+        wechat_status="failed",
+        errcode=-1,
+        last_error="-1: system busy",
+        attempts=6,
+    )
     return {"staff": staff, "schedule": schedule, "entries": entries, "failed": failed, "child": entries[1].profile}
 
 

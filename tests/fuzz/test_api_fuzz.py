@@ -50,8 +50,12 @@ def _keep_the_test_connection():
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
+)
 @pytest.mark.django_db
 def test_no_server_error_and_every_answer_matches_the_schema(case, parent_token, wechat_stub):
     case.call_and_validate(headers=parent_token, checks=[not_a_server_error, response_schema_conformance])

@@ -43,8 +43,11 @@ def redis_broker():
     """The test process publishes to a real Redis broker instead of running tasks eagerly."""
     redis.Redis.from_url(BROKER_URL).flushdb()
     saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager", "broker_transport_options")}
-    celery_app.conf.update(broker_url=BROKER_URL, task_always_eager=False,
-                           broker_transport_options={"socket_connect_timeout": 1, "max_retries": 1})
+    celery_app.conf.update(
+        broker_url=BROKER_URL,
+        task_always_eager=False,
+        broker_transport_options={"socket_connect_timeout": 1, "max_retries": 1},
+    )
     _reset_connections(celery_app)
     yield BROKER_URL
     celery_app.conf.update(saved)
@@ -54,7 +57,9 @@ def redis_broker():
 @pytest.fixture
 def live_worker(redis_broker):
     """A real Celery worker (celery.contrib.testing) consuming from Redis in a thread of this process."""
-    with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=15) as worker:
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=15
+    ) as worker:
         yield worker
 
 
@@ -74,5 +79,22 @@ def worker_process(stub_url: str) -> subprocess.Popen:
         "WECHAT_API_BASE": stub_url,
         "WECHAT_TEMPLATE_WAITLIST_CLOSED": "tmpl-waitlist_closed",
     }
-    return subprocess.Popen([CELERY, "-A", "config", "worker", "--pool", "solo", "--without-gossip", "--without-mingle",
-                             "--loglevel", "INFO"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [
+            CELERY,
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )

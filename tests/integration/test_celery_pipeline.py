@@ -32,8 +32,14 @@ def process_env() -> dict:
 
 
 def start(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([CELERY, "-A", "config", *args], cwd=ROOT, env=process_env(),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [CELERY, "-A", "config", *args],
+        cwd=ROOT,
+        env=process_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def stop(process: subprocess.Popen) -> str:
@@ -50,8 +56,16 @@ def test_beat_schedules_the_heartbeat_and_a_worker_runs_it():
     every_second, _ = IntervalSchedule.objects.get_or_create(every=1, period=IntervalSchedule.SECONDS)
     PeriodicTask.objects.create(name="heartbeat", task="core.tasks.heartbeat_task", interval=every_second)
     worker = start("worker", "--pool", "solo", "--without-gossip", "--without-mingle", "--loglevel", "INFO")
-    beat = start("beat", "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler", "--max-interval", "1",
-                 "--loglevel", "INFO", "--pidfile=")
+    beat = start(
+        "beat",
+        "--scheduler",
+        "django_celery_beat.schedulers:DatabaseScheduler",
+        "--max-interval",
+        "1",
+        "--loglevel",
+        "INFO",
+        "--pidfile=",
+    )
     try:
         deadline = time.monotonic() + 45
         while time.monotonic() < deadline and not Heartbeat.objects.filter(name="worker").exists():

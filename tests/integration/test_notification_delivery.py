@@ -26,7 +26,6 @@ def wechat(wechat_stub, settings):
     return wechat_stub
 
 
-
 def status_of(row) -> str:
     return Notification.objects.values_list("wechat_status", flat=True).get(pk=row.pk)
 
@@ -100,4 +99,3 @@ def test_a_worker_killed_mid_send_loses_nothing_and_never_sends_twice_at_once(re
     assert len(calls) == 2  # at least once: the killed attempt may have reached the parent
     assert calls[0].finished_at <= calls[1].at  # never two sends of one row at the same time
     assert Notification.objects.get(pk=row.pk).attempts == 2
-

@@ -40,8 +40,13 @@ class World:
 
 
 def course(kind, level, minutes, price="180.00", name=None):
-    return CourseFactory(course_type=kind, level=level, duration_minutes=minutes, price=Decimal(price),
-                         name=name or f"L{level}-{minutes}分钟")
+    return CourseFactory(
+        course_type=kind,
+        level=level,
+        duration_minutes=minutes,
+        price=Decimal(price),
+        name=name or f"L{level}-{minutes}分钟",
+    )
 
 
 @pytest.fixture
@@ -51,8 +56,12 @@ def world(db) -> World:
     user = UserFactory()
     profile = ProfileFactory(owner=user, level=2)
     client = client_for(user)
-    original = ScheduleFactory(course=course(regular, 2, 120, name="少儿体能·进阶"), starts_at=at("2026-12-03 19:00"),
-                               coach="王教练", venue="朝阳馆")
+    original = ScheduleFactory(
+        course=course(regular, 2, 120, name="少儿体能·进阶"),
+        starts_at=at("2026-12-03 19:00"),
+        coach="王教练",
+        venue="朝阳馆",
+    )
     leave_booking = BookingFactory(profile=profile, schedule=original)
     response = client.post(f"/api/v1/bookings/{leave_booking.pk}/leave", {}, format="json")
     assert response.status_code == 200
@@ -60,24 +69,35 @@ def world(db) -> World:
     elsewhere = {"coach": "张教练", "venue": "通州馆"}
     sessions = {
         "90": ScheduleFactory(course=course(regular, 2, 90), starts_at=day, coach="王教练", venue="朝阳馆"),
-        "60": ScheduleFactory(course=course(regular, 2, 60), starts_at=day + timedelta(hours=3), coach="李教练", venue="海淀馆"),
-        "120": ScheduleFactory(course=course(regular, 2, 120), starts_at=day + timedelta(days=1), coach="王教练", venue="海淀馆"),
+        "60": ScheduleFactory(
+            course=course(regular, 2, 60), starts_at=day + timedelta(hours=3), coach="李教练", venue="海淀馆"
+        ),
+        "120": ScheduleFactory(
+            course=course(regular, 2, 120), starts_at=day + timedelta(days=1), coach="王教练", venue="海淀馆"
+        ),
         "150": ScheduleFactory(course=course(regular, 2, 150), starts_at=day + timedelta(days=1, hours=5), **elsewhere),
         "lower": ScheduleFactory(course=course(regular, 1, 120), starts_at=day + timedelta(days=2), **elsewhere),
-        "higher": ScheduleFactory(course=course(regular, 3, 120), starts_at=day + timedelta(days=2, hours=3), **elsewhere),
+        "higher": ScheduleFactory(
+            course=course(regular, 3, 120), starts_at=day + timedelta(days=2, hours=3), **elsewhere
+        ),
         "vip": ScheduleFactory(course=course(vip, 2, 120), starts_at=day + timedelta(days=2, hours=6), **elsewhere),
     }
     return World(client, profile, original, leave_booking, response.json()["data"]["makeup_id"], regular, sessions)
 
 
 def give_credit(profile, minutes, days=14, now=NOW):
-    return ClassCreditCompensation.objects.create(profile=profile, minutes=minutes, remaining=minutes,
-                                                  expires_at=now + timedelta(days=days), source="adjustment")
+    return ClassCreditCompensation.objects.create(
+        profile=profile, minutes=minutes, remaining=minutes, expires_at=now + timedelta(days=days), source="adjustment"
+    )
 
 
 def book(world, schedule, **flags):
-    body = {"course_schedule_id": schedule.pk, "profile_id": world.profile.pk,
-            "original_booking_id": world.leave_booking.pk, **flags}
+    body = {
+        "course_schedule_id": schedule.pk,
+        "profile_id": world.profile.pk,
+        "original_booking_id": world.leave_booking.pk,
+        **flags,
+    }
     return world.client.post("/api/v1/makeup/book", body, format="json")
 
 

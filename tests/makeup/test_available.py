@@ -29,8 +29,13 @@ def test_same_type_same_level_not_full_by_default(world):
 
 def test_lower_levels_on_request_never_higher_and_same_level_first(world):
     s = world.sessions
-    assert ids(available(world, include_lower_levels="true")) == [s["90"].pk, s["60"].pk, s["120"].pk, s["150"].pk,
-                                                                   s["lower"].pk]
+    assert ids(available(world, include_lower_levels="true")) == [
+        s["90"].pk,
+        s["60"].pk,
+        s["120"].pk,
+        s["150"].pk,
+        s["lower"].pk,
+    ]
 
 
 def test_full_sessions_only_on_request_with_the_full_prompt(world):
@@ -47,14 +52,20 @@ def test_not_started_not_the_original_not_booked_no_conflict(world, clock):
     s = world.sessions
     BookingFactory(profile=world.profile, schedule=s["60"])  # already booked
     ScheduleFactory(course=world.original.course, starts_at=at("2026-12-02 09:00"))  # started before now
-    BookingFactory(profile=world.profile, schedule=ScheduleFactory(course=course(world.regular, 1, 60),
-                                                                   starts_at=s["150"].starts_at + timedelta(minutes=30)))
+    BookingFactory(
+        profile=world.profile,
+        schedule=ScheduleFactory(
+            course=course(world.regular, 1, 60), starts_at=s["150"].starts_at + timedelta(minutes=30)
+        ),
+    )
     assert ids(available(world)) == [s["90"].pk, s["120"].pk]
     assert world.original.pk not in ids(available(world))
 
 
 def test_filters_date_coach_venue_weekday_time_of_day(world):
-    s = world.sessions  # 90: Sat 12-05 09:00 王/朝阳; 60: Sat 12:00 李/海淀; 120: Sun 12-06 09:00 王/海淀; 150: Sun 14:00
+    s = (
+        world.sessions
+    )  # 90: Sat 12-05 09:00 王/朝阳; 60: Sat 12:00 李/海淀; 120: Sun 12-06 09:00 王/海淀; 150: Sun 14:00
     assert ids(available(world, date_from="2026-12-06")) == [s["120"].pk, s["150"].pk]
     assert ids(available(world, date_to="2026-12-05")) == [s["90"].pk, s["60"].pk]
     assert ids(available(world, coach="王教练")) == [s["90"].pk, s["120"].pk]
@@ -82,8 +93,12 @@ def test_item_texts_for_a_shorter_session_the_seed_s_example(world):
     assert (item["duration_minutes"], item["duration_difference"]) == (90, -30)
     assert item["notice"] == "补课时长比原课程少"
     assert item["confirm_prompt"] == "本课程仅1.5小时，比您原课程少0.5小时，是否确认预约？"
-    assert item["match"] == {"same_level": True, "same_coach": True, "same_venue": True,
-                             "text": "同级别 · 同教练 · 同场馆 · 时长少30分钟"}
+    assert item["match"] == {
+        "same_level": True,
+        "same_coach": True,
+        "same_venue": True,
+        "text": "同级别 · 同教练 · 同场馆 · 时长少30分钟",
+    }
 
 
 def test_one_hour_session_prompt(world):
@@ -92,16 +107,20 @@ def test_one_hour_session_prompt(world):
     assert item["match"]["text"] == "同级别 · 时长少60分钟"
 
 
-@pytest.mark.parametrize(("minutes", "prompt"), [
-    (118, "本课程仅118分钟，比您原课程少2分钟，是否确认预约？"),
-    (100, "本课程仅100分钟，比您原课程少20分钟，是否确认预约？"),
-    (30, "本课程仅0.5小时，比您原课程少1.5小时，是否确认预约？"),
-])
+@pytest.mark.parametrize(
+    ("minutes", "prompt"),
+    [
+        (118, "本课程仅118分钟，比您原课程少2分钟，是否确认预约？"),
+        (100, "本课程仅100分钟，比您原课程少20分钟，是否确认预约？"),
+        (30, "本课程仅0.5小时，比您原课程少1.5小时，是否确认预约？"),
+    ],
+)
 def test_a_duration_that_is_not_whole_half_hours_reads_in_minutes(world, minutes, prompt):
     """RULES §6.2: a 118-minute session for the 120-minute class reads in minutes, in the search and
     in the booking's confirm_required answer alike."""
-    session = ScheduleFactory(course=course(world.regular, 2, minutes), starts_at=at("2026-12-09 09:00"), coach="李教练",
-                              venue="海淀馆")
+    session = ScheduleFactory(
+        course=course(world.regular, 2, minutes), starts_at=at("2026-12-09 09:00"), coach="李教练", venue="海淀馆"
+    )
     item = next(i for i in available(world) if i["id"] == session.pk)
     assert (item["confirm_prompt"], item["match"]["text"]) == (prompt, f"同级别 · 时长少{120 - minutes}分钟")
     response = book(world, session)
@@ -123,11 +142,18 @@ def test_equal_longer_and_lower_sessions(world):
 
 def test_another_parents_makeup_is_404(world, other_client):
     response = other_client.get(f"/api/v1/makeup/available?makeup_id={world.makeup_id}")
-    assert response.status_code == 404 and response.json() == {"code": 404, "message": "资源不存在", "error": "not_found", "data": None}
+    assert response.status_code == 404 and response.json() == {
+        "code": 404,
+        "message": "资源不存在",
+        "error": "not_found",
+        "data": None,
+    }
 
 
-@pytest.mark.parametrize("query", ["", "weekday=8", "time_of_day=night", "date_from=2026-12-09&date_to=2026-12-01",
-                                   "makeup_id=abc", "profile_id=1"])
+@pytest.mark.parametrize(
+    "query",
+    ["", "weekday=8", "time_of_day=night", "date_from=2026-12-09&date_to=2026-12-01", "makeup_id=abc", "profile_id=1"],
+)
 def test_bad_available_queries_are_400(world, query):
     assert world.client.get(f"/api/v1/makeup/available?{query}").status_code in (400, 404)
 
@@ -136,7 +162,15 @@ def test_redeem_lists_sessions_up_to_the_profile_level_of_any_type(world):
     s = world.sessions
     response = world.client.get(f"/api/v1/makeup/available?profile_id={world.profile.pk}&redeem=true")
     items = {i["id"]: i for i in response.json()["data"]["items"]}
-    assert set(items) == {s["90"].pk, s["60"].pk, s["120"].pk, s["150"].pk, s["lower"].pk, s["vip"].pk, world.original.pk}
+    assert set(items) == {
+        s["90"].pk,
+        s["60"].pk,
+        s["120"].pk,
+        s["150"].pk,
+        s["lower"].pk,
+        s["vip"].pk,
+        world.original.pk,
+    }
     assert items[s["60"].pk]["duration_difference"] == 60
     assert items[s["60"].pk]["match"]["text"] == "同级别 · 需60分钟课时补偿"
     assert items[s["lower"].pk]["match"]["text"] == "低1级 · 需120分钟课时补偿"

@@ -26,8 +26,12 @@ def makeup_of(world):
 def test_a_shorter_session_needs_confirming(world):
     response = book(world, world.sessions["60"])
     assert response.status_code == 409
-    assert response.json() == {"code": 409, "message": "本课程仅1小时，比您原课程少1小时，是否确认预约？", "error": "confirm_required",
-                               "data": None}
+    assert response.json() == {
+        "code": 409,
+        "message": "本课程仅1小时，比您原课程少1小时，是否确认预约？",
+        "error": "confirm_required",
+        "data": None,
+    }
     assert not Booking.objects.filter(profile=world.profile, kind="makeup").exists()
 
 
@@ -35,24 +39,47 @@ def test_a_90_minute_session_for_a_120_minute_class_books_and_credits_30_minutes
     response = book(world, world.sessions["90"], confirm_shorter=True)
     body = response.json()
     assert response.status_code == 200 and body["message"] == "补课预约成功"
-    assert body["data"] == {"makeup_booking_id": world.makeup_id, "duration_difference": -30, "compensation_generated": 30,
-                            "compensation_used": 0, "remaining_compensation": 30}
+    assert body["data"] == {
+        "makeup_booking_id": world.makeup_id,
+        "duration_difference": -30,
+        "compensation_generated": 30,
+        "compensation_used": 0,
+        "remaining_compensation": 30,
+    }
     makeup = makeup_of(world)
     assert (makeup.status, makeup.makeup_minutes, makeup.duration_difference) == ("booked", 90, -30)
-    assert (makeup.booking.schedule, makeup.booking.kind, makeup.booking.status) == (world.sessions["90"], "makeup", "booked")
+    assert (makeup.booking.schedule, makeup.booking.kind, makeup.booking.status) == (
+        world.sessions["90"],
+        "makeup",
+        "booked",
+    )
     credit = ClassCreditCompensation.objects.get()
     assert (credit.minutes, credit.remaining, credit.source, credit.makeup, credit.expires_at) == (
-        30, 30, "makeup_shorter", makeup, NOW + timedelta(days=14))
+        30,
+        30,
+        "makeup_shorter",
+        makeup,
+        NOW + timedelta(days=14),
+    )
     assert Notification.objects.filter(user=world.profile.owner, template="makeup_booked").count() == 1
     balance = world.client.get(f"/api/v1/compensation/balance?profile_id={world.profile.pk}").json()["data"]
-    assert (balance["balance_minutes"], balance["has_compensation"], balance["prompt"]) == (30, True, "您有课时补偿可使用")
+    assert (balance["balance_minutes"], balance["has_compensation"], balance["prompt"]) == (
+        30,
+        True,
+        "您有课时补偿可使用",
+    )
 
 
 def test_the_seed_s_longer_session_with_a_90_minute_balance(world):
     give_credit(world.profile, 90)
     response = book(world, world.sessions["150"], use_compensation=True)
-    assert response.json()["data"] == {"makeup_booking_id": world.makeup_id, "duration_difference": 30,
-                                       "compensation_generated": 0, "compensation_used": 30, "remaining_compensation": 60}
+    assert response.json()["data"] == {
+        "makeup_booking_id": world.makeup_id,
+        "duration_difference": 30,
+        "compensation_generated": 0,
+        "compensation_used": 30,
+        "remaining_compensation": 60,
+    }
 
 
 def test_a_longer_session_without_using_compensation_is_refused(world):
@@ -104,9 +131,15 @@ def test_only_a_pending_makeup_of_my_booking_can_book(world, other_client, other
     again = book(world, world.sessions["90"], confirm_shorter=True)
     assert again.status_code == 409
     assert again.json() == {"code": 409, "message": "该补课记录不可预约", "error": "makeup_not_pending", "data": None}
-    stranger = other_client.post("/api/v1/makeup/book", {"course_schedule_id": world.sessions["90"].pk,
-                                                         "profile_id": other_profile.pk,
-                                                         "original_booking_id": world.leave_booking.pk}, format="json")
+    stranger = other_client.post(
+        "/api/v1/makeup/book",
+        {
+            "course_schedule_id": world.sessions["90"].pk,
+            "profile_id": other_profile.pk,
+            "original_booking_id": world.leave_booking.pk,
+        },
+        format="json",
+    )
     assert stranger.json()["error"] == "makeup_not_pending"
 
 
@@ -133,11 +166,16 @@ def test_a_full_session_offers_the_waitlist(world):
     fill(world.sessions["120"])
     response = book(world, world.sessions["120"])
     assert response.status_code == 409
-    assert response.json() == {"code": 409, "message": "课程已满员,是否加入候补", "error": "schedule_full",
-                               "data": {"can_join_waitlist": True}}
+    assert response.json() == {
+        "code": 409,
+        "message": "课程已满员,是否加入候补",
+        "error": "schedule_full",
+        "data": {"can_join_waitlist": True},
+    }
 
 
 # --- cancel (RULES §6.5) ---------------------------------------------------------------------
+
 
 def cancel(world):
     return world.client.delete(f"/api/v1/makeup/{world.makeup_id}/cancel")
@@ -147,8 +185,12 @@ def test_cancel_of_a_shorter_makeup_revokes_its_credit_and_owes_the_makeup_again
     book(world, world.sessions["90"], confirm_shorter=True)
     response = cancel(world)
     assert response.status_code == 200
-    assert response.json()["data"] == {"id": world.makeup_id, "status": "pending", "compensation_restored": 0,
-                                       "compensation_revoked": 30}
+    assert response.json()["data"] == {
+        "id": world.makeup_id,
+        "status": "pending",
+        "compensation_restored": 0,
+        "compensation_revoked": 30,
+    }
     makeup = makeup_of(world)
     assert (makeup.status, makeup.booking, makeup.duration_difference) == ("pending", None, None)
     credit = ClassCreditCompensation.objects.get()
@@ -166,7 +208,9 @@ def test_cancel_restores_spent_minutes_to_the_credits_they_came_from(world):
     soon.refresh_from_db()
     late.refresh_from_db()
     assert [(soon.remaining, soon.status), (late.remaining, late.status)] == [(10, "active"), (50, "active")]
-    restores = list(CompensationUsage.objects.filter(kind="restore").order_by("credit_id").values_list("credit_id", "minutes"))
+    restores = list(
+        CompensationUsage.objects.filter(kind="restore").order_by("credit_id").values_list("credit_id", "minutes")
+    )
     assert restores == [(soon.pk, 10), (late.pk, 20)]
 
 
@@ -181,22 +225,36 @@ def test_restoring_into_an_expired_credit_writes_restore_then_expire(world, cloc
     credit.refresh_from_db()
     assert (credit.remaining, credit.status) == (0, "expired")
     assert list(CompensationUsage.objects.order_by("id").values_list("kind", "minutes")) == [
-        ("use", 30), ("restore", 30), ("expire", 30)]
+        ("use", 30),
+        ("restore", 30),
+        ("expire", 30),
+    ]
 
 
 def test_cancel_is_refused_when_the_credit_it_created_was_spent(world, make_second_makeup):
     book(world, world.sessions["90"], confirm_shorter=True)  # +30 minutes
     second = make_second_makeup()
-    assert book(world, world.sessions["150"], use_compensation=True, original_booking_id=second.original_booking_id).status_code == 200
-    before = (list(ClassCreditCompensation.objects.values()), CompensationUsage.objects.count(),
-              list(Booking.objects.values_list("status", flat=True)))
+    assert (
+        book(
+            world, world.sessions["150"], use_compensation=True, original_booking_id=second.original_booking_id
+        ).status_code
+        == 200
+    )
+    before = (
+        list(ClassCreditCompensation.objects.values()),
+        CompensationUsage.objects.count(),
+        list(Booking.objects.values_list("status", flat=True)),
+    )
     response = cancel(world)
     assert response.status_code == 409
     assert response.json()["message"] == "该补课产生的课时补偿已被使用，无法取消"
     assert response.json()["error"] == "compensation_already_used"
     assert makeup_of(world).status == "booked"
-    assert before == (list(ClassCreditCompensation.objects.values()), CompensationUsage.objects.count(),
-                      list(Booking.objects.values_list("status", flat=True)))
+    assert before == (
+        list(ClassCreditCompensation.objects.values()),
+        CompensationUsage.objects.count(),
+        list(Booking.objects.values_list("status", flat=True)),
+    )
 
 
 def test_cancelling_the_spender_first_then_the_creator_works(world, make_second_makeup):
@@ -245,6 +303,7 @@ def test_another_parent_cannot_cancel_my_makeup(world, other_client):
 
 # --- redemption (RULES §6.6) -----------------------------------------------------------------
 
+
 def redeem(world, schedule, **flags):
     body = {"course_schedule_id": schedule.pk, "profile_id": world.profile.pk, "use_compensation": True, **flags}
     return world.client.post("/api/v1/makeup/book", body, format="json")
@@ -280,13 +339,23 @@ def test_redeem_not_above_the_profile_level(world):
 
 # --- my make-ups and completion --------------------------------------------------------------
 
+
 def test_my_makeups_the_pending_tab(world):
     data = world.client.get(f"/api/v1/makeup/my?profile_id={world.profile.pk}&status=pending").json()["data"]
     (item,) = data["items"]
-    assert item == {"id": world.makeup_id, "status": "pending",
-                    "original": {"booking_id": world.leave_booking.pk, "course_name": "少儿体能·进阶",
-                                 "starts_at": "2026-12-03T19:00:00+08:00", "duration_minutes": 120},
-                    "leave_at": "2026-12-02T10:00:00+08:00", "booked": None, "duration_difference": None}
+    assert item == {
+        "id": world.makeup_id,
+        "status": "pending",
+        "original": {
+            "booking_id": world.leave_booking.pk,
+            "course_name": "少儿体能·进阶",
+            "starts_at": "2026-12-03T19:00:00+08:00",
+            "duration_minutes": 120,
+        },
+        "leave_at": "2026-12-02T10:00:00+08:00",
+        "booked": None,
+        "duration_difference": None,
+    }
     book(world, world.sessions["120"])
     (item,) = world.client.get("/api/v1/makeup/my?status=booked").json()["data"]["items"]
     assert item["booked"]["schedule"]["id"] == world.sessions["120"].pk
@@ -318,8 +387,6 @@ def test_owed_makeups_never_expire_unless_configured(world, clock, settings):
     assert makeup_expire() == 1 and makeup_of(world).status == "expired"
 
 
-
-
 def test_my_makeups_query_count_does_not_grow(world, make_second_makeup, django_assert_max_num_queries):
     book(world, world.sessions["120"])
     with django_assert_max_num_queries(4) as small:
@@ -341,7 +408,11 @@ def test_cancel_after_a_partly_spent_credit_expired_expires_it_whole_before_the_
     credit.refresh_from_db()
     assert (credit.remaining, credit.status) == (0, "expired")
     assert list(CompensationUsage.objects.order_by("id").values_list("kind", "minutes")) == [
-        ("use", 30), ("expire", 30), ("restore", 30), ("expire", 30)]
+        ("use", 30),
+        ("expire", 30),
+        ("restore", 30),
+        ("expire", 30),
+    ]
     from compensation.services import compensation_expire
 
     assert compensation_expire() == 0  # nothing left for the hourly job
@@ -358,15 +429,20 @@ def studio_cancels(schedule):
 
 
 @pytest.mark.parametrize(("rebook", "revoked"), [("120", 0), ("60", 60)])
-def test_a_revoked_credit_of_an_earlier_booking_never_blocks_cancelling_the_makeup(world, make_second_makeup, rebook,
-                                                                                   revoked):
+def test_a_revoked_credit_of_an_earlier_booking_never_blocks_cancelling_the_makeup(
+    world, make_second_makeup, rebook, revoked
+):
     """RULES §6.5: M1's first (shorter) booking earned C1, which M2 spent; the studio cancelled M1's
     class (C1 revoked, M1 owed again). M1 booked again, equal (no credit) or shorter (an unspent C2):
     only the current booking's credit counts, so the cancel goes through."""
     book(world, world.sessions["90"], confirm_shorter=True)  # C1: +30
     second = make_second_makeup()
-    assert book(world, world.sessions["150"], use_compensation=True,
-                original_booking_id=second.original_booking_id).status_code == 200  # M2 spends C1
+    assert (
+        book(
+            world, world.sessions["150"], use_compensation=True, original_booking_id=second.original_booking_id
+        ).status_code
+        == 200
+    )  # M2 spends C1
     studio_cancels(world.sessions["90"])
     assert makeup_of(world).status == "pending"
     assert book(world, world.sessions[rebook], confirm_shorter=True).status_code == 200
@@ -384,8 +460,11 @@ def test_another_parents_makeup_answers_exactly_resource_not_found_everywhere(wo
     not_found = {"code": 404, "message": "资源不存在", "error": "not_found", "data": None}
     answers = [
         other_client.get(f"/api/v1/makeup/available?makeup_id={world.makeup_id}"),
-        other_client.post("/api/v1/waitlist/join", {"course_schedule_id": session.pk, "profile_id": other_profile.pk,
-                                                    "makeup_id": world.makeup_id}, format="json"),
+        other_client.post(
+            "/api/v1/waitlist/join",
+            {"course_schedule_id": session.pk, "profile_id": other_profile.pk, "makeup_id": world.makeup_id},
+            format="json",
+        ),
         other_client.delete(f"/api/v1/makeup/{world.makeup_id}/cancel"),
     ]
     assert [(answer.status_code, answer.json()) for answer in answers] == [(404, not_found)] * 3

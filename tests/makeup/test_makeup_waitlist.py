@@ -67,9 +67,17 @@ def test_join_checks_the_makeup_rules(world, other_client):
 def test_join_with_someone_elses_or_an_unknown_makeup_is_404(world, other_client, other_profile):
     session = world.sessions["120"]
     fill(session)
-    response = other_client.post("/api/v1/waitlist/join", {"course_schedule_id": session.pk, "profile_id": other_profile.pk,
-                                                           "makeup_id": world.makeup_id}, format="json")
-    assert response.status_code == 404 and response.json() == {"code": 404, "message": "资源不存在", "error": "not_found", "data": None}
+    response = other_client.post(
+        "/api/v1/waitlist/join",
+        {"course_schedule_id": session.pk, "profile_id": other_profile.pk, "makeup_id": world.makeup_id},
+        format="json",
+    )
+    assert response.status_code == 404 and response.json() == {
+        "code": 404,
+        "message": "资源不存在",
+        "error": "not_found",
+        "data": None,
+    }
 
 
 def test_accept_re_checks_the_rules_and_leaves_the_entry_waiting(world):

@@ -24,16 +24,22 @@ def test_two_makeups_spending_the_last_minutes_at_once_one_wins():
     start = timezone.now() + timedelta(days=3)
     originals = []
     for hours in (0, 3):
-        booking = booking_flows.booking_create(profile=profile, schedule_id=ScheduleFactory(course=short, starts_at=start + timedelta(hours=hours)).pk)
+        booking = booking_flows.booking_create(
+            profile=profile, schedule_id=ScheduleFactory(course=short, starts_at=start + timedelta(hours=hours)).pk
+        )
         originals.append(booking_flows.booking_leave(booking_id=booking.pk).booking.pk)
-    ClassCreditCompensation.objects.create(profile=profile, minutes=30, remaining=30, source="adjustment",
-                                           expires_at=timezone.now() + timedelta(days=14))
+    ClassCreditCompensation.objects.create(
+        profile=profile, minutes=30, remaining=30, source="adjustment", expires_at=timezone.now() + timedelta(days=14)
+    )
     targets = [ScheduleFactory(course=long, starts_at=start + timedelta(days=1, hours=h)).pk for h in (0, 4)]
-    results = run_together([
-        lambda original=original, target=target: booking_flows.makeup_book(
-            profile=profile, schedule_id=target, original_booking_id=original, use_compensation=True)
-        for original, target in zip(originals, targets, strict=True)
-    ])
+    results = run_together(
+        [
+            lambda original=original, target=target: booking_flows.makeup_book(
+                profile=profile, schedule_id=target, original_booking_id=original, use_compensation=True
+            )
+            for original, target in zip(originals, targets, strict=True)
+        ]
+    )
     winners = [r for r in results if isinstance(r, makeup_services.BookResult)]
     refused = [r for r in results if isinstance(r, BusinessError)]
     assert len(winners) == 1 and len(refused) == 1, results

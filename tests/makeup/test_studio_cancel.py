@@ -20,7 +20,9 @@ from waitlist.models import WaitlistEntry, WaitlistOffer
 pytestmark = pytest.mark.django_db
 
 
-def test_cancelling_a_class_owes_makeups_closes_the_waitlist_and_tells_every_family(world, make_second_makeup, queue_of):
+def test_cancelling_a_class_owes_makeups_closes_the_waitlist_and_tells_every_family(
+    world, make_second_makeup, queue_of
+):
     target = world.sessions["90"]
     regulars = [BookingFactory(schedule=target) for _ in range(3)]
     # The child's make-up is booked into this class too (shorter: it earned 30 minutes).
@@ -36,7 +38,11 @@ def test_cancelling_a_class_owes_makeups_closes_the_waitlist_and_tells_every_fam
     target.refresh_from_db()
     assert target.status == "cancelled"
     assert not Booking.objects.filter(schedule=target, status="booked").exists()
-    assert (result.bookings_cancelled, result.makeups_owed, result.waiting_closed) == (target.capacity - 1, target.capacity - 2, 2)
+    assert (result.bookings_cancelled, result.makeups_owed, result.waiting_closed) == (
+        target.capacity - 1,
+        target.capacity - 2,
+        2,
+    )
     owed = MakeupBooking.objects.filter(original_booking__schedule=target, status="pending")
     assert owed.count() == target.capacity - 2
     mine = MakeupBooking.objects.get(pk=world.makeup_id)
@@ -74,7 +80,12 @@ def test_the_earned_credit_of_a_cancelled_class_is_revoked_only_as_far_as_unspen
     second = make_second_makeup()
     give_credit(world.profile, 10, days=30)
     # The second make-up spends 30 of the 40 minutes: the soonest-expiring first (the earned 30).
-    assert book(world, world.sessions["150"], use_compensation=True, original_booking_id=second.original_booking_id).status_code == 200
+    assert (
+        book(
+            world, world.sessions["150"], use_compensation=True, original_booking_id=second.original_booking_id
+        ).status_code
+        == 200
+    )
     schedule_cancel_by_studio(schedule_id=target.pk, reason="教练生病")
     earned = ClassCreditCompensation.objects.get(makeup_id=world.makeup_id)
     assert (earned.remaining, earned.status) == (0, "revoked")

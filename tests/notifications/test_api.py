@@ -7,7 +7,12 @@ from notifications.models import SubscriptionGrant
 
 pytestmark = pytest.mark.django_db
 
-PAYLOAD = {"course_name": "少儿体能·基础", "starts_at": "2026年12月2日 19:00", "deadline": "2026年12月2日 12:45", "entry_id": 7}
+PAYLOAD = {
+    "course_name": "少儿体能·基础",
+    "starts_at": "2026年12月2日 19:00",
+    "deadline": "2026年12月2日 12:45",
+    "entry_id": 7,
+}
 
 
 def make(user, template="waitlist_closed"):
@@ -21,9 +26,13 @@ def test_message_centre_lists_my_notifications_newest_first(parent_client, paren
     assert data["count"] == 2
     assert [item["id"] for item in data["items"]] == [second.pk, first.pk]
     assert data["items"][0] == {
-        "id": second.pk, "template": "waitlist_seat_available", "title": "候补有名额了",
+        "id": second.pk,
+        "template": "waitlist_seat_available",
+        "title": "候补有名额了",
         "body": "少儿体能·基础（2026年12月2日 19:00）有名额释放，请在2026年12月2日 12:45前确认预约。",
-        "page": "pages/waitlist/status/index?id=7", "created_at": data["items"][0]["created_at"], "read_at": None,
+        "page": "pages/waitlist/status/index?id=7",
+        "created_at": data["items"][0]["created_at"],
+        "read_at": None,
     }
 
 
@@ -75,8 +84,16 @@ def test_subscriptions_add_one_grant_per_accepted_template(parent_client, parent
     assert SubscriptionGrant.objects.get(user=parent, template="waitlist_closed").remaining == 2
 
 
-@pytest.mark.parametrize("body", [{}, {"accepted": []}, {"accepted": "tmpl-waitlist_closed"}, {"accepted": ["x"] * 21},
-                                  {"accepted": ["tmpl-waitlist_closed", "not-ours"]}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"accepted": []},
+        {"accepted": "tmpl-waitlist_closed"},
+        {"accepted": ["x"] * 21},
+        {"accepted": ["tmpl-waitlist_closed", "not-ours"]},
+    ],
+)
 def test_bad_subscriptions_are_400_and_grant_nothing(parent_client, body):
     response = parent_client.post("/api/v1/notifications/subscriptions", body, format="json")
     assert response.status_code == 400
@@ -85,8 +102,12 @@ def test_bad_subscriptions_are_400_and_grant_nothing(parent_client, body):
 
 def test_unknown_template_id_is_named(parent_client):
     response = parent_client.post("/api/v1/notifications/subscriptions", {"accepted": ["not-ours"]}, format="json")
-    assert response.json() == {"code": 400, "message": "包含未知的订阅消息模板", "error": "validation_error",
-                               "data": {"accepted": ["not-ours"]}}
+    assert response.json() == {
+        "code": 400,
+        "message": "包含未知的订阅消息模板",
+        "error": "validation_error",
+        "data": {"accepted": ["not-ours"]},
+    }
 
 
 def test_a_grant_from_the_api_lets_the_next_message_go_to_wechat(parent_client, parent, locmem_outbox):
@@ -96,6 +117,10 @@ def test_a_grant_from_the_api_lets_the_next_message_go_to_wechat(parent_client, 
 
 
 def test_notification_endpoints_need_a_token(anon_client):
-    for method, url in [("get", "/api/v1/notifications"), ("get", "/api/v1/notifications/unread-count"),
-                        ("post", "/api/v1/notifications/1/read"), ("post", "/api/v1/notifications/subscriptions")]:
+    for method, url in [
+        ("get", "/api/v1/notifications"),
+        ("get", "/api/v1/notifications/unread-count"),
+        ("post", "/api/v1/notifications/1/read"),
+        ("post", "/api/v1/notifications/subscriptions"),
+    ]:
         assert getattr(anon_client, method)(url).status_code == 401

@@ -14,8 +14,13 @@ from tests.factories import ProfileFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-PAYLOAD = {"course_name": "少儿体能·基础", "starts_at": "2026年12月2日 19:00", "deadline": "2026年12月2日 12:45",
-           "entry_id": 7, "profile_name": "乐乐"}
+PAYLOAD = {
+    "course_name": "少儿体能·基础",
+    "starts_at": "2026年12月2日 19:00",
+    "deadline": "2026年12月2日 12:45",
+    "entry_id": 7,
+    "profile_name": "乐乐",
+}
 
 
 def grant(user, template="waitlist_seat_available", remaining=1):
@@ -23,6 +28,7 @@ def grant(user, template="waitlist_seat_available", remaining=1):
 
 
 # --- templates --------------------------------------------------------------------------------
+
 
 def test_thing_is_cut_cleanly_to_twenty_characters():
     assert field_value("thing1", "一" * 20) == "一" * 20
@@ -62,9 +68,19 @@ def test_closed_and_offer_taken_texts_are_the_rules_own(parent):
 
 
 def test_every_template_of_the_rules_exists_and_renders(parent, settings):
-    keys = {"waitlist_seat_available", "waitlist_seat_reserved", "waitlist_offer_taken", "waitlist_booked",
-            "waitlist_expired", "waitlist_closed", "waitlist_session_cancelled", "makeup_booked", "makeup_cancelled", "session_cancelled",
-            "compensation_expiring"}
+    keys = {
+        "waitlist_seat_available",
+        "waitlist_seat_reserved",
+        "waitlist_offer_taken",
+        "waitlist_booked",
+        "waitlist_expired",
+        "waitlist_closed",
+        "waitlist_session_cancelled",
+        "makeup_booked",
+        "makeup_cancelled",
+        "session_cancelled",
+        "compensation_expiring",
+    }
     assert set(settings.NOTIFICATION_TEMPLATES) == keys
     payload = {**PAYLOAD, "profile_id": 3, "minutes": 30, "expires_at": "2026年12月16日 10:00"}
     for key in keys:
@@ -81,6 +97,7 @@ def test_unknown_template_is_a_programming_error(parent):
 
 # --- outbox and commit ------------------------------------------------------------------------
 
+
 def test_the_send_is_enqueued_only_after_commit(parent, locmem_outbox, django_capture_on_commit_callbacks):
     grant(parent)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -95,7 +112,9 @@ def test_the_send_is_enqueued_only_after_commit(parent, locmem_outbox, django_ca
     assert message.page == f"pages/waitlist/status/index?id=7&nid={row.pk}"
 
 
-def test_a_rolled_back_change_leaves_no_notification_and_sends_nothing(parent, locmem_outbox, django_capture_on_commit_callbacks):
+def test_a_rolled_back_change_leaves_no_notification_and_sends_nothing(
+    parent, locmem_outbox, django_capture_on_commit_callbacks
+):
     grant(parent)
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
         services.notification_create(user_id=parent.pk, template="waitlist_seat_available", payload=PAYLOAD)
@@ -104,7 +123,9 @@ def test_a_rolled_back_change_leaves_no_notification_and_sends_nothing(parent, l
     assert locmem_outbox == []
 
 
-def test_many_rows_are_one_insert_and_one_enqueue(parent, django_assert_num_queries, django_capture_on_commit_callbacks):
+def test_many_rows_are_one_insert_and_one_enqueue(
+    parent, django_assert_num_queries, django_capture_on_commit_callbacks
+):
     users = [UserFactory() for _ in range(8)]
     specs = [NotificationSpec(user.pk, "waitlist_seat_available", PAYLOAD) for user in users]
     with django_capture_on_commit_callbacks(execute=False) as callbacks, django_assert_num_queries(1):
@@ -128,6 +149,7 @@ def test_a_broker_outage_at_enqueue_loses_nothing(parent, monkeypatch, django_ca
 
 
 # --- grants -----------------------------------------------------------------------------------
+
 
 def test_without_a_grant_the_wechat_send_is_skipped_and_the_in_app_message_stands(parent, locmem_outbox):
     row = services.notification_create(user_id=parent.pk, template="waitlist_seat_available", payload=PAYLOAD)
@@ -168,8 +190,10 @@ def test_offer_taken_is_in_app_only(parent, locmem_outbox):
 
 
 def test_a_template_without_wechat_id_is_in_app_only(parent, settings, locmem_outbox):
-    settings.NOTIFICATION_TEMPLATES = {**settings.NOTIFICATION_TEMPLATES,
-                                       "waitlist_closed": {**settings.NOTIFICATION_TEMPLATES["waitlist_closed"], "wechat_template_id": ""}}
+    settings.NOTIFICATION_TEMPLATES = {
+        **settings.NOTIFICATION_TEMPLATES,
+        "waitlist_closed": {**settings.NOTIFICATION_TEMPLATES["waitlist_closed"], "wechat_template_id": ""},
+    }
     grant(parent, template="waitlist_closed")
     row = services.notification_create(user_id=parent.pk, template="waitlist_closed", payload=PAYLOAD)
     assert services.notification_send(notification_id=row.pk).status == "in_app_only"
@@ -193,6 +217,7 @@ def test_sending_twice_sends_once(parent, locmem_outbox):
 
 # --- resender and operator resend -------------------------------------------------------------
 
+
 def test_resender_picks_rows_pending_for_over_30_seconds(parent, monkeypatch):
     enqueued = []
     monkeypatch.setattr(services, "notification_enqueue", lambda ids: enqueued.extend(ids))
@@ -210,7 +235,9 @@ def test_resender_waits_for_a_scheduled_retry(parent, monkeypatch):
     monkeypatch.setattr(services, "notification_enqueue", lambda ids: enqueued.extend(ids))
     now = timezone.now()
     row = services.notification_create(user_id=parent.pk, template="waitlist_closed", payload=PAYLOAD)
-    Notification.objects.filter(pk=row.pk).update(created_at=now - timedelta(minutes=5), next_attempt_at=now - timedelta(seconds=10))
+    Notification.objects.filter(pk=row.pk).update(
+        created_at=now - timedelta(minutes=5), next_attempt_at=now - timedelta(seconds=10)
+    )
     assert services.notification_resend_stuck(now=now) == 0
     assert services.notification_resend_stuck(now=now + timedelta(seconds=21)) == 1
 
@@ -220,7 +247,9 @@ def test_resender_revives_a_row_whose_worker_died_mid_send_and_returns_its_grant
     row = services.notification_create(user_id=parent.pk, template="waitlist_seat_available", payload=PAYLOAD)
     # A worker claimed the row, reserved the grant, and was killed before recording anything.
     claimed = timezone.now() - timedelta(minutes=6)
-    Notification.objects.filter(pk=row.pk).update(wechat_status="sending", claimed_at=claimed, attempts=1, grant_held=True)
+    Notification.objects.filter(pk=row.pk).update(
+        wechat_status="sending", claimed_at=claimed, attempts=1, grant_held=True
+    )
     SubscriptionGrant.objects.filter(pk=g.pk).update(remaining=0)
     enqueued = []
     monkeypatch.setattr(services, "notification_enqueue", lambda ids: enqueued.extend(ids))
@@ -235,14 +264,19 @@ def test_resender_revives_a_row_whose_worker_died_mid_send_and_returns_its_grant
 def test_resender_leaves_a_recent_sending_row_alone(parent, monkeypatch):
     monkeypatch.setattr(services, "notification_enqueue", lambda ids: None)
     row = services.notification_create(user_id=parent.pk, template="waitlist_closed", payload=PAYLOAD)
-    Notification.objects.filter(pk=row.pk).update(wechat_status="sending", claimed_at=timezone.now() - timedelta(minutes=4),
-                                                  created_at=timezone.now() - timedelta(minutes=4))
+    Notification.objects.filter(pk=row.pk).update(
+        wechat_status="sending",
+        claimed_at=timezone.now() - timedelta(minutes=4),
+        created_at=timezone.now() - timedelta(minutes=4),
+    )
     services.notification_resend_stuck()
     row.refresh_from_db()
     assert row.wechat_status == "sending"
 
 
-def test_operator_resend_puts_failed_rows_back_through_the_outbox(parent, locmem_outbox, django_capture_on_commit_callbacks):
+def test_operator_resend_puts_failed_rows_back_through_the_outbox(
+    parent, locmem_outbox, django_capture_on_commit_callbacks
+):
     failed = services.notification_create(user_id=parent.pk, template="waitlist_closed", payload=PAYLOAD)
     sent = services.notification_create(user_id=parent.pk, template="waitlist_closed", payload=PAYLOAD)
     Notification.objects.filter(pk=failed.pk).update(wechat_status="failed", attempts=6, errcode=-1)
@@ -257,7 +291,9 @@ def test_operator_resend_puts_failed_rows_back_through_the_outbox(parent, locmem
 
 def test_profile_is_kept_on_the_row(parent):
     profile = ProfileFactory(owner=parent)
-    row = services.notification_create(user_id=parent.pk, template="waitlist_closed", payload=PAYLOAD, profile_id=profile.pk)
+    row = services.notification_create(
+        user_id=parent.pk, template="waitlist_closed", payload=PAYLOAD, profile_id=profile.pk
+    )
     assert row.profile == profile
 
 

@@ -9,7 +9,12 @@ from notifications import services
 from notifications.models import Notification, SubscriptionGrant
 from notifications.tasks import notification_send_task
 
-PAYLOAD = {"course_name": "少儿体能·基础", "starts_at": "2026年12月2日 19:00", "deadline": "2026年12月2日 12:45", "entry_id": 7}
+PAYLOAD = {
+    "course_name": "少儿体能·基础",
+    "starts_at": "2026年12月2日 19:00",
+    "deadline": "2026年12月2日 12:45",
+    "entry_id": 7,
+}
 TRANSIENT = [-1, 43108, 45011, 40001, 40014, 42001]
 PERMANENT = [43101, 40003, 40037, 47003, 43107, 45168, 45009]
 SEND = "cgi-bin/message/subscribe/send"
@@ -38,8 +43,12 @@ def test_a_subscribe_message_reaches_wechat_with_state_lang_page_and_fields(wech
         "touser": parent.wechat_openid,
         "template_id": "tmpl-waitlist_seat_available",
         "page": f"pages/waitlist/status/index?id=7&nid={outbox_row.pk}",
-        "data": {"thing1": {"value": "少儿体能·基础"}, "time2": {"value": "2026年12月2日 19:00"},
-                 "time3": {"value": "2026年12月2日 12:45"}, "thing4": {"value": "名额有限，先确认先得"}},
+        "data": {
+            "thing1": {"value": "少儿体能·基础"},
+            "time2": {"value": "2026年12月2日 19:00"},
+            "time3": {"value": "2026年12月2日 12:45"},
+            "thing4": {"value": "名额有限，先确认先得"},
+        },
         "miniprogram_state": "formal",
         "lang": "zh_CN",
     }
@@ -160,7 +169,9 @@ def test_two_workers_claiming_one_row_send_it_once(wechat_stub, settings, monkey
     wechat_stub.set_latency(SEND, 0.3)
     parent = UserFactory()
     SubscriptionGrant.objects.create(user=parent, template="waitlist_closed", remaining=5)
-    rows = [services.notification_create(user_id=parent.pk, template="waitlist_closed", payload=PAYLOAD) for _ in range(5)]
+    rows = [
+        services.notification_create(user_id=parent.pk, template="waitlist_closed", payload=PAYLOAD) for _ in range(5)
+    ]
     barrier = threading.Barrier(10)
     outcomes = []
 

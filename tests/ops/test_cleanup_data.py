@@ -21,8 +21,15 @@ from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistNotification, W
 
 pytestmark = pytest.mark.django_db
 
-KEPT_MODELS = (WaitlistEntry, WaitlistOffer, WaitlistNotification, Booking, MakeupBooking,
-               ClassCreditCompensation, CompensationUsage)
+KEPT_MODELS = (
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistNotification,
+    Booking,
+    MakeupBooking,
+    ClassCreditCompensation,
+    CompensationUsage,
+)
 
 
 @dataclass
@@ -83,8 +90,9 @@ def cleanup_data(*args) -> str:
 
 def test_cleanup_deletes_old_finished_flows_and_old_notifications_only(history):
     kept_before = snapshot()
-    linked = set(WaitlistNotification.objects.filter(notification_id__in=history.old_notifications)
-                 .values_list("pk", flat=True))
+    linked = set(
+        WaitlistNotification.objects.filter(notification_id__in=history.old_notifications).values_list("pk", flat=True)
+    )
 
     output = cleanup_data()
 
@@ -92,8 +100,11 @@ def test_cleanup_deletes_old_finished_flows_and_old_notifications_only(history):
     assert set(Notification.objects.values_list("pk", flat=True)) == history.new_notifications
     assert snapshot() == kept_before  # entries, offers, waitlist notifications, bookings, make-ups, ledger
     assert set(WaitlistNotification.objects.filter(notification__isnull=True).values_list("pk", flat=True)) == linked
-    assert not WaitlistNotification.objects.filter(notification_id__in=history.new_notifications).filter(
-        notification__isnull=True).exists()
+    assert (
+        not WaitlistNotification.objects.filter(notification_id__in=history.new_notifications)
+        .filter(notification__isnull=True)
+        .exists()
+    )
     assert "Data older than 180 days (before 2026-12-12 10:00:00 Asia/Shanghai):" in output
     assert "waitlist flows deleted (status not 'started'): 2" in output
     assert f"notifications deleted: {len(history.old_notifications)}" in output
@@ -191,8 +202,13 @@ def test_a_batch_that_would_delete_a_model_it_does_not_own_is_rolled_back(histor
 def test_the_daily_job_runs_the_same_cleanup(history):
     linked = WaitlistNotification.objects.filter(notification_id__in=history.old_notifications).count()
     result = cleanup_data_task()
-    assert result == {"older_than_days": 180, "dry_run": False, "flows": 2,
-                      "notifications": len(history.old_notifications), "waitlist_notifications_detached": linked}
+    assert result == {
+        "older_than_days": 180,
+        "dry_run": False,
+        "flows": 2,
+        "notifications": len(history.old_notifications),
+        "waitlist_notifications_detached": linked,
+    }
     assert set(Notification.objects.values_list("pk", flat=True)) == history.new_notifications
     assert not WaitlistFlow.objects.filter(pk__in=[history.old_flows["p1"], history.old_flows["p2"]]).exists()
 

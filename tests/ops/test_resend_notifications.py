@@ -17,8 +17,12 @@ PAYLOAD = {"course_name": "少儿体能·基础", "starts_at": "2026年12月2日
 def row(parent, status: str, created: str, template: str = "waitlist_closed") -> int:
     """An outbox row in `status`, created at a Shanghai wall-clock time (attempts spent if it failed)."""
     pk = services.notification_create(user_id=parent.pk, template=template, payload=PAYLOAD).pk
-    Notification.objects.filter(pk=pk).update(wechat_status=status, created_at=at(created),
-                                              attempts=6 if status == "failed" else 1, errcode=45009 if status == "failed" else None)
+    Notification.objects.filter(pk=pk).update(
+        wechat_status=status,
+        created_at=at(created),
+        attempts=6 if status == "failed" else 1,
+        errcode=45009 if status == "failed" else None,
+    )
     return pk
 
 
@@ -53,7 +57,8 @@ def grant(parent, template: str, n: int) -> None:
 
 
 def test_failed_rows_since_the_day_are_sent_again_through_the_outbox(
-        parent, rows, django_capture_on_commit_callbacks, locmem_outbox):
+    parent, rows, django_capture_on_commit_callbacks, locmem_outbox
+):
     grant(parent, "waitlist_closed", 5)
     grant(parent, "waitlist_expired", 5)
     before = statuses(rows)
@@ -69,12 +74,15 @@ def test_failed_rows_since_the_day_are_sent_again_through_the_outbox(
 
 
 def test_the_command_only_marks_rows_pending_the_workers_send_them(
-        parent, rows, django_capture_on_commit_callbacks, locmem_outbox):
+    parent, rows, django_capture_on_commit_callbacks, locmem_outbox
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         resend("--failed", "--since", "2026-12-01")
     assert locmem_outbox == []
     assert len(callbacks) == 1
-    picked = Notification.objects.filter(pk__in=[rows["failed_at_midnight"], rows["failed"], rows["failed_expired_template"]])
+    picked = Notification.objects.filter(
+        pk__in=[rows["failed_at_midnight"], rows["failed"], rows["failed_expired_template"]]
+    )
     assert set(picked.values_list("wechat_status", "attempts", "next_attempt_at")) == {("pending", 0, None)}
     assert statuses(rows)["failed_before"] == "failed"
 
@@ -92,7 +100,13 @@ def test_failed_and_skipped_together(rows, django_capture_on_commit_callbacks):
         output = resend("--failed", "--skipped", "--since", "2026-11-01")
     assert "failed 4, skipped_no_subscription 2" in output
     assert {name for name, status in statuses(rows).items() if status == "pending"} == {
-        "failed_before", "failed_at_midnight", "failed", "failed_expired_template", "skipped", "skipped_before"}
+        "failed_before",
+        "failed_at_midnight",
+        "failed",
+        "failed_expired_template",
+        "skipped",
+        "skipped_before",
+    }
 
 
 def test_template_narrows_the_selection(rows, django_capture_on_commit_callbacks):

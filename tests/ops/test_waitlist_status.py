@@ -26,7 +26,7 @@ def table(output: str, title: str) -> list[dict]:
     start = next(i for i, line in enumerate(lines) if line.startswith(title))
     headers = [cell.strip() for cell in lines[start + 1].split("|")]
     rows = []
-    for line in lines[start + 3:]:
+    for line in lines[start + 3 :]:
         if not line.strip() or line == "(none)":
             break
         rows.append(dict(zip(headers, [cell.strip() for cell in line.split("|")], strict=True)))
@@ -38,7 +38,8 @@ def class_fields(output: str) -> dict:
 
 
 def test_status_shows_the_class_the_queue_in_position_order_the_open_offer_and_the_flow(
-        wednesday_class, queue_of, free_a_seat, clock):
+    wednesday_class, queue_of, free_a_seat, clock
+):
     p1, p2, p3 = queue_of(wednesday_class, 3)
     services.waitlist_entry_prioritize(entry_id=p3.entry_id, reason="老学员优先", by=StaffFactory(username="ops"))
     clock.go("2026-12-02 12:30")
@@ -64,20 +65,37 @@ def test_status_shows_the_class_the_queue_in_position_order_the_open_offer_and_t
     }
     queue = table(output, "Queue")
     assert [(row["position"], row["entry"]) for row in queue] == [
-        ("1", str(p3.entry_id)), ("2", str(p1.entry_id)), ("3", str(p2.entry_id))]
+        ("1", str(p3.entry_id)),
+        ("2", str(p1.entry_id)),
+        ("3", str(p2.entry_id)),
+    ]
     assert [row["child"] for row in queue] == [p3.profile.name, p1.profile.name, p2.profile.name]
     assert (queue[0]["priority"], queue[0]["priority_reason"]) == ("1", "老学员优先（ops）")
     assert (queue[1]["priority"], queue[1]["priority_reason"]) == ("0", "-")
     assert {row["status"] for row in queue} == {"waiting"}
     assert queue[1]["joined_at"] == "2026-12-02 10:00:00"
-    assert table(output, "Offers") == [{
-        "offer": str(offer.pk), "reason": "cancel", "phase": "broadcast", "status": "open",
-        "released_at": "2026-12-02 12:30:00", "deadline": "2026-12-02 12:45:00",
-        "reserved_for": "-", "claimed_by": "-", "round": "1",
-    }]
+    assert table(output, "Offers") == [
+        {
+            "offer": str(offer.pk),
+            "reason": "cancel",
+            "phase": "broadcast",
+            "status": "open",
+            "released_at": "2026-12-02 12:30:00",
+            "deadline": "2026-12-02 12:45:00",
+            "reserved_for": "-",
+            "claimed_by": "-",
+            "round": "1",
+        }
+    ]
     (flow,) = table(output, "Active flows")
     assert (flow["entry"], flow["offer"], flow["round"], flow["started_at"], flow["grace_until"], flow["status"]) == (
-        str(p1.entry_id), str(offer.pk), "1", "2026-12-02 12:40:00", "2026-12-02 12:45:00", "started")
+        str(p1.entry_id),
+        str(offer.pk),
+        "1",
+        "2026-12-02 12:40:00",
+        "2026-12-02 12:45:00",
+        "started",
+    )
 
 
 def test_status_follows_claims_and_the_hand_over(wednesday_class, queue_of, free_a_seat, clock):
@@ -98,8 +116,10 @@ def test_status_follows_claims_and_the_hand_over(wednesday_class, queue_of, free
     output = status_of(wednesday_class)
     assert table(output, "Active flows") == []  # p3's flow was abandoned with the broadcast round
     offers = table(output, "Offers")
-    assert [(r["offer"], r["phase"], r["status"], r["reserved_for"], r["claimed_by"], r["round"], r["deadline"])
-            for r in offers] == [
+    assert [
+        (r["offer"], r["phase"], r["status"], r["reserved_for"], r["claimed_by"], r["round"], r["deadline"])
+        for r in offers
+    ] == [
         (str(second.pk), "reserved", "open", str(p1.entry_id), "-", "2", "2026-12-02 13:00:00"),
         (str(first.pk), "broadcast", "claimed", "-", str(p2.entry_id), "1", "2026-12-02 12:45:00"),
     ]
@@ -117,7 +137,8 @@ def test_status_follows_claims_and_the_hand_over(wednesday_class, queue_of, free
 
 
 def test_a_refused_flow_shows_while_it_protects_and_not_after_the_seat_is_taken(
-        wednesday_class, queue_of, free_a_seat, clock):
+    wednesday_class, queue_of, free_a_seat, clock
+):
     p1, p2 = queue_of(wednesday_class, 2)
     BookingFactory(profile=p1.profile, schedule=ScheduleFactory(starts_at=wednesday_class.starts_at))  # a clash
     clock.go("2026-12-02 12:30")
@@ -126,7 +147,8 @@ def test_a_refused_flow_shows_while_it_protects_and_not_after_the_seat_is_taken(
     refused = p1.respond("accept")
     assert refused.status_code == 409 and refused.json()["error"] == "time_conflict"
     assert [(r["entry"], r["status"]) for r in table(status_of(wednesday_class), "Active flows")] == [
-        (str(p1.entry_id), "rejected")]
+        (str(p1.entry_id), "rejected")
+    ]
     clock.go("2026-12-02 12:32")
     assert p2.respond("accept").status_code == 200
     assert table(status_of(wednesday_class), "Active flows") == []

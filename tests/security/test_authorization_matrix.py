@@ -36,11 +36,21 @@ def victim(db):
     from flows.booking import booking_leave
 
     makeup_id = booking_leave(booking_id=left.pk).makeup_id
-    ClassCreditCompensation.objects.create(profile=profile, minutes=30, remaining=30, expires_at=soon + timedelta(days=9))
-    message = notification_create(user_id=owner.pk, template="waitlist_closed",
-                                  payload={"course_name": "x", "starts_at": "y"})
-    return {"profile": profile.pk, "booking": booking.pk, "entry": entry.pk, "schedule": full.pk,
-            "makeup": makeup_id, "original_booking": left.pk, "notification": message.pk}
+    ClassCreditCompensation.objects.create(
+        profile=profile, minutes=30, remaining=30, expires_at=soon + timedelta(days=9)
+    )
+    message = notification_create(
+        user_id=owner.pk, template="waitlist_closed", payload={"course_name": "x", "starts_at": "y"}
+    )
+    return {
+        "profile": profile.pk,
+        "booking": booking.pk,
+        "entry": entry.pk,
+        "schedule": full.pk,
+        "makeup": makeup_id,
+        "original_booking": left.pk,
+        "notification": message.pk,
+    }
 
 
 def operations(v):
@@ -55,7 +65,12 @@ def operations(v):
         ("get", "/api/v1/bookings/my", f"/api/v1/bookings/my?profile_id={p}", None),
         ("post", "/api/v1/bookings/{id}/cancel", f"/api/v1/bookings/{v['booking']}/cancel", None),
         ("post", "/api/v1/bookings/{id}/leave", f"/api/v1/bookings/{v['booking']}/leave", {}),
-        ("post", "/api/v1/waitlist/join", "/api/v1/waitlist/join", {"course_schedule_id": v["schedule"], "profile_id": p}),
+        (
+            "post",
+            "/api/v1/waitlist/join",
+            "/api/v1/waitlist/join",
+            {"course_schedule_id": v["schedule"], "profile_id": p},
+        ),
         ("get", "/api/v1/waitlist/my", f"/api/v1/waitlist/my?profile_id={p}", None),
         ("delete", "/api/v1/waitlist/{id}", f"/api/v1/waitlist/{v['entry']}", None),
         ("get", "/api/v1/waitlist/position/{entry_id}", f"/api/v1/waitlist/position/{v['entry']}", None),
@@ -64,16 +79,24 @@ def operations(v):
         ("post", "/api/v1/waitlist/notify", "/api/v1/waitlist/notify", {"course_schedule_id": v["schedule"]}),
         ("get", "/api/v1/makeup/my", f"/api/v1/makeup/my?profile_id={p}", None),
         ("get", "/api/v1/makeup/available", f"/api/v1/makeup/available?makeup_id={v['makeup']}", None),
-        ("post", "/api/v1/makeup/book", "/api/v1/makeup/book",
-         {"course_schedule_id": v["schedule"], "profile_id": p, "original_booking_id": v["original_booking"]}),
+        (
+            "post",
+            "/api/v1/makeup/book",
+            "/api/v1/makeup/book",
+            {"course_schedule_id": v["schedule"], "profile_id": p, "original_booking_id": v["original_booking"]},
+        ),
         ("delete", "/api/v1/makeup/{id}/cancel", f"/api/v1/makeup/{v['makeup']}/cancel", None),
         ("get", "/api/v1/compensation/balance", f"/api/v1/compensation/balance?profile_id={p}", None),
         ("get", "/api/v1/compensation/history", f"/api/v1/compensation/history?profile_id={p}", None),
         ("get", "/api/v1/notifications", "/api/v1/notifications", None),
         ("get", "/api/v1/notifications/unread-count", "/api/v1/notifications/unread-count", None),
         ("post", "/api/v1/notifications/{id}/read", f"/api/v1/notifications/{v['notification']}/read", None),
-        ("post", "/api/v1/notifications/subscriptions", "/api/v1/notifications/subscriptions",
-         {"accepted": ["tmpl-waitlist_closed"]}),
+        (
+            "post",
+            "/api/v1/notifications/subscriptions",
+            "/api/v1/notifications/subscriptions",
+            {"accepted": ["tmpl-waitlist_closed"]},
+        ),
     ]
 
 
@@ -120,8 +143,13 @@ def test_an_expired_token_is_401_everywhere(victim, time_machine):
 def test_another_parents_ids_are_404_and_change_nothing(victim):
     attacker = client_for(UserFactory())
     before = state()
-    own_only = {("get", "/api/v1/profiles"), ("post", "/api/v1/profiles"), ("get", "/api/v1/notifications"),
-                ("get", "/api/v1/notifications/unread-count"), ("post", "/api/v1/notifications/subscriptions")}
+    own_only = {
+        ("get", "/api/v1/profiles"),
+        ("post", "/api/v1/profiles"),
+        ("get", "/api/v1/notifications"),
+        ("get", "/api/v1/notifications/unread-count"),
+        ("post", "/api/v1/notifications/subscriptions"),
+    }
     for method, path, url, body in operations(victim):
         response = send(attacker, method, url, body)
         if (method, path) in own_only:
@@ -140,11 +168,14 @@ def test_another_parents_ids_are_404_and_change_nothing(victim):
     assert state() == before
 
 
-@pytest.mark.parametrize(("method", "url", "body"), [
-    ("post", "/api/v1/waitlist/join", {"course_schedule_id": 1, "profile_id": 1}),
-    ("put", "/api/v1/waitlist/1/respond", {"action": "accept"}),
-    ("post", "/api/v1/makeup/book", {"course_schedule_id": 1, "profile_id": 1}),
-])
+@pytest.mark.parametrize(
+    ("method", "url", "body"),
+    [
+        ("post", "/api/v1/waitlist/join", {"course_schedule_id": 1, "profile_id": 1}),
+        ("put", "/api/v1/waitlist/1/respond", {"action": "accept"}),
+        ("post", "/api/v1/makeup/book", {"course_schedule_id": 1, "profile_id": 1}),
+    ],
+)
 def test_writes_are_throttled_on_join_respond_and_book(method, url, body):
     from rest_framework.settings import api_settings
     from rest_framework.throttling import SimpleRateThrottle

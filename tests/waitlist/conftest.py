@@ -19,8 +19,11 @@ class Parent:
     entry_id: int | None = None
 
     def join(self, schedule, **extra):
-        return self.client.post("/api/v1/waitlist/join",
-                                {"course_schedule_id": schedule.pk, "profile_id": self.profile.pk, **extra}, format="json")
+        return self.client.post(
+            "/api/v1/waitlist/join",
+            {"course_schedule_id": schedule.pk, "profile_id": self.profile.pk, **extra},
+            format="json",
+        )
 
     def respond(self, action: str):
         return self.client.put(f"/api/v1/waitlist/{self.entry_id}/respond", {"action": action}, format="json")

@@ -8,17 +8,20 @@ from tests.conftest import at
 from waitlist.clock import waking_deadline
 
 
-@pytest.mark.parametrize(("start", "deadline"), [
-    ("2026-12-02 12:30", "2026-12-02 12:45"),  # the seed's release at 12:30
-    ("2026-12-02 23:00", "2026-12-03 08:15"),  # freed at night: counts from 08:00
-    ("2026-12-02 22:00", "2026-12-03 08:15"),  # 22:00 is already quiet
-    ("2026-12-02 21:59", "2026-12-03 08:14"),  # one waking minute, fourteen after 08:00
-    ("2026-12-02 21:50", "2026-12-03 08:05"),  # a window spanning 22:00 pauses over the night
-    ("2026-12-02 21:45", "2026-12-02 22:00"),  # ends exactly when the quiet hours begin
-    ("2026-12-03 07:59", "2026-12-03 08:15"),
-    ("2026-12-03 08:00", "2026-12-03 08:15"),  # 08:00 is awake
-    ("2026-12-03 00:30", "2026-12-03 08:15"),  # after midnight, still the same night
-])
+@pytest.mark.parametrize(
+    ("start", "deadline"),
+    [
+        ("2026-12-02 12:30", "2026-12-02 12:45"),  # the seed's release at 12:30
+        ("2026-12-02 23:00", "2026-12-03 08:15"),  # freed at night: counts from 08:00
+        ("2026-12-02 22:00", "2026-12-03 08:15"),  # 22:00 is already quiet
+        ("2026-12-02 21:59", "2026-12-03 08:14"),  # one waking minute, fourteen after 08:00
+        ("2026-12-02 21:50", "2026-12-03 08:05"),  # a window spanning 22:00 pauses over the night
+        ("2026-12-02 21:45", "2026-12-02 22:00"),  # ends exactly when the quiet hours begin
+        ("2026-12-03 07:59", "2026-12-03 08:15"),
+        ("2026-12-03 08:00", "2026-12-03 08:15"),  # 08:00 is awake
+        ("2026-12-03 00:30", "2026-12-03 08:15"),  # after midnight, still the same night
+    ],
+)
 def test_fifteen_waking_minutes(start, deadline):
     assert waking_deadline(at(start)) == at(deadline)
 

@@ -58,13 +58,18 @@ def test_the_full_hand_over_chain(wednesday_class, queue_of, free_a_seat, clock,
     assert state() == ("reserved", "open", p1.entry_id, at("2026-12-02 10:31"))
     assert last_template(p1) == "waitlist_seat_reserved"
     assert statuses([p1, p2, p3]) == ["waiting"] * 3 and positions([p1, p2, p3]) == [1, 2, 3]
-    assert set(WaitlistNotification.objects.filter(kind="seat_available").values_list("status", flat=True)) == {"expired"}
+    assert set(WaitlistNotification.objects.filter(kind="seat_available").values_list("status", flat=True)) == {
+        "expired"
+    }
     tick("2026-12-02 10:32")
     assert state() == ("reserved", "open", p2.entry_id, at("2026-12-02 10:47"))
     assert statuses([p1, p2, p3]) == ["expired", "waiting", "waiting"]
     assert positions([p2, p3]) == [1, 2]
     assert last_template(p1) == "waitlist_expired" and last_template(p2) == "waitlist_seat_reserved"
-    assert WaitlistNotification.objects.get(entry_id=p1.entry_id, kind="expired").offer_id == WaitlistOffer.objects.get().pk
+    assert (
+        WaitlistNotification.objects.get(entry_id=p1.entry_id, kind="expired").offer_id
+        == WaitlistOffer.objects.get().pk
+    )
     assert p1.respond("accept").json()["error"] == "not_waiting"
     assert p3.respond("accept").status_code == 410
     clock.go("2026-12-02 10:40")
@@ -77,7 +82,9 @@ def test_the_full_hand_over_chain(wednesday_class, queue_of, free_a_seat, clock,
     assert last_template(p2) == "waitlist_booked"
 
 
-def test_nobody_left_the_offer_lapses_and_the_seat_is_public(wednesday_class, queue_of, free_a_seat, clock, make_parent):
+def test_nobody_left_the_offer_lapses_and_the_seat_is_public(
+    wednesday_class, queue_of, free_a_seat, clock, make_parent
+):
     (p1,) = queue_of(wednesday_class, 1)
     free_a_seat(wednesday_class)
     clock.go("2026-12-02 10:16")
@@ -87,8 +94,9 @@ def test_nobody_left_the_offer_lapses_and_the_seat_is_public(wednesday_class, qu
     assert state()[:2] == ("reserved", "lapsed")
     assert p1.entry.status == "expired"
     outsider = make_parent()
-    book = outsider.client.post("/api/v1/bookings", {"course_schedule_id": wednesday_class.pk,
-                                                     "profile_id": outsider.profile.pk}, format="json")
+    book = outsider.client.post(
+        "/api/v1/bookings", {"course_schedule_id": wednesday_class.pk, "profile_id": outsider.profile.pk}, format="json"
+    )
     assert book.status_code == 200
 
 
@@ -105,13 +113,21 @@ def test_a_sweep_twice_changes_nothing_more(wednesday_class, queue_of, free_a_se
     free_a_seat(wednesday_class)
     clock.go("2026-12-02 10:16")
     services.waitlist_offers_sweep()
-    before = (list(WaitlistOffer.objects.values()), list(WaitlistEntry.objects.values()),
-              WaitlistNotification.objects.count(), Notification.objects.count())
+    before = (
+        list(WaitlistOffer.objects.values()),
+        list(WaitlistEntry.objects.values()),
+        WaitlistNotification.objects.count(),
+        Notification.objects.count(),
+    )
     services.waitlist_offers_sweep()
     waitlist_offers_sweep_task()
     waitlist_cutoff_close_task()
-    after = (list(WaitlistOffer.objects.values()), list(WaitlistEntry.objects.values()),
-             WaitlistNotification.objects.count(), Notification.objects.count())
+    after = (
+        list(WaitlistOffer.objects.values()),
+        list(WaitlistEntry.objects.values()),
+        WaitlistNotification.objects.count(),
+        Notification.objects.count(),
+    )
     assert before == after
 
 
@@ -148,6 +164,7 @@ def test_a_winner_s_other_reservation_passes_on_at_once(wednesday_class, queue_o
 
 
 # --- cutoff ----------------------------------------------------------------------------------
+
 
 def test_at_the_cutoff_every_waiting_entry_closes_once_and_offers_lapse(wednesday_class, queue_of, free_a_seat, clock):
     parents = queue_of(wednesday_class, 3)
@@ -216,6 +233,7 @@ def test_a_flow_in_grace_at_the_cutoff_ends_closed_when_its_grace_ends(wednesday
 
 # --- quiet hours -----------------------------------------------------------------------------
 
+
 def test_a_seat_freed_at_night_waits_for_the_morning(queue_of, free_a_seat, clock):
     thursday = ScheduleFactory(starts_at=at("2026-12-03 19:00"), capacity=1)
     from tests.factories import BookingFactory
@@ -247,6 +265,7 @@ def test_a_window_spanning_22_00_pauses_overnight(queue_of, free_a_seat, clock):
 
 # --- capacity, direct booking, operators -----------------------------------------------------
 
+
 def test_raising_capacity_offers_the_new_seats(wednesday_class, queue_of):
     queue_of(wednesday_class, 3)
     schedule_set_capacity(schedule_id=wednesday_class.pk, capacity=8)
@@ -257,7 +276,9 @@ def test_raising_capacity_offers_the_new_seats(wednesday_class, queue_of):
 def test_raising_capacity_in_the_admin_goes_through_the_service(client, wednesday_class, queue_of):
     queue_of(wednesday_class, 1)
     client.force_login(StaffFactory(is_superuser=True))
-    response = admin_list_edit(client, "/admin/courses/courseschedule/", wednesday_class.pk, capacity=7, waitlist_capacity=None)
+    response = admin_list_edit(
+        client, "/admin/courses/courseschedule/", wednesday_class.pk, capacity=7, waitlist_capacity=None
+    )
     assert response.status_code == 302
     wednesday_class.refresh_from_db()
     assert wednesday_class.capacity == 7
@@ -281,7 +302,9 @@ def test_a_direct_booking_ends_a_waiting_entry(make_parent, queue_of):
     # A seat frees without an offer (an operator's data fix), so it is public: p1 books it directly.
     holder.status, holder.active = "cancelled", None
     holder.save()
-    response = p1.client.post("/api/v1/bookings", {"course_schedule_id": schedule.pk, "profile_id": p1.profile.pk}, format="json")
+    response = p1.client.post(
+        "/api/v1/bookings", {"course_schedule_id": schedule.pk, "profile_id": p1.profile.pk}, format="json"
+    )
     assert response.status_code == 200
     entry = p1.entry
     assert (entry.status, entry.end_reason) == ("booked", "direct_booking")
@@ -326,7 +349,9 @@ def test_staff_manual_send_offers_free_seats(wednesday_class, queue_of):
 
 def test_manual_send_from_the_admin_session(client, wednesday_class):
     client.force_login(StaffFactory())
-    response = client.post("/api/v1/waitlist/notify", {"course_schedule_id": wednesday_class.pk}, content_type="application/json")
+    response = client.post(
+        "/api/v1/waitlist/notify", {"course_schedule_id": wednesday_class.pk}, content_type="application/json"
+    )
     assert response.status_code == 200
 
 
@@ -365,7 +390,8 @@ def test_sweeps_work_in_bounded_batches(queue_of, clock, settings):
 
 @pytest.mark.parametrize(("seconds", "status", "booked"), [(0, 200, True), (1, 409, False)])
 def test_an_offer_whose_deadline_is_the_cutoff_is_accepted_at_the_cutoff_instant_not_a_second_later(
-        wednesday_class, queue_of, free_a_seat, clock, seconds, status, booked):
+    wednesday_class, queue_of, free_a_seat, clock, seconds, status, booked
+):
     """RULES §5.2: a seat freed at 12:50 for the 19:00 class has deadline 13:00 (= cutoff); an accept at
     exactly 13:00:00 books; at 13:00:01 the waitlist has closed and the entry with it."""
     (parent,) = queue_of(wednesday_class, 1)

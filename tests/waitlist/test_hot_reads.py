@@ -25,18 +25,21 @@ def item_of(data, schedule):
     return next(item for item in data["items"] if item["id"] == schedule.pk)
 
 
-@pytest.mark.parametrize("sql, changes", [
-    ("INSERT INTO `courses_booking` (`profile_id`) VALUES (%s)", True),
-    ('UPDATE "waitlist" SET "status" = %s', True),
-    ("  delete from `waitlist_waitlistoffer` WHERE id = 1", True),
-    ("INSERT IGNORE INTO `waitlist_notification` VALUES (1)", True),
-    ("TRUNCATE `courses_courseschedule`", True),
-    ("UPDATE `notifications_notification` SET `wechat_status` = 'sent'", False),
-    ("UPDATE `core_heartbeat` SET `beat_at` = NOW()", False),
-    ("DELETE FROM `django_session` WHERE 1", False),
-    ("UPDATE `django_celery_beat_periodictask` SET `last_run_at` = NOW()", False),
-    ("SELECT * FROM `courses_booking` FOR UPDATE", False),
-])
+@pytest.mark.parametrize(
+    "sql, changes",
+    [
+        ("INSERT INTO `courses_booking` (`profile_id`) VALUES (%s)", True),
+        ('UPDATE "waitlist" SET "status" = %s', True),
+        ("  delete from `waitlist_waitlistoffer` WHERE id = 1", True),
+        ("INSERT IGNORE INTO `waitlist_notification` VALUES (1)", True),
+        ("TRUNCATE `courses_courseschedule`", True),
+        ("UPDATE `notifications_notification` SET `wechat_status` = 'sent'", False),
+        ("UPDATE `core_heartbeat` SET `beat_at` = NOW()", False),
+        ("DELETE FROM `django_session` WHERE 1", False),
+        ("UPDATE `django_celery_beat_periodictask` SET `last_run_at` = NOW()", False),
+        ("SELECT * FROM `courses_booking` FOR UPDATE", False),
+    ],
+)
 def test_which_statements_change_what_reads_show(sql, changes):
     assert hot_reads.changes_reads(sql) is changes
 
@@ -165,16 +168,20 @@ def test_a_read_between_a_write_and_its_commit_is_not_kept():
 
 def test_the_reads_work_without_the_cache(make_parent, wednesday_class, queue_of):
     (waiting,) = queue_of(wednesday_class, 1)
-    with mock.patch.object(cache, "get", side_effect=ConnectionError("redis down")), \
-            mock.patch.object(cache, "incr", side_effect=ConnectionError("redis down")), \
-            mock.patch.object(cache, "get_many", side_effect=ConnectionError("redis down")):
+    with (
+        mock.patch.object(cache, "get", side_effect=ConnectionError("redis down")),
+        mock.patch.object(cache, "incr", side_effect=ConnectionError("redis down")),
+        mock.patch.object(cache, "get_many", side_effect=ConnectionError("redis down")),
+    ):
         assert waiting.join(ScheduleFactory(starts_at=WEDNESDAY_19 + timedelta(days=1), capacity=0)).status_code == 200
         data = schedules_of(waiting)
         assert item_of(data, wednesday_class)["my"]["position"] == 1
         assert waiting.client.get("/api/v1/waitlist/my").json()["data"]["count"] == 2
 
 
-def test_switched_off_every_read_goes_to_the_database(make_parent, wednesday_class, settings, django_assert_num_queries):
+def test_switched_off_every_read_goes_to_the_database(
+    make_parent, wednesday_class, settings, django_assert_num_queries
+):
     settings.HOT_READS_SECONDS = 0
     parent = make_parent()
     schedules_of(parent)
@@ -195,8 +202,9 @@ def test_a_lost_bump_is_stale_no_longer_than_the_cap(make_parent, wednesday_clas
     assert item_of(schedules_of(parent), wednesday_class)["coach"] == "新教练"
 
 
-def test_an_answer_cached_by_another_release_is_not_served(make_parent, wednesday_class, monkeypatch,
-                                                          django_assert_num_queries):
+def test_an_answer_cached_by_another_release_is_not_served(
+    make_parent, wednesday_class, monkeypatch, django_assert_num_queries
+):
     """A deploy may change an answer's shape without a write: the release is part of the key."""
     parent = make_parent()
     schedules_of(parent)
@@ -221,7 +229,8 @@ def test_the_release_is_a_digest_of_the_sources_that_shape_answers(tmp_path, set
 
 def test_the_three_seat_counts_agree(wednesday_class, queue_of, free_a_seat, clock):
     """RULES §1 (capacity − booked − held) is counted three ways: in SQL for lists and filters
-    (`schedules_with_seats`), grouped for many classes (`schedule_seats_taken`), and under the lock (`schedule_seats`)."""
+    (`schedules_with_seats`), grouped for many classes (`schedule_seats_taken`), and under the lock
+    (`schedule_seats`)."""
     from waitlist.models import WaitlistOffer
     from waitlist.selectors import schedule_seats, schedule_seats_taken, schedules_with_seats
 
@@ -229,8 +238,9 @@ def test_the_three_seat_counts_agree(wednesday_class, queue_of, free_a_seat, clo
     clock.go("2026-12-02 11:00")
     free_a_seat(wednesday_class)  # cancelled booking, one open offer
     free_a_seat(wednesday_class, how="leave")  # a booking on leave, a second open offer
-    WaitlistOffer.objects.create(schedule=wednesday_class, deadline=WEDNESDAY_19, released_at=WEDNESDAY_19,
-                                 status="lapsed")  # not held
+    WaitlistOffer.objects.create(
+        schedule=wednesday_class, deadline=WEDNESDAY_19, released_at=WEDNESDAY_19, status="lapsed"
+    )  # not held
     other = ScheduleFactory(capacity=3)
     BookingFactory(schedule=other)
     for schedule, expected in ((wednesday_class, 6 - 4 - 2), (other, 3 - 1)):
@@ -240,4 +250,8 @@ def test_the_three_seat_counts_agree(wednesday_class, queue_of, free_a_seat, clo
         assert annotated == grouped == schedule_seats(schedule=schedule) == expected
     CourseSchedule.objects.filter(pk=other.pk).update(capacity=0)  # lowered below its bookings
     other.refresh_from_db()
-    assert schedule_seats(schedule=other) == -1 == schedules_with_seats(queryset=CourseSchedule.objects.filter(pk=other.pk)).get().available
+    assert (
+        schedule_seats(schedule=other)
+        == -1
+        == schedules_with_seats(queryset=CourseSchedule.objects.filter(pk=other.pk)).get().available
+    )

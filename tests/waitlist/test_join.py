@@ -42,7 +42,12 @@ def test_full_queue_refuses_the_ninth(wednesday_class, queue_of, make_parent):
     parent = make_parent()
     response = parent.join(wednesday_class)
     assert response.status_code == 409
-    assert response.json() == {"code": 409, "message": "候补队列已满，请选择其他课程", "error": "waitlist_full", "data": None}
+    assert response.json() == {
+        "code": 409,
+        "message": "候补队列已满，请选择其他课程",
+        "error": "waitlist_full",
+        "data": None,
+    }
     assert WaitlistEntry.objects.count() == 8
     assert parent.detail(wednesday_class)["my"]["button"] == "加入候补"  # API.md: shown on a full queue too
 
@@ -109,7 +114,11 @@ def test_joined_parent_sees_joined_and_can_cancel(wednesday_class, queue_of):
     (parent,) = queue_of(wednesday_class, 1)
     data = parent.detail(wednesday_class)
     assert data["my"]["button"] == "已候补"
-    assert (data["my"]["waitlist_id"], data["my"]["waitlist_status"], data["my"]["position"]) == (parent.entry_id, "waiting", 1)
+    assert (data["my"]["waitlist_id"], data["my"]["waitlist_status"], data["my"]["position"]) == (
+        parent.entry_id,
+        "waiting",
+        1,
+    )
     response = parent.client.delete(f"/api/v1/waitlist/{parent.entry_id}")
     assert response.status_code == 200
     assert response.json()["message"] == "已取消候补"
@@ -124,28 +133,46 @@ def test_cancelling_a_waitlist_entry_answers_waitlist_cancelled(wednesday_class,
     first, second = queue_of(wednesday_class, 2)
     response = first.client.delete(f"/api/v1/waitlist/{first.entry_id}")
     assert response.status_code == 200
-    assert response.json() == {"code": 200, "message": "已取消候补", "data": {"id": first.entry_id, "status": "cancelled"}}
+    assert response.json() == {
+        "code": 200,
+        "message": "已取消候补",
+        "data": {"id": first.entry_id, "status": "cancelled"},
+    }
     assert first.entry.status == "cancelled"
     assert second.client.get(f"/api/v1/waitlist/position/{second.entry_id}").json()["data"]["position"] == 1
 
 
 # --- a one-child parent's missing profile_id means that child (issue 12) ------------------------
 
-def test_detail_without_profile_id_shows_an_only_childs_entry_offer_and_button(wednesday_class, queue_of, free_a_seat, clock):
+
+def test_detail_without_profile_id_shows_an_only_childs_entry_offer_and_button(
+    wednesday_class, queue_of, free_a_seat, clock
+):
     (parent,) = queue_of(wednesday_class, 1)
     clock.go("2026-12-02 12:30")
     free_a_seat(wednesday_class)
     clock.go("2026-12-02 12:40")
     data = parent.client.get(f"/api/v1/schedules/{wednesday_class.pk}").json()["data"]
     assert data["my"] == parent.detail(wednesday_class)["my"]
-    assert (data["my"]["waitlist_id"], data["my"]["waitlist_status"], data["my"]["position"]) == (parent.entry_id, "waiting", 1)
+    assert (data["my"]["waitlist_id"], data["my"]["waitlist_status"], data["my"]["position"]) == (
+        parent.entry_id,
+        "waiting",
+        1,
+    )
     assert data["my"]["button"] == "已候补"
     offer = WaitlistOffer.objects.get()
-    assert data["my"]["offer"] == {"offer_id": offer.pk, "deadline": "2026-12-02T12:45:00+08:00", "seconds_left": 300,
-                                   "phase": "broadcast", "button": "有名额，立即预约"}
+    assert data["my"]["offer"] == {
+        "offer_id": offer.pk,
+        "deadline": "2026-12-02T12:45:00+08:00",
+        "seconds_left": 300,
+        "phase": "broadcast",
+        "button": "有名额，立即预约",
+    }
 
 
-def test_detail_without_profile_id_catches_up_an_only_childs_overdue_offer(wednesday_class, queue_of, free_a_seat, clock):
+def test_detail_without_profile_id_catches_up_an_only_childs_overdue_offer(
+    wednesday_class, queue_of, free_a_seat, clock
+):
     """As with profile_id (RULES §5.5): my.offer never shows a window that has closed; the due hand-over
     happens on the read, and the seat is reserved for the first in line."""
     first, second = queue_of(wednesday_class, 2)
@@ -161,30 +188,42 @@ def test_detail_without_profile_id_catches_up_an_only_childs_overdue_offer(wedne
 def test_detail_without_profile_id_shows_the_join_button_to_an_only_child(wednesday_class, make_parent):
     parent = make_parent()
     data = parent.client.get(f"/api/v1/schedules/{wednesday_class.pk}").json()["data"]
-    assert data["my"] == {"booking_id": None, "waitlist_id": None, "waitlist_status": None, "position": None,
-                          "offer": None, "button": "加入候补"}
+    assert data["my"] == {
+        "booking_id": None,
+        "waitlist_id": None,
+        "waitlist_status": None,
+        "position": None,
+        "offer": None,
+        "button": "加入候补",
+    }
 
 
 # --- the checks, in their order --------------------------------------------------------------
 
+
 def test_another_parents_profile_is_404_profile(wednesday_class, make_parent, other_profile):
     parent = make_parent()
-    response = parent.client.post("/api/v1/waitlist/join", {"course_schedule_id": wednesday_class.pk,
-                                                             "profile_id": other_profile.pk}, format="json")
+    response = parent.client.post(
+        "/api/v1/waitlist/join",
+        {"course_schedule_id": wednesday_class.pk, "profile_id": other_profile.pk},
+        format="json",
+    )
     assert response.status_code == 404 and response.json()["message"] == "档案不存在"
 
 
 def test_unknown_schedule_is_404_course(make_parent):
     parent = make_parent()
-    response = parent.client.post("/api/v1/waitlist/join", {"course_schedule_id": 98765, "profile_id": parent.profile.pk},
-                                  format="json")
+    response = parent.client.post(
+        "/api/v1/waitlist/join", {"course_schedule_id": 98765, "profile_id": parent.profile.pk}, format="json"
+    )
     assert response.status_code == 404 and response.json()["message"] == "课程不存在"
 
 
 def test_profile_check_comes_before_schedule_check(make_parent, other_profile):
     parent = make_parent()
-    response = parent.client.post("/api/v1/waitlist/join", {"course_schedule_id": 98765, "profile_id": other_profile.pk},
-                                  format="json")
+    response = parent.client.post(
+        "/api/v1/waitlist/join", {"course_schedule_id": 98765, "profile_id": other_profile.pk}, format="json"
+    )
     assert response.json()["message"] == "档案不存在"
 
 
@@ -258,8 +297,15 @@ def test_held_seats_keep_a_class_full(wednesday_class, queue_of, make_parent, fr
     assert response.status_code == 200  # still full: the freed seat is held for the waitlist
 
 
-@pytest.mark.parametrize("body", [{}, {"course_schedule_id": "x", "profile_id": 1}, {"course_schedule_id": 1, "profile_id": -4},
-                                  {"course_schedule_id": 1, "profile_id": 1, "confirm_shorter": "maybe"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"course_schedule_id": "x", "profile_id": 1},
+        {"course_schedule_id": 1, "profile_id": -4},
+        {"course_schedule_id": 1, "profile_id": 1, "confirm_shorter": "maybe"},
+    ],
+)
 def test_bad_join_input_is_400_and_writes_nothing(make_parent, body):
     response = make_parent().client.post("/api/v1/waitlist/join", body, format="json")
     assert response.status_code == 400 and response.json()["error"] == "validation_error"
@@ -276,13 +322,20 @@ def test_full_booking_answer_says_whether_the_waitlist_can_be_joined(wednesday_c
 
 # --- positions, estimates --------------------------------------------------------------------
 
+
 def test_positions_are_contiguous_and_move_up_at_once(wednesday_class, queue_of):
     parents = queue_of(wednesday_class, 4)
     parents[1].client.delete(f"/api/v1/waitlist/{parents[1].entry_id}")
     positions = [p.client.get(f"/api/v1/waitlist/position/{p.entry_id}").json()["data"] for p in parents]
     assert [p["position"] for p in positions] == [1, None, 2, 3]
-    assert positions[2] == {"id": parents[2].entry_id, "status": "waiting", "position": 2, "count": 3, "capacity": 8,
-                            "display": "您是第2位候补"}
+    assert positions[2] == {
+        "id": parents[2].entry_id,
+        "status": "waiting",
+        "position": 2,
+        "count": 3,
+        "capacity": 8,
+        "display": "您是第2位候补",
+    }
 
 
 def test_priority_moves_an_entry_to_the_front(wednesday_class, queue_of):
@@ -295,10 +348,17 @@ def test_priority_moves_an_entry_to_the_front(wednesday_class, queue_of):
     assert parents[2].entry.priority_reason == "老学员续报优先"
 
 
-@pytest.mark.parametrize(("seconds_before_cutoff", "text"), [
-    (3599, "即将截止"), (3600, "约1小时"), (24 * 3600 - 1, "约23小时"), (24 * 3600, "约1天"), (24 * 3600 + 3599, "约1天"),
-    (25 * 3600, "1-2天"),
-])
+@pytest.mark.parametrize(
+    ("seconds_before_cutoff", "text"),
+    [
+        (3599, "即将截止"),
+        (3600, "约1小时"),
+        (24 * 3600 - 1, "约23小时"),
+        (24 * 3600, "约1天"),
+        (24 * 3600 + 3599, "约1天"),
+        (25 * 3600, "1-2天"),
+    ],
+)
 def test_estimated_wait_time_boundaries(seconds_before_cutoff, text):
     from waitlist.selectors import waitlist_estimated_wait
 
@@ -307,10 +367,19 @@ def test_estimated_wait_time_boundaries(seconds_before_cutoff, text):
     assert waitlist_estimated_wait(schedule=schedule, now=now) == text
 
 
-@pytest.mark.parametrize(("hours_before_cutoff", "text"), [
-    (0.5, "即将截止"), (1, "约1小时"), (23.9, "约23小时"), (24, "约1天"), (48, "约2天"),
-    (57.6, "2-3天"), (25, "1-2天"), (47.99, "1-2天"),
-])
+@pytest.mark.parametrize(
+    ("hours_before_cutoff", "text"),
+    [
+        (0.5, "即将截止"),
+        (1, "约1小时"),
+        (23.9, "约23小时"),
+        (24, "约1天"),
+        (48, "约2天"),
+        (57.6, "2-3天"),
+        (25, "1-2天"),
+        (47.99, "1-2天"),
+    ],
+)
 def test_estimated_wait_time_texts(hours_before_cutoff, text):
     from waitlist.selectors import waitlist_estimated_wait
 
@@ -327,8 +396,11 @@ def test_promotion_chance_from_ninety_days_of_history(make_parent, time_machine)
     for index in range(10):
         past = ScheduleFactory(course=course, starts_at=at("2026-11-20 19:00") - timedelta(days=index))
         for _ in range([2, 2, 2, 2, 1, 1, 1, 0, 0, 0][index]):
-            Offer.objects.create(schedule=past, deadline=past.starts_at - timedelta(hours=7),
-                                 released_at=past.starts_at - timedelta(hours=8))
+            Offer.objects.create(
+                schedule=past,
+                deadline=past.starts_at - timedelta(hours=7),
+                released_at=past.starts_at - timedelta(hours=8),
+            )
     # Offers released after the cutoff and classes older than 90 days do not count.
     old = ScheduleFactory(course=course, starts_at=at("2026-08-01 19:00"))
     Offer.objects.create(schedule=old, deadline=old.starts_at, released_at=old.starts_at - timedelta(hours=8))
@@ -350,9 +422,17 @@ def test_promotion_history_is_read_once_an_hour_per_course(django_assert_num_que
     now = at("2026-11-25 12:10")
     with django_assert_num_queries(1):
         assert sorted(waitlist_offers_released_history(course_ids=[course.pk], now=now)[course.pk]) == [0] * 10
-    Offer.objects.create(schedule=past[0], deadline=past[0].starts_at - timedelta(hours=7),
-                         released_at=past[0].starts_at - timedelta(hours=8))
+    Offer.objects.create(
+        schedule=past[0],
+        deadline=past[0].starts_at - timedelta(hours=7),
+        released_at=past[0].starts_at - timedelta(hours=8),
+    )
     with django_assert_num_queries(0):
-        assert sorted(waitlist_offers_released_history(course_ids=[course.pk], now=now + timedelta(minutes=49))[course.pk]) == [0] * 10
+        assert (
+            sorted(waitlist_offers_released_history(course_ids=[course.pk], now=now + timedelta(minutes=49))[course.pk])
+            == [0] * 10
+        )
     with django_assert_num_queries(1):
-        assert sorted(waitlist_offers_released_history(course_ids=[course.pk], now=now + timedelta(minutes=50))[course.pk]) == [0] * 9 + [1]
+        assert sorted(
+            waitlist_offers_released_history(course_ids=[course.pk], now=now + timedelta(minutes=50))[course.pk]
+        ) == [0] * 9 + [1]

@@ -28,7 +28,12 @@ def test_my_waitlists_with_position_estimate_and_offer(wednesday_class, queue_of
     assert data["count"] == 1
     (item,) = data["items"]
     assert item["id"] == parent.entry_id and item["status"] == "waiting"
-    assert (item["position"], item["estimated_wait_time"], item["promotion_chance"], item["makeup_id"]) == (3, "约1小时", None, None)
+    assert (item["position"], item["estimated_wait_time"], item["promotion_chance"], item["makeup_id"]) == (
+        3,
+        "约1小时",
+        None,
+        None,
+    )
     assert item["schedule"]["id"] == wednesday_class.pk and item["schedule"]["starts_at"] == "2026-12-02T19:00:00+08:00"
     assert item["offer"]["button"] == "有名额，立即预约" and item["offer"]["seconds_left"] == 600
     assert item["offer"]["phase"] == "broadcast"
@@ -41,7 +46,9 @@ def test_status_filter_and_history(wednesday_class, queue_of):
     parent.client.delete(f"/api/v1/waitlist/{parent.entry_id}")
     assert parent.client.get("/api/v1/waitlist/my").json()["data"]["count"] == 0  # default: waiting
     cancelled = parent.client.get("/api/v1/waitlist/my?status=cancelled").json()["data"]["items"]
-    assert [(i["id"], i["status"], i["position"], i["offer"]) for i in cancelled] == [(parent.entry_id, "cancelled", None, None)]
+    assert [(i["id"], i["status"], i["position"], i["offer"]) for i in cancelled] == [
+        (parent.entry_id, "cancelled", None, None)
+    ]
     assert parent.client.get("/api/v1/waitlist/my?status=all").json()["data"]["count"] == 1
 
 

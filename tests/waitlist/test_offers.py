@@ -15,13 +15,17 @@ pytestmark = pytest.mark.django_db
 
 
 def templates_of(parent) -> list[str]:
-    return list(Notification.objects.filter(user=parent.profile.owner).order_by("id").values_list("template", flat=True))
+    return list(
+        Notification.objects.filter(user=parent.profile.owner).order_by("id").values_list("template", flat=True)
+    )
 
 
 # --- release ---------------------------------------------------------------------------------
 
+
 def test_a_cancel_notifies_every_waiting_parent_in_the_same_transaction(
-        wednesday_class, queue_of, free_a_seat, clock, django_capture_on_commit_callbacks, locmem_outbox):
+    wednesday_class, queue_of, free_a_seat, clock, django_capture_on_commit_callbacks, locmem_outbox
+):
     parents = queue_of(wednesday_class, 3)
     clock.go("2026-12-02 12:30")
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -31,7 +35,9 @@ def test_a_cancel_notifies_every_waiting_parent_in_the_same_transaction(
     assert (offer.released_at, offer.deadline) == (at("2026-12-02 12:30"), at("2026-12-02 12:45"))
     rows = WaitlistNotification.objects.filter(offer=offer)
     assert sorted(rows.values_list("entry_id", flat=True)) == sorted(p.entry_id for p in parents)
-    assert {(r.kind, r.status, r.response_deadline) for r in rows} == {("seat_available", "open", at("2026-12-02 12:45"))}
+    assert {(r.kind, r.status, r.response_deadline) for r in rows} == {
+        ("seat_available", "open", at("2026-12-02 12:45"))
+    }
     assert all(r.notification.template == "waitlist_seat_available" for r in rows)
     assert Notification.objects.filter(template="waitlist_seat_available", wechat_status="pending").count() == 3
     assert len(callbacks) == 1  # sending starts after commit, in one enqueue for the batch
@@ -49,8 +55,9 @@ def test_the_freed_seat_is_held_from_the_public(wednesday_class, queue_of, free_
     outsider = make_parent()
     data = outsider.detail(wednesday_class)
     assert (data["booked_count"], data["available"], data["is_full"]) == (5, 0, True)
-    book = outsider.client.post("/api/v1/bookings", {"course_schedule_id": wednesday_class.pk,
-                                                     "profile_id": outsider.profile.pk}, format="json")
+    book = outsider.client.post(
+        "/api/v1/bookings", {"course_schedule_id": wednesday_class.pk, "profile_id": outsider.profile.pk}, format="json"
+    )
     assert book.json()["error"] == "schedule_full"
 
 
@@ -58,8 +65,9 @@ def test_no_waiting_entries_no_offer_the_seat_is_public(wednesday_class, free_a_
     free_a_seat(wednesday_class)
     assert not WaitlistOffer.objects.exists()
     outsider = make_parent()
-    book = outsider.client.post("/api/v1/bookings", {"course_schedule_id": wednesday_class.pk,
-                                                     "profile_id": outsider.profile.pk}, format="json")
+    book = outsider.client.post(
+        "/api/v1/bookings", {"course_schedule_id": wednesday_class.pk, "profile_id": outsider.profile.pk}, format="json"
+    )
     assert book.status_code == 200
 
 
@@ -70,7 +78,9 @@ def test_a_seat_freed_at_the_cutoff_goes_to_anyone(wednesday_class, queue_of, fr
     assert not WaitlistOffer.objects.filter(status="open").exists()
 
 
-def test_a_seat_freed_one_second_before_the_cutoff_gets_a_window_capped_at_the_cutoff(wednesday_class, queue_of, free_a_seat, clock):
+def test_a_seat_freed_one_second_before_the_cutoff_gets_a_window_capped_at_the_cutoff(
+    wednesday_class, queue_of, free_a_seat, clock
+):
     queue_of(wednesday_class, 2)
     clock.go("2026-12-02 12:59", seconds=59)
     free_a_seat(wednesday_class)
@@ -109,6 +119,7 @@ def test_late_joiners_are_not_in_the_broadcast(wednesday_class, queue_of, free_a
 
 # --- the seed's Wednesday (US-5) -------------------------------------------------------------
 
+
 def test_seed_example_prompt_at_1240_with_five_minutes(wednesday_class, queue_of, free_a_seat, clock):
     (parent,) = queue_of(wednesday_class, 1)
     clock.go("2026-12-02 12:30")
@@ -119,23 +130,37 @@ def test_seed_example_prompt_at_1240_with_five_minutes(wednesday_class, queue_of
     assert detail["my"]["offer"]["seconds_left"] == 300 and detail["my"]["offer"]["phase"] == "broadcast"
     response = parent.respond("start")
     assert response.status_code == 200
-    assert response.json()["data"] == {"deadline": "2026-12-02T12:45:00+08:00", "seconds_left": 300,
-                                       "prompt": "确认预约？还剩5分钟决策时间"}
+    assert response.json()["data"] == {
+        "deadline": "2026-12-02T12:45:00+08:00",
+        "seconds_left": 300,
+        "prompt": "确认预约？还剩5分钟决策时间",
+    }
     flow = WaitlistFlow.objects.get()
-    assert (flow.entry_id, flow.status, flow.started_at, flow.round) == (parent.entry_id, "started", at("2026-12-02 12:40"), 1)
+    assert (flow.entry_id, flow.status, flow.started_at, flow.round) == (
+        parent.entry_id,
+        "started",
+        at("2026-12-02 12:40"),
+        1,
+    )
 
 
-@pytest.mark.parametrize(("started", "closing", "minutes"), [("12:40", "12:45", 5), ("12:42", "12:47", 5),
-                                                             ("12:44", "12:49", 5), ("12:35", "12:45", 10)])
+@pytest.mark.parametrize(
+    ("started", "closing", "minutes"),
+    [("12:40", "12:45", 5), ("12:42", "12:47", 5), ("12:44", "12:49", 5), ("12:35", "12:45", 10)],
+)
 def test_start_counts_to_the_flow_s_own_closing_the_later_of_deadline_and_grace(
-        wednesday_class, queue_of, free_a_seat, clock, started, closing, minutes):
+    wednesday_class, queue_of, free_a_seat, clock, started, closing, minutes
+):
     """RULES §4: m = whole minutes until this flow may still accept (deadline 12:45, grace 5 minutes)."""
     (parent,) = queue_of(wednesday_class, 1)
     clock.go("2026-12-02 12:30")
     free_a_seat(wednesday_class)
     clock.go(f"2026-12-02 {started}")
     data = parent.respond("start").json()["data"]
-    assert (data["deadline"], data["prompt"]) == (f"2026-12-02T{closing}:00+08:00", f"确认预约？还剩{minutes}分钟决策时间")
+    assert (data["deadline"], data["prompt"]) == (
+        f"2026-12-02T{closing}:00+08:00",
+        f"确认预约？还剩{minutes}分钟决策时间",
+    )
 
 
 def test_prompt_minutes_round_up(wednesday_class, queue_of, free_a_seat, clock):
@@ -153,8 +178,12 @@ def test_seed_example_accept_at_1246_without_a_flow_is_expired(wednesday_class, 
     clock.go("2026-12-02 12:46")
     response = second.respond("accept")
     assert response.status_code == 410
-    assert response.json() == {"code": 410, "message": "候补确认已过期，名额已顺位给下一位候补用户", "error": "offer_expired",
-                               "data": None}
+    assert response.json() == {
+        "code": 410,
+        "message": "候补确认已过期，名额已顺位给下一位候补用户",
+        "error": "offer_expired",
+        "data": None,
+    }
     # The hand-over that was due happened on this call and was kept: #1 holds the seat now.
     offer = WaitlistOffer.objects.get()
     assert (offer.phase, offer.reserved_for_id) == ("reserved", first.entry_id)
@@ -173,7 +202,9 @@ def test_accept_at_the_deadline_itself_succeeds(wednesday_class, queue_of, free_
     assert (booking.profile, booking.kind, booking.status) == (parent.profile, "waitlist", "booked")
 
 
-def test_one_second_after_the_broadcast_the_first_in_queue_holds_the_seat(wednesday_class, queue_of, free_a_seat, clock):
+def test_one_second_after_the_broadcast_the_first_in_queue_holds_the_seat(
+    wednesday_class, queue_of, free_a_seat, clock
+):
     first, second = queue_of(wednesday_class, 2)
     clock.go("2026-12-02 12:30")
     free_a_seat(wednesday_class)
@@ -254,6 +285,7 @@ def test_starting_twice_does_not_extend_the_grace(wednesday_class, queue_of, fre
 
 # --- accept: one winner, the others told -----------------------------------------------------
 
+
 def test_first_confirmation_wins_and_the_others_hear_the_seat_was_taken(wednesday_class, queue_of, free_a_seat, clock):
     a, b, c = queue_of(wednesday_class, 3)
     clock.go("2026-12-02 12:30")
@@ -266,7 +298,9 @@ def test_first_confirmation_wins_and_the_others_hear_the_seat_was_taken(wednesda
     assert (offer.status, offer.claimed_by_id, offer.closed_at) == ("claimed", c.entry_id, at("2026-12-02 12:35"))
     assert offer.booking_id == response.json()["data"]["booking_id"]
     assert c.entry.status == "booked" and a.entry.status == "waiting" and b.entry.status == "waiting"
-    statuses = dict(WaitlistNotification.objects.filter(offer=offer, kind="seat_available").values_list("entry_id", "status"))
+    statuses = dict(
+        WaitlistNotification.objects.filter(offer=offer, kind="seat_available").values_list("entry_id", "status")
+    )
     assert statuses == {a.entry_id: "superseded", b.entry_id: "superseded", c.entry_id: "accepted"}
     assert templates_of(a)[-1] == "waitlist_offer_taken" and templates_of(b)[-1] == "waitlist_offer_taken"
     assert Notification.objects.filter(template="waitlist_offer_taken").first().title == "名额已被抢占"
@@ -281,13 +315,16 @@ def test_first_confirmation_wins_and_the_others_hear_the_seat_was_taken(wednesda
 
 
 def test_accept_with_a_time_conflict_keeps_the_entry_waiting_and_the_reservation_running(
-        wednesday_class, queue_of, free_a_seat, clock):
+    wednesday_class, queue_of, free_a_seat, clock
+):
     first, second = queue_of(wednesday_class, 2)
     clock.go("2026-12-02 12:30")
     free_a_seat(wednesday_class)
     clock.go("2026-12-02 12:46")  # reserved for #1 now (deadline 13:00, capped at the cutoff)
     assert first.respond("start").status_code == 200
-    BookingFactory(profile=first.profile, schedule=ScheduleFactory(starts_at=WEDNESDAY_19))  # booked elsewhere meanwhile
+    BookingFactory(
+        profile=first.profile, schedule=ScheduleFactory(starts_at=WEDNESDAY_19)
+    )  # booked elsewhere meanwhile
     response = first.respond("accept")
     assert response.status_code == 409 and response.json()["error"] == "time_conflict"
     assert first.entry.status == "waiting"
@@ -318,10 +355,15 @@ def test_cancelling_a_reserved_entry_passes_the_seat_on_at_once(wednesday_class,
     clock.go("2026-12-02 11:20")
     first.client.delete(f"/api/v1/waitlist/{first.entry_id}")
     offer = WaitlistOffer.objects.get()
-    assert (offer.reserved_for_id, offer.phase_started_at, offer.deadline) == (second.entry_id, at("2026-12-02 11:20"), at("2026-12-02 11:35"))
+    assert (offer.reserved_for_id, offer.phase_started_at, offer.deadline) == (
+        second.entry_id,
+        at("2026-12-02 11:20"),
+        at("2026-12-02 11:35"),
+    )
 
 
 # --- the five resolution steps ---------------------------------------------------------------
+
 
 def test_step1_an_ended_entry_is_not_waiting(wednesday_class, queue_of):
     (parent,) = queue_of(wednesday_class, 1)
@@ -342,8 +384,9 @@ def test_step2_earliest_released_offer_first(wednesday_class, queue_of, free_a_s
     assert (first.status, second.status) == ("claimed", "open")
 
 
-def test_step3_answers_about_the_latest_offer_an_older_one_lost_never_decides(wednesday_class, queue_of, free_a_seat,
-                                                                            clock):
+def test_step3_answers_about_the_latest_offer_an_older_one_lost_never_decides(
+    wednesday_class, queue_of, free_a_seat, clock
+):
     """RULES §4 steps 3-4: c lost offer 1 to a, then missed offer 2's window: the answer is about
     offer 2 (410 expired), not about offer 1 (409 taken)."""
     a, b, c = queue_of(wednesday_class, 3)
@@ -354,8 +397,12 @@ def test_step3_answers_about_the_latest_offer_an_older_one_lost_never_decides(we
     clock.go("2026-12-02 12:16")  # offer 2: reserved for b
     response = c.respond("accept")
     assert response.status_code == 410
-    assert response.json() == {"code": 410, "message": "候补确认已过期，名额已顺位给下一位候补用户", "error": "offer_expired",
-                               "data": None}
+    assert response.json() == {
+        "code": 410,
+        "message": "候补确认已过期，名额已顺位给下一位候补用户",
+        "error": "offer_expired",
+        "data": None,
+    }
 
 
 def test_step3_the_latest_offer_claimed_by_someone_else_is_taken(wednesday_class, queue_of, free_a_seat, clock):

@@ -54,8 +54,12 @@ def test_twenty_joins_for_the_last_waitlist_place_make_exactly_one_entry():
     assert len(joined) == 1
     assert {r.error for r in results if isinstance(r, BusinessError)} == {"waitlist_full"}
     assert WaitlistEntry.objects.filter(schedule=schedule, status="waiting").count() == 5
-    positions = sorted(e.ahead + 1 for e in selectors.waitlist_entries_with_positions(
-        queryset=WaitlistEntry.objects.filter(schedule=schedule, status="waiting")))
+    positions = sorted(
+        e.ahead + 1
+        for e in selectors.waitlist_entries_with_positions(
+            queryset=WaitlistEntry.objects.filter(schedule=schedule, status="waiting")
+        )
+    )
     assert positions == [1, 2, 3, 4, 5]
 
 
@@ -75,11 +79,13 @@ def test_accept_racing_the_sweeper_at_the_deadline_has_one_consistent_outcome(of
     booking_cancel(booking_id=holders[0].pk, now=released)
     offer = WaitlistOffer.objects.get()
     at = offer.deadline + timedelta(milliseconds=offset_ms)
-    results = run_together([
-        lambda: offers.waitlist_offer_accept(entry_id=second.pk, now=at),
-        lambda: services.waitlist_offers_sweep(now=at),
-        lambda: services.waitlist_offers_sweep(now=at),
-    ])
+    results = run_together(
+        [
+            lambda: offers.waitlist_offer_accept(entry_id=second.pk, now=at),
+            lambda: services.waitlist_offers_sweep(now=at),
+            lambda: services.waitlist_offers_sweep(now=at),
+        ]
+    )
     offer.refresh_from_db()
     won = isinstance(results[0], Booking)
     if won:

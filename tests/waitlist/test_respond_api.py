@@ -24,7 +24,11 @@ def test_accept_answers_booked(wednesday_class, offered):
     response = winner.respond("accept")
     assert response.status_code == 200
     booking = Booking.objects.get(profile=winner.profile, schedule=wednesday_class, status="booked")
-    assert response.json() == {"code": 200, "message": "预约成功", "data": {"booking_id": booking.pk, "kind": "waitlist"}}
+    assert response.json() == {
+        "code": 200,
+        "message": "预约成功",
+        "data": {"booking_id": booking.pk, "kind": "waitlist"},
+    }
     assert winner.entry.status == "booked"
     assert WaitlistOffer.objects.get().status == "claimed"
     assert WaitlistNotification.objects.get(entry_id=other.entry_id, kind="seat_available").status == "superseded"
@@ -43,8 +47,11 @@ def test_decline_answers_seat_given_up(wednesday_class, offered):
     quitter, other = offered
     response = quitter.respond("decline")
     assert response.status_code == 200
-    assert response.json() == {"code": 200, "message": "已放弃本次名额",
-                               "data": {"id": quitter.entry_id, "status": "declined"}}
+    assert response.json() == {
+        "code": 200,
+        "message": "已放弃本次名额",
+        "data": {"id": quitter.entry_id, "status": "declined"},
+    }
     assert quitter.entry.status == "declined"
     assert not Booking.objects.filter(profile=quitter.profile).exists()
     # the seat is still offered to the one left waiting

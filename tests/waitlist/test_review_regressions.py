@@ -14,13 +14,17 @@ pytestmark = pytest.mark.django_db
 
 
 def _book(parent, schedule):
-    return parent.client.post("/api/v1/bookings", {"course_schedule_id": schedule.pk, "profile_id": parent.profile.pk},
-                              format="json")
+    return parent.client.post(
+        "/api/v1/bookings", {"course_schedule_id": schedule.pk, "profile_id": parent.profile.pk}, format="json"
+    )
 
 
 # --- RULES §4 step 2 / §5.1: a refused accept (time_conflict) must not take the flow's grace away ------------
 
-def test_a_flow_refused_for_time_conflict_still_protects_within_its_grace(wednesday_class, queue_of, free_a_seat, clock):
+
+def test_a_flow_refused_for_time_conflict_still_protects_within_its_grace(
+    wednesday_class, queue_of, free_a_seat, clock
+):
     """§4: 'If the profile now has an overlapping booked class → 409 time_conflict; the entry stays waiting and any
     reservation runs on.' §4 step 2 / §5.1: a flow started in the phase at or before the deadline protects until
     start + FLOW_GRACE. Seed times: seat 12:30 (deadline 12:45), flow 12:44 (grace until 12:49)."""
@@ -38,12 +42,17 @@ def test_a_flow_refused_for_time_conflict_still_protects_within_its_grace(wednes
     assert refused.json()["error"] == "time_conflict"
     # p2 fixes the conflict within its grace and accepts at 12:47 (≤ 12:49).
     clock.go("2026-12-02 12:47")
-    assert p2.client.post(f"/api/v1/bookings/{clash.json()['data']['booking_id']}/cancel", {}, format="json").status_code == 200
+    assert (
+        p2.client.post(f"/api/v1/bookings/{clash.json()['data']['booking_id']}/cancel", {}, format="json").status_code
+        == 200
+    )
     again = p2.respond("accept")
     assert again.status_code == 200, again.json()
 
 
-def test_a_reserved_parent_refused_for_time_conflict_is_not_expired_during_its_grace(wednesday_class, queue_of, free_a_seat, clock):
+def test_a_reserved_parent_refused_for_time_conflict_is_not_expired_during_its_grace(
+    wednesday_class, queue_of, free_a_seat, clock
+):
     """Same rule in the reserved phase: the refused accept must not end the reservation before the flow's grace."""
     p1, p2 = queue_of(wednesday_class, 2)
     other = ScheduleFactory(starts_at=WEDNESDAY_19, capacity=6)
@@ -65,7 +74,10 @@ def test_a_reserved_parent_refused_for_time_conflict_is_not_expired_during_its_g
 
 # --- RULES §3 / §4: no offer for a seat that does not exist --------------------------------------------------
 
-def test_a_cancel_in_a_class_still_over_its_lowered_capacity_offers_no_phantom_seat(wednesday_class, queue_of, free_a_seat):
+
+def test_a_cancel_in_a_class_still_over_its_lowered_capacity_offers_no_phantom_seat(
+    wednesday_class, queue_of, free_a_seat
+):
     """§3 opens an offer 'for that seat' when a seat is freed; §4 'nobody is booked into a seat that does not exist'.
     Capacity lowered 6 → 5 with 6 booked (nobody removed); one parent cancels: 5 booked of 5, nothing is free."""
     parents = queue_of(wednesday_class, 2)
@@ -79,7 +91,10 @@ def test_a_cancel_in_a_class_still_over_its_lowered_capacity_offers_no_phantom_s
 
 # --- RULES §4 accept: 'marks the other notifications of that offer superseded' --------------------------------
 
-def test_a_claim_in_the_reserved_phase_tells_the_broadcast_losers_offer_taken(wednesday_class, queue_of, free_a_seat, clock):
+
+def test_a_claim_in_the_reserved_phase_tells_the_broadcast_losers_offer_taken(
+    wednesday_class, queue_of, free_a_seat, clock
+):
     """§4 accept: '... marks the other notifications of that offer superseded (those entries get the in-app message
     名额已被抢占 ...)'; step 3: such an entry answers 409 offer_taken."""
     p1, p2, p3 = queue_of(wednesday_class, 3)
@@ -90,15 +105,21 @@ def test_a_claim_in_the_reserved_phase_tells_the_broadcast_losers_offer_taken(we
     clock.go("2026-12-02 10:20")
     assert p1.respond("accept").status_code == 200
     offer = WaitlistOffer.objects.get()
-    statuses = set(WaitlistNotification.objects.filter(offer=offer, kind="seat_available").exclude(entry_id=p1.entry_id)
-                   .values_list("status", flat=True))
+    statuses = set(
+        WaitlistNotification.objects.filter(offer=offer, kind="seat_available")
+        .exclude(entry_id=p1.entry_id)
+        .values_list("status", flat=True)
+    )
     response = p2.respond("accept")
     assert (statuses, response.json()["error"]) == ({"superseded"}, "offer_taken")
 
 
 # --- RULES §5.5 periodic jobs: a run must end when nothing is due, not spin for its whole time budget ----------
 
-def test_the_sweeper_task_does_not_spin_while_a_flow_is_in_grace(wednesday_class, queue_of, free_a_seat, clock, monkeypatch):
+
+def test_the_sweeper_task_does_not_spin_while_a_flow_is_in_grace(
+    wednesday_class, queue_of, free_a_seat, clock, monkeypatch
+):
     """A flow in grace (deadline passed, closing time not) is nothing to do, yet `waitlist_offers_sweep` counts its
     schedule as 'caught up' on every step, so `_drain` never sees 0 and loops for the whole 10 s budget, every 15 s."""
     from waitlist import tasks
@@ -123,8 +144,11 @@ def test_the_sweeper_task_does_not_spin_while_a_flow_is_in_grace(wednesday_class
     assert len(calls) <= 2
 
 
-def test_the_cutoff_closer_task_does_not_spin_while_a_flow_is_in_grace(wednesday_class, queue_of, free_a_seat, clock, monkeypatch):
-    """Same for the cutoff closer: an entry kept waiting by its flow's grace past the cutoff makes every step count 1."""
+def test_the_cutoff_closer_task_does_not_spin_while_a_flow_is_in_grace(
+    wednesday_class, queue_of, free_a_seat, clock, monkeypatch
+):
+    """Same for the cutoff closer: an entry kept waiting by its flow's grace past the cutoff makes every
+    step count 1."""
     from waitlist import tasks
 
     (p1, p2) = queue_of(wednesday_class, 2)
@@ -149,6 +173,7 @@ def test_the_cutoff_closer_task_does_not_spin_while_a_flow_is_in_grace(wednesday
 
 # --- RULES §9/§10: bad input is a 4xx envelope, never a 500 --------------------------------------------------
 
+
 @pytest.mark.parametrize("query", ["date_from=0001-01-01", "date_to=9999-12-31"])
 def test_extreme_dates_in_the_schedule_list_are_not_a_500(make_parent, query):
     parent = make_parent()
@@ -159,7 +184,10 @@ def test_extreme_dates_in_the_schedule_list_are_not_a_500(make_parent, query):
 
 # --- STYLE / brief (4): list query counts must not grow with the list ----------------------------------------
 
-def test_my_waitlists_query_count_does_not_grow_with_overdue_offers(make_parent, free_a_seat, clock, django_assert_max_num_queries):
+
+def test_my_waitlists_query_count_does_not_grow_with_overdue_offers(
+    make_parent, free_a_seat, clock, django_assert_max_num_queries
+):
     """Even with the sweeper late and many classes overdue, the list costs the same queries."""
     from datetime import timedelta
 
@@ -185,7 +213,9 @@ def test_my_waitlists_query_count_does_not_grow_with_overdue_offers(make_parent,
         parent.client.get("/api/v1/waitlist/my?page_size=100")
 
 
-def test_a_late_sweep_after_the_cutoff_expires_a_reservation_that_ended_before_it(wednesday_class, queue_of, free_a_seat, clock):
+def test_a_late_sweep_after_the_cutoff_expires_a_reservation_that_ended_before_it(
+    wednesday_class, queue_of, free_a_seat, clock
+):
     """A reservation whose window ended before the cutoff expired then (自动顺位), even when the sweep
     only runs after the cutoff; only a reservation reaching the cutoff ends closed (RULES §5.2)."""
     p1, p2 = queue_of(wednesday_class, 2)
@@ -213,4 +243,9 @@ def test_an_offer_cannot_book_a_class_cancelled_meanwhile(wednesday_class, queue
 def test_join_with_a_makeup_id_is_refused_until_make_ups_exist(wednesday_class, make_parent):
     parent = make_parent()
     response = parent.join(wednesday_class, makeup_id=12)
-    assert response.status_code == 404 and response.json() == {"code": 404, "message": "资源不存在", "error": "not_found", "data": None}
+    assert response.status_code == 404 and response.json() == {
+        "code": 404,
+        "message": "资源不存在",
+        "error": "not_found",
+        "data": None,
+    }

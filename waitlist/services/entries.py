@@ -48,15 +48,31 @@ def waitlist_join_check(*, schedule: CourseSchedule, profile, now: datetime) -> 
     return count, capacity
 
 
-def waitlist_entry_create(*, schedule: CourseSchedule, profile, now: datetime, count: int, capacity: int, makeup=None,
-                          confirm_shorter: bool = False, use_compensation: bool = False) -> JoinResult:
+def waitlist_entry_create(
+    *,
+    schedule: CourseSchedule,
+    profile,
+    now: datetime,
+    count: int,
+    capacity: int,
+    makeup=None,
+    confirm_shorter: bool = False,
+    use_compensation: bool = False,
+) -> JoinResult:
     """The waiting entry, at the back of the queue; the unique key decides a race the lock did not.
     Caller holds `waitlist_locked` and has run `waitlist_join_check`."""
     try:
         with transaction.atomic():
-            entry = WaitlistEntry.objects.create(profile=profile, schedule=schedule, status=WaitlistEntry.Status.WAITING,
-                                                 joined_at=now, makeup=makeup, confirm_shorter=confirm_shorter,
-                                                 use_compensation=use_compensation, active=True)
+            entry = WaitlistEntry.objects.create(
+                profile=profile,
+                schedule=schedule,
+                status=WaitlistEntry.Status.WAITING,
+                joined_at=now,
+                makeup=makeup,
+                confirm_shorter=confirm_shorter,
+                use_compensation=use_compensation,
+                active=True,
+            )
     except IntegrityError as exc:  # the unique key caught a second waiting entry the lock did not
         raise BusinessError.conflict("already_waitlisted", messages.ALREADY_WAITLISTED) from exc
     return JoinResult(entry, selectors.waitlist_entry_position(entry=entry), count + 1, capacity)
@@ -77,15 +93,23 @@ def waitlist_entry_cancel(*, entry_id: int, now: datetime | None = None) -> Wait
 def waitlist_entry_booked_directly(*, profile, schedule: CourseSchedule, now: datetime) -> None:
     """A direct booking ends the profile's own waiting entry on that schedule (RULES §1).
     Runs in the booking's transaction, schedule locked."""
-    entry = WaitlistEntry.objects.select_for_update().filter(profile=profile, schedule=schedule, status=WaitlistEntry.Status.WAITING).first()
+    entry = (
+        WaitlistEntry.objects.select_for_update()
+        .filter(profile=profile, schedule=schedule, status=WaitlistEntry.Status.WAITING)
+        .first()
+    )
     if entry is not None:
-        waitlist_entry_end(entry=entry, status=WaitlistEntry.Status.BOOKED, now=now, schedule=schedule, reason="direct_booking")
+        waitlist_entry_end(
+            entry=entry, status=WaitlistEntry.Status.BOOKED, now=now, schedule=schedule, reason="direct_booking"
+        )
 
 
 def _reason_required(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise BusinessError.bad_request("validation_error", messages.REASON_REQUIRED, {"reason": [messages.REASON_REQUIRED]})
+        raise BusinessError.bad_request(
+            "validation_error", messages.REASON_REQUIRED, {"reason": [messages.REASON_REQUIRED]}
+        )
     return reason
 
 
@@ -98,7 +122,12 @@ def waitlist_entry_prioritize(*, entry_id: int, reason: str, by, now: datetime |
     with waitlist_locked(schedule_id=selectors.waitlist_entry_schedule_id(entry_id=entry_id), now=now) as locked:
         schedule = locked.schedule
         entry = waitlist_entry_lock_waiting(entry_id=entry_id)
-        top = selectors.waitlist_queue(schedule_id=schedule.pk).exclude(pk=entry.pk).values_list("priority", flat=True).first()
+        top = (
+            selectors.waitlist_queue(schedule_id=schedule.pk)
+            .exclude(pk=entry.pk)
+            .values_list("priority", flat=True)
+            .first()
+        )
         entry.priority = max(entry.priority, (top or 0) + 1)
         entry.priority_reason = f"{reason}（{getattr(by, 'username', '')}）" if by else reason
         entry.save(update_fields=["priority", "priority_reason", "updated_at"])
@@ -114,15 +143,22 @@ def waitlist_entry_remove(*, entry_id: int, reason: str, by, now: datetime | Non
     with waitlist_locked(schedule_id=selectors.waitlist_entry_schedule_id(entry_id=entry_id), now=now) as locked:
         schedule = locked.schedule
         entry = waitlist_entry_lock_waiting(entry_id=entry_id)
-        waitlist_entry_end(entry=entry, status=WaitlistEntry.Status.REMOVED, now=now, schedule=schedule, reason=reason, by=by)
+        waitlist_entry_end(
+            entry=entry, status=WaitlistEntry.Status.REMOVED, now=now, schedule=schedule, reason=reason, by=by
+        )
         return entry
 
 
 def waitlist_entries_end_for_makeup(*, makeup_id: int, except_schedule_id: int, now: datetime) -> int:
     """A make-up booked in one class leaves the other waitlists it queued in (their reservations pass
     on). Runs after the booking's commit; each class in its own short transaction, schedule first."""
-    schedule_ids = sorted(set(WaitlistEntry.objects.filter(makeup_id=makeup_id, status=WaitlistEntry.Status.WAITING)
-                              .exclude(schedule_id=except_schedule_id).values_list("schedule_id", flat=True)))
+    schedule_ids = sorted(
+        set(
+            WaitlistEntry.objects.filter(makeup_id=makeup_id, status=WaitlistEntry.Status.WAITING)
+            .exclude(schedule_id=except_schedule_id)
+            .values_list("schedule_id", flat=True)
+        )
+    )
     ended = 0
     for schedule_id in schedule_ids:
         ended += _end_makeup_entries_in(schedule_id, makeup_id, now)
@@ -133,8 +169,17 @@ def waitlist_entries_end_for_makeup(*, makeup_id: int, except_schedule_id: int, 
 def _end_makeup_entries_in(schedule_id: int, makeup_id: int, now: datetime) -> int:
     with transaction.atomic():
         schedule = schedule_lock_or_404(schedule_id=schedule_id)
-        entries = list(WaitlistEntry.objects.select_for_update().filter(makeup_id=makeup_id, schedule=schedule,
-                                                                status=WaitlistEntry.Status.WAITING))
+        entries = list(
+            WaitlistEntry.objects.select_for_update().filter(
+                makeup_id=makeup_id, schedule=schedule, status=WaitlistEntry.Status.WAITING
+            )
+        )
         for entry in entries:
-            waitlist_entry_end(entry=entry, status=WaitlistEntry.Status.CANCELLED, now=now, schedule=schedule, reason="makeup_booked_elsewhere")
+            waitlist_entry_end(
+                entry=entry,
+                status=WaitlistEntry.Status.CANCELLED,
+                now=now,
+                schedule=schedule,
+                reason="makeup_booked_elsewhere",
+            )
         return len(entries)

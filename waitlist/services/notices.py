@@ -21,19 +21,44 @@ def waitlist_notice_payload(*, entry: WaitlistEntry, schedule: CourseSchedule, d
     }
 
 
-def waitlist_notices_create(*, schedule, entries, template: str, kind: str, now: datetime, offer: WaitlistOffer | None = None,
-            response_deadline: datetime | None = None, status: str = WaitlistNotification.Status.CLOSED) -> int:
+def waitlist_notices_create(
+    *,
+    schedule,
+    entries,
+    template: str,
+    kind: str,
+    now: datetime,
+    offer: WaitlistOffer | None = None,
+    response_deadline: datetime | None = None,
+    status: str = WaitlistNotification.Status.CLOSED,
+) -> int:
     """Outbox rows (one INSERT) and their WaitlistNotification rows (one INSERT), in this transaction."""
     entries = list(entries)
     if not entries:
         return 0
-    rows = notification_create_many(specs=[
-        NotificationSpec(entry.profile.owner_id, template, waitlist_notice_payload(entry=entry, schedule=schedule, deadline=response_deadline), entry.profile_id)
-        for entry in entries
-    ])
-    WaitlistNotification.objects.bulk_create([
-        WaitlistNotification(offer=offer, entry=entry, kind=kind, response_deadline=response_deadline, status=status,
-           notification=row, created_at=now)
-        for entry, row in zip(entries, rows, strict=True)
-    ])
+    rows = notification_create_many(
+        specs=[
+            NotificationSpec(
+                entry.profile.owner_id,
+                template,
+                waitlist_notice_payload(entry=entry, schedule=schedule, deadline=response_deadline),
+                entry.profile_id,
+            )
+            for entry in entries
+        ]
+    )
+    WaitlistNotification.objects.bulk_create(
+        [
+            WaitlistNotification(
+                offer=offer,
+                entry=entry,
+                kind=kind,
+                response_deadline=response_deadline,
+                status=status,
+                notification=row,
+                created_at=now,
+            )
+            for entry, row in zip(entries, rows, strict=True)
+        ]
+    )
     return len(entries)

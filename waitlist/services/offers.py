@@ -59,7 +59,9 @@ def waitlist_locked(*, schedule_id: int, now: datetime) -> Iterator[WaitlistLock
         raise lock.refusal
 
 
-def waitlist_seat_released(*, schedule: CourseSchedule, reason: str, now: datetime, seats: int = 1) -> list[WaitlistOffer]:
+def waitlist_seat_released(
+    *, schedule: CourseSchedule, reason: str, now: datetime, seats: int = 1
+) -> list[WaitlistOffer]:
     """RULES §3: seats were freed (schedule locked by the caller, inside its transaction).
 
     Before the cutoff and while there are more waiting entries than open offers, each seat becomes
@@ -79,10 +81,26 @@ def waitlist_seat_released(*, schedule: CourseSchedule, reason: str, now: dateti
         if open_offers >= len(waiting):
             break
         deadline = waking_deadline(now, cap=cutoff)
-        offer = WaitlistOffer.objects.create(schedule=schedule, reason=reason, released_at=now, phase=WaitlistOffer.Phase.BROADCAST,
-                                     status=WaitlistOffer.Status.OPEN, deadline=deadline, round=1, phase_started_at=now)
-        waitlist_notices_create(schedule=schedule, entries=waiting, template="waitlist_seat_available", kind=WaitlistNotification.Kind.SEAT_AVAILABLE,
-                now=now, offer=offer, response_deadline=deadline, status=WaitlistNotification.Status.OPEN)
+        offer = WaitlistOffer.objects.create(
+            schedule=schedule,
+            reason=reason,
+            released_at=now,
+            phase=WaitlistOffer.Phase.BROADCAST,
+            status=WaitlistOffer.Status.OPEN,
+            deadline=deadline,
+            round=1,
+            phase_started_at=now,
+        )
+        waitlist_notices_create(
+            schedule=schedule,
+            entries=waiting,
+            template="waitlist_seat_available",
+            kind=WaitlistNotification.Kind.SEAT_AVAILABLE,
+            now=now,
+            offer=offer,
+            response_deadline=deadline,
+            status=WaitlistNotification.Status.OPEN,
+        )
         offers.append(offer)
         open_offers += 1
     return offers
@@ -90,8 +108,12 @@ def waitlist_seat_released(*, schedule: CourseSchedule, reason: str, now: dateti
 
 def _end_round(offer: WaitlistOffer, now: datetime) -> None:
     """The current phase of an offer is over: its running flows are abandoned, open answers expire."""
-    WaitlistFlow.objects.filter(offer=offer, status=WaitlistFlow.Status.STARTED).update(status=WaitlistFlow.Status.ABANDONED, completed_at=now)
-    WaitlistNotification.objects.filter(offer=offer, status=WaitlistNotification.Status.OPEN).update(status=WaitlistNotification.Status.EXPIRED)
+    WaitlistFlow.objects.filter(offer=offer, status=WaitlistFlow.Status.STARTED).update(
+        status=WaitlistFlow.Status.ABANDONED, completed_at=now
+    )
+    WaitlistNotification.objects.filter(offer=offer, status=WaitlistNotification.Status.OPEN).update(
+        status=WaitlistNotification.Status.EXPIRED
+    )
 
 
 def waitlist_offer_lapse(*, offer: WaitlistOffer, now: datetime) -> None:
@@ -105,10 +127,17 @@ def waitlist_offer_lapse(*, offer: WaitlistOffer, now: datetime) -> None:
 def _reserve_next(offer: WaitlistOffer, schedule: CourseSchedule, now: datetime) -> None:
     """名额保留给第一位候补用户: the first waiting entry without a reservation in another open offer."""
     cutoff = selectors.waitlist_cutoff(schedule=schedule)
-    reserved_elsewhere = (WaitlistOffer.objects.filter(schedule=schedule, status=WaitlistOffer.Status.OPEN, reserved_for__isnull=False)
-                          .exclude(pk=offer.pk).values("reserved_for_id"))
-    candidate = (selectors.waitlist_queue(schedule_id=schedule.pk).exclude(pk__in=reserved_elsewhere)
-                 .select_related("profile").first())
+    reserved_elsewhere = (
+        WaitlistOffer.objects.filter(schedule=schedule, status=WaitlistOffer.Status.OPEN, reserved_for__isnull=False)
+        .exclude(pk=offer.pk)
+        .values("reserved_for_id")
+    )
+    candidate = (
+        selectors.waitlist_queue(schedule_id=schedule.pk)
+        .exclude(pk__in=reserved_elsewhere)
+        .select_related("profile")
+        .first()
+    )
     if candidate is None or now >= cutoff:
         waitlist_offer_lapse(offer=offer, now=now)
         return
@@ -118,8 +147,16 @@ def _reserve_next(offer: WaitlistOffer, schedule: CourseSchedule, now: datetime)
     offer.phase_started_at = now
     offer.deadline = waking_deadline(now, cap=cutoff)  # counted from the moment of the reservation
     offer.save(update_fields=["phase", "reserved_for", "round", "phase_started_at", "deadline", "updated_at"])
-    waitlist_notices_create(schedule=schedule, entries=[candidate], template="waitlist_seat_reserved", kind=WaitlistNotification.Kind.SEAT_RESERVED,
-            now=now, offer=offer, response_deadline=offer.deadline, status=WaitlistNotification.Status.OPEN)
+    waitlist_notices_create(
+        schedule=schedule,
+        entries=[candidate],
+        template="waitlist_seat_reserved",
+        kind=WaitlistNotification.Kind.SEAT_RESERVED,
+        now=now,
+        offer=offer,
+        response_deadline=offer.deadline,
+        status=WaitlistNotification.Status.OPEN,
+    )
 
 
 def _pass_on(offer: WaitlistOffer, schedule: CourseSchedule, now: datetime) -> None:
@@ -127,8 +164,16 @@ def _pass_on(offer: WaitlistOffer, schedule: CourseSchedule, now: datetime) -> N
     _reserve_next(offer, schedule, now)
 
 
-def waitlist_entry_end(*, entry: WaitlistEntry, status: str, now: datetime, schedule: CourseSchedule,
-                       reason: str = "", by=None, keep_offer: WaitlistOffer | None = None) -> None:
+def waitlist_entry_end(
+    *,
+    entry: WaitlistEntry,
+    status: str,
+    now: datetime,
+    schedule: CourseSchedule,
+    reason: str = "",
+    by=None,
+    keep_offer: WaitlistOffer | None = None,
+) -> None:
     """The entry leaves the queue (positions behind it move up at once); seats reserved for it pass on."""
     entry.status = status
     entry.active = None
@@ -136,10 +181,17 @@ def waitlist_entry_end(*, entry: WaitlistEntry, status: str, now: datetime, sche
     entry.end_reason = reason
     entry.ended_by = by
     entry.save(update_fields=["status", "active", "ended_at", "end_reason", "ended_by", "updated_at"])
-    WaitlistFlow.objects.filter(entry=entry, status=WaitlistFlow.Status.STARTED).update(status=WaitlistFlow.Status.ABANDONED, completed_at=now)
-    WaitlistNotification.objects.filter(entry=entry, status=WaitlistNotification.Status.OPEN).update(status=WaitlistNotification.Status.CLOSED)
-    reservations = (WaitlistOffer.objects.select_for_update().filter(schedule=schedule, status=WaitlistOffer.Status.OPEN, reserved_for=entry)
-                    .order_by("pk"))
+    WaitlistFlow.objects.filter(entry=entry, status=WaitlistFlow.Status.STARTED).update(
+        status=WaitlistFlow.Status.ABANDONED, completed_at=now
+    )
+    WaitlistNotification.objects.filter(entry=entry, status=WaitlistNotification.Status.OPEN).update(
+        status=WaitlistNotification.Status.CLOSED
+    )
+    reservations = (
+        WaitlistOffer.objects.select_for_update()
+        .filter(schedule=schedule, status=WaitlistOffer.Status.OPEN, reserved_for=entry)
+        .order_by("pk")
+    )
     for offer in reservations:
         if keep_offer is None or offer.pk != keep_offer.pk:
             _pass_on(offer, schedule, now)
@@ -156,16 +208,25 @@ def waitlist_apply_overdue(*, schedule: CourseSchedule, now: datetime) -> None:
     """
     cutoff = selectors.waitlist_cutoff(schedule=schedule)
     past_cutoff = selectors.waitlist_past_cutoff(schedule=schedule, now=now)  # the cutoff instant is still open
-    offers = list(WaitlistOffer.objects.select_for_update().filter(schedule=schedule, status=WaitlistOffer.Status.OPEN)
-                  .order_by("released_at", "id"))
+    offers = list(
+        WaitlistOffer.objects.select_for_update()
+        .filter(schedule=schedule, status=WaitlistOffer.Status.OPEN)
+        .order_by("released_at", "id")
+    )
     if offers:
         flows = selectors.waitlist_flows_of_offers(offers=offers)
         for offer in offers:
             if past_cutoff or schedule.status != CourseSchedule.Status.OPEN:
                 # The waitlist has ended: only a flow still in grace keeps its offer open.
-                if any(now <= selectors.waitlist_flow_grace_end(flow=flow) for flow in selectors.waitlist_offer_protecting_flows(offer=offer, flows=flows)):
+                if any(
+                    now <= selectors.waitlist_flow_grace_end(flow=flow)
+                    for flow in selectors.waitlist_offer_protecting_flows(offer=offer, flows=flows)
+                ):
                     continue
-                if schedule.status == CourseSchedule.Status.OPEN and selectors.waitlist_offer_closing_time(offer=offer, flows=flows) < cutoff:
+                if (
+                    schedule.status == CourseSchedule.Status.OPEN
+                    and selectors.waitlist_offer_closing_time(offer=offer, flows=flows) < cutoff
+                ):
                     _expire_reservation(offer, schedule, now)  # its window ended before the cutoff (a late sweep)
                 waitlist_offer_lapse(offer=offer, now=now)
             elif now > selectors.waitlist_offer_closing_time(offer=offer, flows=flows):
@@ -180,8 +241,17 @@ def _expire_reservation(offer: WaitlistOffer, schedule: CourseSchedule, now: dat
         return
     entry = waitlist_entry_lock(entry_id=offer.reserved_for_id)
     if entry.status == WaitlistEntry.Status.WAITING:
-        waitlist_entry_end(entry=entry, status=WaitlistEntry.Status.EXPIRED, now=now, schedule=schedule, keep_offer=offer)
-        waitlist_notices_create(schedule=schedule, entries=[entry], template="waitlist_expired", kind=WaitlistNotification.Kind.EXPIRED, now=now, offer=offer)
+        waitlist_entry_end(
+            entry=entry, status=WaitlistEntry.Status.EXPIRED, now=now, schedule=schedule, keep_offer=offer
+        )
+        waitlist_notices_create(
+            schedule=schedule,
+            entries=[entry],
+            template="waitlist_expired",
+            kind=WaitlistNotification.Kind.EXPIRED,
+            now=now,
+            offer=offer,
+        )
 
 
 def _hand_over(offer: WaitlistOffer, schedule: CourseSchedule, now: datetime) -> None:
@@ -194,17 +264,27 @@ def _close_at_cutoff(schedule: CourseSchedule, now: datetime) -> None:
     still_open = list(WaitlistOffer.objects.filter(schedule=schedule, status=WaitlistOffer.Status.OPEN))
     flows = selectors.waitlist_flows_of_offers(offers=still_open)
     in_grace = {
-        flow.entry_id for offer in still_open for flow in selectors.waitlist_offer_protecting_flows(offer=offer, flows=flows)
+        flow.entry_id
+        for offer in still_open
+        for flow in selectors.waitlist_offer_protecting_flows(offer=offer, flows=flows)
         if now <= selectors.waitlist_flow_grace_end(flow=flow)
     }
     closing = list(selectors.waitlist_queue(schedule_id=schedule.pk).exclude(pk__in=in_grace).select_related("profile"))
     if not closing:
         return
     ids = [entry.pk for entry in closing]
-    WaitlistEntry.objects.filter(pk__in=ids).update(status=WaitlistEntry.Status.CLOSED, active=None, ended_at=now, updated_at=now)
-    WaitlistFlow.objects.filter(entry_id__in=ids, status=WaitlistFlow.Status.STARTED).update(status=WaitlistFlow.Status.ABANDONED, completed_at=now)
-    WaitlistNotification.objects.filter(entry_id__in=ids, status=WaitlistNotification.Status.OPEN).update(status=WaitlistNotification.Status.CLOSED)
-    waitlist_notices_create(schedule=schedule, entries=closing, template="waitlist_closed", kind=WaitlistNotification.Kind.CLOSED, now=now)
+    WaitlistEntry.objects.filter(pk__in=ids).update(
+        status=WaitlistEntry.Status.CLOSED, active=None, ended_at=now, updated_at=now
+    )
+    WaitlistFlow.objects.filter(entry_id__in=ids, status=WaitlistFlow.Status.STARTED).update(
+        status=WaitlistFlow.Status.ABANDONED, completed_at=now
+    )
+    WaitlistNotification.objects.filter(entry_id__in=ids, status=WaitlistNotification.Status.OPEN).update(
+        status=WaitlistNotification.Status.CLOSED
+    )
+    waitlist_notices_create(
+        schedule=schedule, entries=closing, template="waitlist_closed", kind=WaitlistNotification.Kind.CLOSED, now=now
+    )
 
 
 def waitlist_offers_trim(*, schedule: CourseSchedule, now: datetime) -> int:
@@ -213,8 +293,11 @@ def waitlist_offers_trim(*, schedule: CourseSchedule, now: datetime) -> int:
     excess = -selectors.schedule_seats(schedule=schedule)
     if excess <= 0:
         return 0
-    offers = list(WaitlistOffer.objects.select_for_update().filter(schedule=schedule, status=WaitlistOffer.Status.OPEN)
-                  .order_by("-released_at", "-id")[:excess])
+    offers = list(
+        WaitlistOffer.objects.select_for_update()
+        .filter(schedule=schedule, status=WaitlistOffer.Status.OPEN)
+        .order_by("-released_at", "-id")[:excess]
+    )
     for offer in offers:
         waitlist_offer_lapse(offer=offer, now=now)
     return len(offers)
@@ -227,11 +310,22 @@ def waitlist_close_for_cancelled_class(*, schedule: CourseSchedule, now: datetim
         waitlist_offer_lapse(offer=offer, now=now)
     closing = list(selectors.waitlist_queue(schedule_id=schedule.pk).select_related("profile"))
     ids = [entry.pk for entry in closing]
-    WaitlistEntry.objects.filter(pk__in=ids).update(status=WaitlistEntry.Status.CLOSED, active=None, ended_at=now,
-                                            end_reason="class_cancelled", updated_at=now)
-    WaitlistFlow.objects.filter(entry_id__in=ids, status=WaitlistFlow.Status.STARTED).update(status=WaitlistFlow.Status.ABANDONED, completed_at=now)
-    WaitlistNotification.objects.filter(entry_id__in=ids, status=WaitlistNotification.Status.OPEN).update(status=WaitlistNotification.Status.CLOSED)
-    waitlist_notices_create(schedule=schedule, entries=closing, template="waitlist_session_cancelled", kind=WaitlistNotification.Kind.CLOSED, now=now)
+    WaitlistEntry.objects.filter(pk__in=ids).update(
+        status=WaitlistEntry.Status.CLOSED, active=None, ended_at=now, end_reason="class_cancelled", updated_at=now
+    )
+    WaitlistFlow.objects.filter(entry_id__in=ids, status=WaitlistFlow.Status.STARTED).update(
+        status=WaitlistFlow.Status.ABANDONED, completed_at=now
+    )
+    WaitlistNotification.objects.filter(entry_id__in=ids, status=WaitlistNotification.Status.OPEN).update(
+        status=WaitlistNotification.Status.CLOSED
+    )
+    waitlist_notices_create(
+        schedule=schedule,
+        entries=closing,
+        template="waitlist_session_cancelled",
+        kind=WaitlistNotification.Kind.CLOSED,
+        now=now,
+    )
     return len(closing)
 
 

@@ -77,33 +77,58 @@ def waitlist_offer_refused(*, choice: selectors.Takeable, error: BusinessError, 
     return error
 
 
-def waitlist_offer_claimed(*, entry: WaitlistEntry, choice: selectors.Takeable, schedule: CourseSchedule,
-                           booking: Booking, now: datetime) -> None:
+def waitlist_offer_claimed(
+    *, entry: WaitlistEntry, choice: selectors.Takeable, schedule: CourseSchedule, booking: Booking, now: datetime
+) -> None:
     """RULES §4 accept, after the seat was booked for the entry: the offer is claimed, the others
     notified of it are superseded and told, the entry ends `booked` (its other reservations pass on)
     and the family hears it. Caller holds `waitlist_locked`."""
     offer = choice.offer
     if choice.flow is not None:
         WaitlistFlow.objects.filter(pk=choice.flow.pk).update(status=WaitlistFlow.Status.COMPLETED, completed_at=now)
-    WaitlistNotification.objects.filter(offer=offer, entry=entry, status=WaitlistNotification.Status.OPEN).update(status=WaitlistNotification.Status.ACCEPTED)
+    WaitlistNotification.objects.filter(offer=offer, entry=entry, status=WaitlistNotification.Status.OPEN).update(
+        status=WaitlistNotification.Status.ACCEPTED
+    )
     # "marks the other notifications of that offer superseded": the broadcast's too, if it has ended.
-    others = (WaitlistNotification.objects.filter(offer=offer, kind__in=[WaitlistNotification.Kind.SEAT_AVAILABLE, WaitlistNotification.Kind.SEAT_RESERVED],
-                                status__in=[WaitlistNotification.Status.OPEN, WaitlistNotification.Status.EXPIRED]).exclude(entry=entry))
-    losers = list(WaitlistEntry.objects.filter(pk__in=others.values("entry_id"), status=WaitlistEntry.Status.WAITING)
-                  .select_related("profile").order_by("pk"))
+    others = WaitlistNotification.objects.filter(
+        offer=offer,
+        kind__in=[WaitlistNotification.Kind.SEAT_AVAILABLE, WaitlistNotification.Kind.SEAT_RESERVED],
+        status__in=[WaitlistNotification.Status.OPEN, WaitlistNotification.Status.EXPIRED],
+    ).exclude(entry=entry)
+    losers = list(
+        WaitlistEntry.objects.filter(pk__in=others.values("entry_id"), status=WaitlistEntry.Status.WAITING)
+        .select_related("profile")
+        .order_by("pk")
+    )
     others.update(status=WaitlistNotification.Status.SUPERSEDED)
     WaitlistFlow.objects.filter(offer=offer, status=WaitlistFlow.Status.STARTED).update(
-        status=WaitlistFlow.Status.ABANDONED, completed_at=now)
+        status=WaitlistFlow.Status.ABANDONED, completed_at=now
+    )
     offer.status = WaitlistOffer.Status.CLAIMED
     offer.claimed_by = entry
     offer.booking = booking
     offer.closed_at = now
     offer.save(update_fields=["status", "claimed_by", "booking", "closed_at", "updated_at"])
     # Tell the others first: a reservation passed on below is then the last word they hear.
-    waitlist_notices_create(schedule=schedule, entries=losers, template="waitlist_offer_taken", kind=WaitlistNotification.Kind.OFFER_TAKEN, now=now, offer=offer)
+    waitlist_notices_create(
+        schedule=schedule,
+        entries=losers,
+        template="waitlist_offer_taken",
+        kind=WaitlistNotification.Kind.OFFER_TAKEN,
+        now=now,
+        offer=offer,
+    )
     waitlist_entry_end(entry=entry, status=WaitlistEntry.Status.BOOKED, now=now, schedule=schedule, keep_offer=offer)
-    notification_create_many(specs=[NotificationSpec(entry.profile.owner_id, "waitlist_booked",
-                                                     waitlist_notice_payload(entry=entry, schedule=schedule, deadline=None), entry.profile_id)])
+    notification_create_many(
+        specs=[
+            NotificationSpec(
+                entry.profile.owner_id,
+                "waitlist_booked",
+                waitlist_notice_payload(entry=entry, schedule=schedule, deadline=None),
+                entry.profile_id,
+            )
+        ]
+    )
 
 
 @retry_on_deadlock

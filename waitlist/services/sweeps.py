@@ -29,8 +29,12 @@ def waitlist_offers_sweep(*, now: datetime | None = None, batch: int | None = No
     many schedules were caught up (at most `batch`; the next run takes the rest)."""
     now = now or timezone.now()
     batch = batch or settings.WAITLIST_SWEEP_BATCH
-    schedule_ids = list(selectors.waitlist_offers_due(now=now).order_by("schedule_id")
-                        .values_list("schedule_id", flat=True).distinct()[:batch])
+    schedule_ids = list(
+        selectors.waitlist_offers_due(now=now)
+        .order_by("schedule_id")
+        .values_list("schedule_id", flat=True)
+        .distinct()[:batch]
+    )
     return sum(_sweep_schedule(schedule_id, now) for schedule_id in schedule_ids)
 
 
@@ -38,8 +42,12 @@ def waitlist_cutoff_close(*, now: datetime | None = None, batch: int | None = No
     """The cutoff closer (every minute): schedules past their cutoff that still have waiting entries."""
     now = now or timezone.now()
     batch = batch or settings.WAITLIST_SWEEP_BATCH
-    schedule_ids = list(selectors.waitlist_entries_to_close(now=now).order_by("schedule_id")
-                        .values_list("schedule_id", flat=True).distinct()[:batch])
+    schedule_ids = list(
+        selectors.waitlist_entries_to_close(now=now)
+        .order_by("schedule_id")
+        .values_list("schedule_id", flat=True)
+        .distinct()[:batch]
+    )
     return sum(_sweep_schedule(schedule_id, now) for schedule_id in schedule_ids)
 
 

@@ -14,12 +14,19 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class Command(BaseCommand):
-    help = (f"Delete finished waitlist flows and notifications older than --older-than days (default "
-            f"{DEFAULT_OLDER_THAN_DAYS}, at least {MIN_OLDER_THAN_DAYS}). History is never deleted.")
+    help = (
+        f"Delete finished waitlist flows and notifications older than --older-than days (default "
+        f"{DEFAULT_OLDER_THAN_DAYS}, at least {MIN_OLDER_THAN_DAYS}). History is never deleted."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--older-than", type=int, default=DEFAULT_OLDER_THAN_DAYS, metavar="DAYS",
-                            help=f"age in days (default {DEFAULT_OLDER_THAN_DAYS}, at least {MIN_OLDER_THAN_DAYS})")
+        parser.add_argument(
+            "--older-than",
+            type=int,
+            default=DEFAULT_OLDER_THAN_DAYS,
+            metavar="DAYS",
+            help=f"age in days (default {DEFAULT_OLDER_THAN_DAYS}, at least {MIN_OLDER_THAN_DAYS})",
+        )
         parser.add_argument("--dry-run", action="store_true", help="only count what would be deleted")
 
     def handle(self, *args, **options):
@@ -33,8 +40,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Data older than {days} days (before {cutoff:%Y-%m-%d %H:%M:%S} Asia/Shanghai):")
         self.stdout.write(f"  waitlist flows {verb} (status not 'started'): {result['flows']}")
         self.stdout.write(f"  notifications {verb}: {result['notifications']}")
-        self.stdout.write(f"  waitlist notifications kept, link to a deleted notification set to NULL: "
-                          f"{result['waitlist_notifications_detached']}")
-        self.stdout.write("Kept: waitlist entries, offers, waitlist notifications, bookings, make-ups, compensation ledger.")
+        self.stdout.write(
+            f"  waitlist notifications kept, link to a deleted notification set to NULL: "
+            f"{result['waitlist_notifications_detached']}"
+        )
+        self.stdout.write(
+            "Kept: waitlist entries, offers, waitlist notifications, bookings, make-ups, compensation ledger."
+        )
         if dry_run:
             self.stdout.write("Dry run: nothing was deleted.")

@@ -41,8 +41,20 @@ SLOTS = [time(9, 0), time(14, 0), time(16, 30), time(19, 0)]
 DAYS = 14
 PARENTS = 8
 # Children (name, level) per parent, cycling.
-CHILDREN = [("乐乐", 2), ("豆豆", 2), ("果果", 1), ("米米", 3), ("糖糖", 2), ("多多", 3), ("天天", 1), ("安安", 2),
-            ("悠悠", 2), ("可可", 3), ("朵朵", 1), ("壮壮", 2)]
+CHILDREN = [
+    ("乐乐", 2),
+    ("豆豆", 2),
+    ("果果", 1),
+    ("米米", 3),
+    ("糖糖", 2),
+    ("多多", 3),
+    ("天天", 1),
+    ("安安", 2),
+    ("悠悠", 2),
+    ("可可", 3),
+    ("朵朵", 1),
+    ("壮壮", 2),
+]
 
 
 class Command(BaseCommand):
@@ -62,17 +74,21 @@ class Command(BaseCommand):
             self._admin()
         booked = self._fill(schedules, profiles)
         self._makeup_and_credit(profiles[0])
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo data: {len(types)} course types, {len(courses)} courses, {len(schedules)} schedules, "
-            f"{len(profiles)} children, {booked} new bookings."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data: {len(types)} course types, {len(courses)} courses, {len(schedules)} schedules, "
+                f"{len(profiles)} children, {booked} new bookings."
+            )
+        )
         self.stdout.write(f"Admin login: username 'admin', password '{self.admin_password}'")
         self.stdout.write("Parents (dev login, POST /api/v1/auth/wechat-login): codes 'parent1' … 'parent8'")
 
     def _course_types(self) -> dict[str, CourseType]:
         types = {}
         for code, name, capacity in COURSE_TYPES:
-            types[code], _ = CourseType.objects.get_or_create(code=code, defaults={"name": name, "waitlist_capacity": capacity})
+            types[code], _ = CourseType.objects.get_or_create(
+                code=code, defaults={"name": name, "waitlist_capacity": capacity}
+            )
         return types
 
     def _courses(self, types) -> list[Course]:
@@ -80,7 +96,12 @@ class Command(BaseCommand):
         for type_code, name, level, minutes, price in COURSES:
             course, _ = Course.objects.get_or_create(
                 name=name,
-                defaults={"course_type": types[type_code], "level": level, "duration_minutes": minutes, "price": Decimal(price)},
+                defaults={
+                    "course_type": types[type_code],
+                    "level": level,
+                    "duration_minutes": minutes,
+                    "price": Decimal(price),
+                },
             )
             courses.append(course)
         return courses
@@ -136,9 +157,13 @@ class Command(BaseCommand):
         minutes of compensation, so the make-up pages have something to show."""
         now = timezone.now()
         if not MakeupBooking.objects.filter(profile=profile).exists():
-            booking = (Booking.objects.filter(profile=profile, status=Booking.Status.BOOKED,
-                                              schedule__starts_at__gt=now + settings.LEAVE_DEADLINE)
-                       .order_by("schedule__starts_at").first())
+            booking = (
+                Booking.objects.filter(
+                    profile=profile, status=Booking.Status.BOOKED, schedule__starts_at__gt=now + settings.LEAVE_DEADLINE
+                )
+                .order_by("schedule__starts_at")
+                .first()
+            )
             if booking is not None:
                 booking_flows.booking_leave(booking_id=booking.pk, reason="演示：生病请假", now=now)
         if not ClassCreditCompensation.objects.filter(profile=profile).exists():

@@ -22,24 +22,48 @@ JOBS = [
     # Every minute: proves beat and a worker are alive (shown by /healthz as worker_heartbeat).
     Job("heartbeat", "core.tasks.heartbeat_task", 60, "Records that beat and a worker are alive."),
     # Every minute: outbox rows whose task was lost (broker down, worker killed) are sent again.
-    Job("notification-resender", "notifications.tasks.notification_resend_stuck_task", 60,
-        "Re-enqueues notifications pending > 30 s or sending > 5 min."),
+    Job(
+        "notification-resender",
+        "notifications.tasks.notification_resend_stuck_task",
+        60,
+        "Re-enqueues notifications pending > 30 s or sending > 5 min.",
+    ),
     # Every 15 s: offers past their closing time hand over (broadcast → reserved → next) or lapse.
-    Job("waitlist-offer-sweeper", "waitlist.tasks.waitlist_offers_sweep_task", 15,
-        "Applies overdue offer transitions (RULES §5.1)."),
+    Job(
+        "waitlist-offer-sweeper",
+        "waitlist.tasks.waitlist_offers_sweep_task",
+        15,
+        "Applies overdue offer transitions (RULES §5.1).",
+    ),
     # Every minute: waiting entries of classes past their cutoff close (RULES §5.2).
-    Job("waitlist-cutoff-closer", "waitlist.tasks.waitlist_cutoff_close_task", 60,
-        "Closes waitlists at the cutoff (6 h before class)."),
+    Job(
+        "waitlist-cutoff-closer",
+        "waitlist.tasks.waitlist_cutoff_close_task",
+        60,
+        "Closes waitlists at the cutoff (6 h before class).",
+    ),
     # Hourly: credits past their expiry expire; parents are reminded 3 days before (RULES §7).
-    Job("compensation-expiry", "compensation.tasks.compensation_expire_and_remind_task", 3600,
-        "Expires compensation credits and sends the 3-day reminders."),
+    Job(
+        "compensation-expiry",
+        "compensation.tasks.compensation_expire_and_remind_task",
+        3600,
+        "Expires compensation credits and sends the 3-day reminders.",
+    ),
     # Hourly: make-ups whose class has ended are completed (unless marked absent).
-    Job("makeup-completion", "makeup.tasks.makeup_complete_task", 3600,
-        "Completes make-ups after their class; expires owed ones when MAKEUP_VALIDITY_DAYS is set."),
+    Job(
+        "makeup-completion",
+        "makeup.tasks.makeup_complete_task",
+        3600,
+        "Completes make-ups after their class; expires owed ones when MAKEUP_VALIDITY_DAYS is set.",
+    ),
     # Daily: retention — finished flows and notifications older than 180 days go; entries, offers,
     # waitlist notifications, bookings, make-ups and the ledger stay (backoffice.cleanup).
-    Job("data-cleanup", "backoffice.tasks.cleanup_data_task", 86400,
-        "Deletes flows and notifications older than 180 days (never the history)."),
+    Job(
+        "data-cleanup",
+        "backoffice.tasks.cleanup_data_task",
+        86400,
+        "Deletes flows and notifications older than 180 days (never the history).",
+    ),
 ]
 
 

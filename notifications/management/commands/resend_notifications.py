@@ -35,20 +35,32 @@ def _since(text: str) -> datetime:
 
 
 class Command(BaseCommand):
-    help = ("Resend notifications whose WeChat message failed (--failed) and/or was skipped for want of a "
-            "subscription (--skipped), created since a date: back through the outbox, never sent directly.")
+    help = (
+        "Resend notifications whose WeChat message failed (--failed) and/or was skipped for want of a "
+        "subscription (--skipped), created since a date: back through the outbox, never sent directly."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--failed", action="store_true", help="select wechat_status 'failed'")
         parser.add_argument("--skipped", action="store_true", help="select wechat_status 'skipped_no_subscription'")
-        parser.add_argument("--since", required=True, metavar="YYYY-MM-DD",
-                            help="created on or after this day (from 00:00 Asia/Shanghai)")
+        parser.add_argument(
+            "--since",
+            required=True,
+            metavar="YYYY-MM-DD",
+            help="created on or after this day (from 00:00 Asia/Shanghai)",
+        )
         parser.add_argument("--template", metavar="KEY", help="only this template key, e.g. waitlist_seat_available")
         parser.add_argument("--dry-run", action="store_true", help="only count what would be resent")
 
     def handle(self, *args, **options):
-        statuses = [status for flag, status in (("failed", Notification.WeChatStatus.FAILED), ("skipped", Notification.WeChatStatus.SKIPPED_NO_SUBSCRIPTION))
-                    if options[flag]]
+        statuses = [
+            status
+            for flag, status in (
+                ("failed", Notification.WeChatStatus.FAILED),
+                ("skipped", Notification.WeChatStatus.SKIPPED_NO_SUBSCRIPTION),
+            )
+            if options[flag]
+        ]
         if not statuses:
             raise CommandError("Say what to resend: --failed and/or --skipped.")
         since = _since(options["since"])
@@ -65,17 +77,25 @@ class Command(BaseCommand):
         by_status = Counter(status for _, status in selected)
         breakdown = ", ".join(f"{status} {by_status[status]}" for status in statuses)
         scope = f" of template {template}" if template else ""
-        self.stdout.write(f"Selected {len(ids)} notification(s){scope} created since "
-                          f"{since:%Y-%m-%d %H:%M} Asia/Shanghai: {breakdown}.")
+        self.stdout.write(
+            f"Selected {len(ids)} notification(s){scope} created since "
+            f"{since:%Y-%m-%d %H:%M} Asia/Shanghai: {breakdown}."
+        )
         if options["dry_run"]:
             self.stdout.write("Dry run: nothing was changed.")
             return
 
         resent = 0
         for start in range(0, len(ids), BATCH_SIZE):
-            resent += notification_resend(notification_ids=ids[start:start + BATCH_SIZE])
-        logger.info("resend_notifications: %d selected, %d put back to pending (statuses=%s, since=%s, template=%s)",
-                    len(ids), resent, statuses, since.date().isoformat(), template)
+            resent += notification_resend(notification_ids=ids[start : start + BATCH_SIZE])
+        logger.info(
+            "resend_notifications: %d selected, %d put back to pending (statuses=%s, since=%s, template=%s)",
+            len(ids),
+            resent,
+            statuses,
+            since.date().isoformat(),
+            template,
+        )
         self.stdout.write(f"Put back through the outbox (pending, sent by the workers): {resent}.")
         if resent < len(ids):
             self.stdout.write(f"{len(ids) - resent} changed status meanwhile and were left alone.")

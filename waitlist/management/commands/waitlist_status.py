@@ -49,8 +49,10 @@ def table(headers: list[str], rows: list[list]) -> str:
     """Columns separated by ` | `; an empty cell shows `-` so every column stays readable."""
     cells = [[("-" if value in (None, "") else str(value)) for value in row] for row in rows]
     widths = [max(_width(text) for text in column) for column in zip(headers, *cells, strict=False)]
-    lines = [" | ".join(_pad(text, width) for text, width in zip(headers, widths, strict=True)).rstrip(),
-             "-+-".join("-" * width for width in widths)]
+    lines = [
+        " | ".join(_pad(text, width) for text, width in zip(headers, widths, strict=True)).rstrip(),
+        "-+-".join("-" * width for width in widths),
+    ]
     lines += [" | ".join(_pad(text, width) for text, width in zip(row, widths, strict=True)).rstrip() for row in cells]
     if not cells:
         lines.append("(none)")
@@ -65,7 +67,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         pk = options["schedule_id"]
-        schedule = (selectors.schedules_with_seats(queryset=CourseSchedule.objects.filter(pk=pk)).select_related("course__course_type").first())
+        schedule = (
+            selectors.schedules_with_seats(queryset=CourseSchedule.objects.filter(pk=pk))
+            .select_related("course__course_type")
+            .first()
+        )
         if schedule is None:
             raise CommandError(f"Class (schedule) {pk} does not exist.")
         now = timezone.now()
@@ -90,7 +96,10 @@ class Command(BaseCommand):
             ["booked", schedule.booked_count],
             ["held for the waitlist", schedule.held_count],
             ["available", seats],
-            ["waitlist", f"{selectors.waitlist_waiting_count(schedule_id=schedule.pk)}/{selectors.waitlist_capacity(schedule=schedule)}"],
+            [
+                "waitlist",
+                f"{selectors.waitlist_waiting_count(schedule_id=schedule.pk)}/{selectors.waitlist_capacity(schedule=schedule)}",
+            ],
             ["cutoff", local(selectors.waitlist_cutoff(schedule=schedule))],
             ["waitlist open", "yes" if selectors.waitlist_is_open(schedule=schedule, now=now) else "no"],
             ["now", local(now)],
@@ -98,36 +107,81 @@ class Command(BaseCommand):
         self._section(f"Class #{schedule.pk}", table(["field", "value"], rows))
 
     def _queue(self, schedule: CourseSchedule) -> None:
-        entries = selectors.waitlist_entries_with_positions(queryset=selectors.waitlist_queue(schedule_id=schedule.pk)).select_related("profile")
+        entries = selectors.waitlist_entries_with_positions(
+            queryset=selectors.waitlist_queue(schedule_id=schedule.pk)
+        ).select_related("profile")
         rows = [
-            [entry.ahead + 1, entry.pk, entry.profile.name, entry.status, local(entry.joined_at), entry.priority,
-             entry.priority_reason]
+            [
+                entry.ahead + 1,
+                entry.pk,
+                entry.profile.name,
+                entry.status,
+                local(entry.joined_at),
+                entry.priority,
+                entry.priority_reason,
+            ]
             for entry in entries
         ]
-        self._section(f"Queue ({len(rows)} waiting, in position order)", table(
-            ["position", "entry", "child", "status", "joined_at", "priority", "priority_reason"], rows))
+        self._section(
+            f"Queue ({len(rows)} waiting, in position order)",
+            table(["position", "entry", "child", "status", "joined_at", "priority", "priority_reason"], rows),
+        )
 
     def _offers(self, schedule: CourseSchedule) -> None:
         offers = WaitlistOffer.objects.filter(schedule=schedule)
-        shown = [*offers.filter(status=WaitlistOffer.Status.OPEN).order_by("released_at", "id"),
-                 *offers.exclude(status=WaitlistOffer.Status.OPEN).order_by("-released_at", "-id")[:RECENT_OFFERS]]
+        shown = [
+            *offers.filter(status=WaitlistOffer.Status.OPEN).order_by("released_at", "id"),
+            *offers.exclude(status=WaitlistOffer.Status.OPEN).order_by("-released_at", "-id")[:RECENT_OFFERS],
+        ]
         rows = [
-            [offer.pk, offer.reason, offer.phase, offer.status, local(offer.released_at), local(offer.deadline),
-             offer.reserved_for_id, offer.claimed_by_id, offer.round]
+            [
+                offer.pk,
+                offer.reason,
+                offer.phase,
+                offer.status,
+                local(offer.released_at),
+                local(offer.deadline),
+                offer.reserved_for_id,
+                offer.claimed_by_id,
+                offer.round,
+            ]
             for offer in shown
         ]
-        self._section(f"Offers (open, then the last {RECENT_OFFERS} closed)", table(
-            ["offer", "reason", "phase", "status", "released_at", "deadline", "reserved_for", "claimed_by", "round"], rows))
+        self._section(
+            f"Offers (open, then the last {RECENT_OFFERS} closed)",
+            table(
+                [
+                    "offer",
+                    "reason",
+                    "phase",
+                    "status",
+                    "released_at",
+                    "deadline",
+                    "reserved_for",
+                    "claimed_by",
+                    "round",
+                ],
+                rows,
+            ),
+        )
 
     def _flows(self, schedule: CourseSchedule) -> None:
-        flows = (WaitlistFlow.objects
-                 .filter(offer__schedule=schedule, offer__status=WaitlistOffer.Status.OPEN,
-                         status__in=selectors.PROTECTING_STATUSES)
-                 .order_by("started_at", "id"))
+        flows = WaitlistFlow.objects.filter(
+            offer__schedule=schedule, offer__status=WaitlistOffer.Status.OPEN, status__in=selectors.PROTECTING_STATUSES
+        ).order_by("started_at", "id")
         rows = [
-            [flow.pk, flow.entry_id, flow.offer_id, flow.round, local(flow.started_at),
-             local(selectors.waitlist_flow_grace_end(flow=flow)), flow.status]
+            [
+                flow.pk,
+                flow.entry_id,
+                flow.offer_id,
+                flow.round,
+                local(flow.started_at),
+                local(selectors.waitlist_flow_grace_end(flow=flow)),
+                flow.status,
+            ]
             for flow in flows
         ]
-        self._section("Active flows (on open offers)", table(
-            ["flow", "entry", "offer", "round", "started_at", "grace_until", "status"], rows))
+        self._section(
+            "Active flows (on open offers)",
+            table(["flow", "entry", "offer", "round", "started_at", "grace_until", "status"], rows),
+        )
