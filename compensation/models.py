@@ -24,6 +24,9 @@ class ClassCreditCompensation(TimeStampedModel):
     )
     minutes = models.PositiveIntegerField("分钟")
     remaining = models.PositiveIntegerField("剩余分钟")
+    # The moment the service says the credit was earned (its `now=`), not the wall clock: the ledger
+    # orders credits and their uses by this time, and they must share one clock.
+    created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField("过期时间")
     source = models.CharField("来源", max_length=16, choices=Source.choices, default=Source.MAKEUP_SHORTER)
     makeup = models.ForeignKey(

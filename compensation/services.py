@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.locks import profile_lock
 from compensation import messages, selectors
 from compensation.models import ClassCreditCompensation, CompensationUsage
+from core.db import retry_on_deadlock
 from core.errors import BusinessError
 from core.formatting import local_time_text
 from notifications.services import NotificationSpec, notification_create_many
@@ -77,6 +78,7 @@ def _expire_due_locked(profile_id: int, now: datetime) -> int:
     return _expire_locked(_due(profile_id, now).select_for_update().order_by("id"), now)
 
 
+@retry_on_deadlock
 def compensation_expire_due(*, profile_id: int, now: datetime) -> int:
     """Before a balance or history read: the child's credits past their expiry are expired now, not at
     the next hourly job, so the history's `balance_after` and the balance agree. Locks (the profile)

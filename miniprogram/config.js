@@ -6,6 +6,8 @@ module.exports = {
     waitlist_seat_available: '',
     waitlist_seat_reserved: '',
     waitlist_closed: '',
+    // The class was cancelled by the studio: by default the same template id as waitlist_closed.
+    waitlist_session_cancelled: '',
     makeup_booked: '',
   },
 };

@@ -305,8 +305,13 @@ NOTIFICATION_TEMPLATES = {
         "body": "候补已截止，本次未能候补成功：{course_name}（{starts_at}）。",
         "fields": {"thing1": "{course_name}", "time2": "{starts_at}", "thing3": "候补已截止，本次未能候补成功"},
     },
-    "waitlist_session_cancelled": {  # RULES §6.7: not waitlist_closed, whose text speaks of a cutoff
-        "wechat_template_id": env("WECHAT_TEMPLATE_WAITLIST_SESSION_CANCELLED", ""),
+    # RULES §6.7: not waitlist_closed, whose text speaks of a cutoff. By default it goes through the same
+    # WeChat template (course, time, outcome): an entry ends one way only, so the one subscription the
+    # parent gave when joining covers whichever comes, and a join asks for at most 3 templates.
+    "waitlist_session_cancelled": {
+        "wechat_template_id": env(
+            "WECHAT_TEMPLATE_WAITLIST_SESSION_CANCELLED", env("WECHAT_TEMPLATE_WAITLIST_CLOSED", "")
+        ),
         "page": "pages/waitlist/index/index",
         "title": "课程已取消",
         "body": "{course_name}（{starts_at}）已取消，候补已结束",

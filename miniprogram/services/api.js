@@ -118,7 +118,8 @@ const endpoints = {
 // Ask for one-time subscriptions on a tap (WeChat allows at most 3 templates per call) and report
 // what the parent accepted; never blocks the action the parent tapped for.
 function subscribe(keys) {
-  const ids = keys.map((key) => config.templates[key]).filter(Boolean).slice(0, 3);
+  // Keys sharing a template id (waitlist_closed and waitlist_session_cancelled) are asked once.
+  const ids = [...new Set(keys.map((key) => config.templates[key]).filter(Boolean))].slice(0, 3);
   if (!ids.length || !wx.requestSubscribeMessage) return Promise.resolve([]);
   return new Promise((resolve) => {
     wx.requestSubscribeMessage({

@@ -101,6 +101,18 @@ test('subscribe asks for at most three templates and reports the accepted ones',
   expect([call.method, call.url, call.data]).toEqual(['POST', 'http://127.0.0.1:8000/api/v1/notifications/subscriptions', { accepted: ['T1', 'T3'] }]);
 });
 
+test('a join asks once for the template that closed and cancelled waitlists share', async () => {
+  const config = require('../config');
+  Object.assign(config.templates, {
+    waitlist_seat_available: 'T1', waitlist_seat_reserved: 'T2', waitlist_closed: 'T3', waitlist_session_cancelled: 'T3',
+  });
+  wx.__state.subscribeAnswer = { T1: 'accept', T2: 'accept', T3: 'accept' };
+  respond(ok({}));
+  await api.subscribe(['waitlist_seat_available', 'waitlist_seat_reserved', 'waitlist_closed', 'waitlist_session_cancelled']);
+  await settle();
+  expect(wx.__state.subscribeAsked).toEqual([['T1', 'T2', 'T3']]);
+});
+
 test('subscribe without configured templates asks nothing', async () => {
   const config = require('../config');
   Object.keys(config.templates).forEach((key) => { config.templates[key] = ''; });

@@ -2,7 +2,7 @@
 // call), storage is in memory, UI calls are recorded.
 function installWx() {
   const storage = {};
-  const state = { requests: [], responses: [], toasts: [], modals: [], navigations: [], subscribeAnswer: null };
+  const state = { requests: [], responses: [], toasts: [], modals: [], navigations: [], subscribeAnswer: null, subscribeAsked: [] };
   global.wx = {
     __state: state,
     request(options) {
@@ -29,6 +29,7 @@ function installWx() {
     redirectTo(options) { state.navigations.push(options.url); },
     navigateBack() { state.navigations.push('back'); },
     requestSubscribeMessage(options) {
+      state.subscribeAsked.push(options.tmplIds);
       setTimeout(() => options.success(state.subscribeAnswer || {}), 0);
     },
   };

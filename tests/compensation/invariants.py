@@ -2,6 +2,8 @@
 
 from collections import defaultdict
 
+from django.db.models import F
+
 from compensation.models import ClassCreditCompensation, CompensationUsage
 from compensation.selectors import compensation_history
 
@@ -53,3 +55,11 @@ def assert_history_replays(profile_id: int, history: list[dict]) -> None:
         balance += minutes
         replayed.append(balance)
     assert [row["balance_after"] for row in reversed(history)] == replayed, profile_id
+    # Checks that do not share the selector's ordering: the balance never dips below zero at any
+    # point of the history, and nothing is spent from, given back to or expired from a credit before
+    # the credit exists (credits and their rows are stamped by the same `now=`).
+    assert all(row["balance_after"] >= 0 for row in history), (profile_id, [r["balance_after"] for r in history])
+    early = CompensationUsage.objects.filter(
+        credit__profile_id=profile_id, created_at__lt=F("credit__created_at")
+    ).values_list("pk", "kind", "created_at", "credit__created_at")
+    assert not early, (profile_id, list(early))

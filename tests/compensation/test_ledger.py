@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import OperationalError
 
 from compensation import services
 from compensation.models import ClassCreditCompensation, CompensationUsage
@@ -218,3 +219,30 @@ def test_with_several_children_a_missing_profile_id_is_still_400(parent_client, 
             "error": "validation_error",
             "data": {"profile_id": ["该字段是必填项。"]},
         }
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("conflicts, status, code", [(1, 200, 200), (99, 503, 503)])
+def test_a_read_that_expires_retries_a_lock_conflict_then_answers_busy(
+    parent_client, profile, clock, monkeypatch, conflicts, status, code
+):
+    """The expiry a balance read writes takes the profile's lock: a deadlock victim or a lock-wait
+    timeout is retried, and if it keeps failing the parent gets 503 busy, never a 500."""
+    credit = services.compensation_credit_create(profile_id=profile.pk, minutes=40, source="adjustment", now=NOW)
+    clock.move_to(credit.expires_at, tick=False)
+    real, calls = services._expire_due_locked, []
+
+    def conflicting(profile_id, now):
+        calls.append(now)
+        if len(calls) <= conflicts:
+            raise OperationalError(1205, "Lock wait timeout exceeded")
+        return real(profile_id, now)
+
+    monkeypatch.setattr(services, "_expire_due_locked", conflicting)
+    response = parent_client.get(f"/api/v1/compensation/balance?profile_id={profile.pk}")
+    assert (response.status_code, response.json()["code"]) == (status, code)
+    if status == 503:
+        assert response.json()["message"] == "系统繁忙，请稍后再试"
+    else:
+        assert response.json()["data"]["balance_minutes"] == 0
+    assert len(calls) == min(conflicts + 1, 4)

@@ -48,3 +48,23 @@ def test_development_starts_on_embedded_defaults():
     result = load_settings("config.settings.dev", {})
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "dev"]
+
+
+def template_ids(extra: dict) -> list[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "WECHAT_"))}
+    env.update(extra, DJANGO_SETTINGS_MODULE="config.settings.dev")
+    code = (
+        "import django; django.setup(); from django.conf import settings; t = settings.NOTIFICATION_TEMPLATES; "
+        "print(t['waitlist_closed']['wechat_template_id'], t['waitlist_session_cancelled']['wechat_template_id'])"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_a_cancelled_class_uses_the_closed_waitlist_template_unless_given_its_own():
+    """The mini-program's join asks for 3 templates at most; a waiting entry ends closed or cancelled,
+    never both, so by default both messages go through the template the parent subscribed to."""
+    assert template_ids({"WECHAT_TEMPLATE_WAITLIST_CLOSED": "TC"}) == ["TC", "TC"]
+    both = {"WECHAT_TEMPLATE_WAITLIST_CLOSED": "TC", "WECHAT_TEMPLATE_WAITLIST_SESSION_CANCELLED": "TX"}
+    assert template_ids(both) == ["TC", "TX"]

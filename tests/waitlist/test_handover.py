@@ -200,6 +200,35 @@ def test_a_reservation_reaching_the_cutoff_ends_closed_not_expired(wednesday_cla
     assert not Notification.objects.filter(template="waitlist_expired").exists()
 
 
+@pytest.mark.parametrize("driver", ["sweeper", "api"])
+@pytest.mark.parametrize("seconds, phase, status", [(0, "reserved", "open"), (1, "broadcast", "lapsed")])
+def test_a_hand_over_due_at_the_cutoff_instant_reserves_the_seat_until_the_cutoff(
+    wednesday_class, queue_of, free_a_seat, clock, driver, seconds, phase, status
+):
+    """RULES §5.1-5.2: a broadcast closing at 12:59:59 hands over at 13:00:00, the cutoff instant, which
+    still belongs to the open period: the seat is reserved for the first in line with deadline 13:00,
+    and they may accept it then. One second later the waitlist has closed: the seat lapses."""
+    p1, p2 = queue_of(wednesday_class, 2)
+    clock.go("2026-12-02 12:44", seconds=59)
+    free_a_seat(wednesday_class)
+    assert state()[3] == at("2026-12-02 12:59") + timedelta(seconds=59)
+    clock.go("2026-12-02 13:00", seconds=seconds)
+    if driver == "sweeper":
+        services.waitlist_offers_sweep()
+    else:
+        # a read of the class's `my.offer` catches its schedule up (RULES §5.5)
+        p1.client.get(f"/api/v1/schedules/{wednesday_class.pk}?profile_id={p1.profile.pk}")
+    assert state()[:2] == (phase, status)
+    if seconds == 0:
+        assert state()[2:] == (p1.entry_id, at("2026-12-02 13:00"))
+        assert last_template(p1) == "waitlist_seat_reserved"
+        assert p1.respond("accept").status_code == 200
+        assert statuses([p1, p2]) == ["booked", "waiting"]
+    else:
+        services.waitlist_cutoff_close()
+        assert statuses([p1, p2]) == ["closed", "closed"]
+
+
 def test_a_flow_in_grace_survives_the_cutoff_and_may_accept(wednesday_class, queue_of, free_a_seat, clock):
     p1, p2, p3 = queue_of(wednesday_class, 3)
     clock.go("2026-12-02 12:50")

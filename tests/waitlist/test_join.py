@@ -72,6 +72,8 @@ def test_no_join_button_with_a_seat_of_ones_own_or_after_the_cutoff(wednesday_cl
     BookingFactory(schedule=wednesday_class, profile=seated.profile)
     assert seated.detail(wednesday_class)["my"]["button"] is None
     outsider = make_parent()
+    clock.go("2026-12-02 13:00")  # the cutoff instant still belongs to the open period (RULES §5.2)
+    assert outsider.detail(wednesday_class)["my"]["button"] == "加入候补"
     clock.go("2026-12-02 13:00", seconds=1)  # one second after the cutoff: the waitlist has ended
     assert outsider.detail(wednesday_class)["my"]["button"] is None
 

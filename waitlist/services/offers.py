@@ -138,7 +138,9 @@ def _reserve_next(offer: WaitlistOffer, schedule: CourseSchedule, now: datetime)
         .select_related("profile")
         .first()
     )
-    if candidate is None or now >= cutoff:
+    # The cutoff instant still belongs to the open period (RULES §5.2): a hand-over due exactly then
+    # reserves the seat with deadline = cutoff; one second later the waitlist has closed.
+    if candidate is None or selectors.waitlist_past_cutoff(schedule=schedule, now=now):
         waitlist_offer_lapse(offer=offer, now=now)
         return
     offer.phase = WaitlistOffer.Phase.RESERVED

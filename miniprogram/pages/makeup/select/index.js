@@ -5,7 +5,7 @@ const ui = require('../../common/ui');
 
 // The GET makeup/available filters the page passes on (others from the selector are ignored).
 const FILTER_KEYS = ['time_of_day', 'venue', 'coach', 'weekday', 'date_from', 'date_to', 'include_lower_levels'];
-const WAITLIST_TEMPLATES = ['waitlist_seat_available', 'waitlist_seat_reserved', 'waitlist_closed'];
+const WAITLIST_TEMPLATES = ['waitlist_seat_available', 'waitlist_seat_reserved', 'waitlist_closed', 'waitlist_session_cancelled'];
 
 // "180.00" → "¥180.00" (struck through); the make-up price "0.00" → "¥0".
 function decorate(item) {

@@ -3,7 +3,7 @@ const api = require('../../../services/api');
 const ui = require('../../common/ui');
 
 const BUTTON_JOIN = '加入候补'; // the value of my.button when joining is possible (API.md)
-const TEMPLATES = ['waitlist_seat_available', 'waitlist_seat_reserved', 'waitlist_closed'];
+const TEMPLATES = ['waitlist_seat_available', 'waitlist_seat_reserved', 'waitlist_closed', 'waitlist_session_cancelled'];
 
 // Which action the button performs: take an open offer, join, already joined, or none.
 function actionOf(my) {
