@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from accounts import messages
 from accounts.models import Profile, User
 
 
@@ -16,7 +17,7 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["username", "nickname", "phone", "wechat_openid"]
     list_filter = ["is_staff", "is_active"]
     fieldsets = BaseUserAdmin.fieldsets + (
-        ("微信", {"fields": ["wechat_openid", "wechat_unionid", "nickname", "phone"]}),
+        (messages.WECHAT_FIELDSET, {"fields": ["wechat_openid", "wechat_unionid", "nickname", "phone"]}),
     )
     inlines = [ProfileInline]
 

@@ -6,6 +6,7 @@ course, course-type and booking screens)."""
 from django.contrib import admin, messages
 from django.db.models import F
 
+from backoffice import messages as backoffice_messages
 from core.admin_actions import reason_action
 from courses.admin import BookingInline
 from courses.models import CourseSchedule
@@ -21,7 +22,7 @@ class QueueInline(admin.TabularInline):
     model = WaitlistEntry
     extra = 0
     can_delete = False
-    verbose_name_plural = "候补队列"
+    verbose_name_plural = backoffice_messages.QUEUE_INLINE
     fields = readonly_fields = [
         "position",
         "profile",
@@ -41,7 +42,7 @@ class QueueInline(admin.TabularInline):
             .order_by(F("active").desc(nulls_last=True), "-priority", "joined_at", "id")
         )
 
-    @admin.display(description="位置")
+    @admin.display(description=backoffice_messages.QUEUE_POSITION_COLUMN)
     def position(self, entry):
         return entry.ahead + 1 if entry.status == WaitlistEntry.Status.WAITING else "—"
 
@@ -53,7 +54,7 @@ class OfferInline(admin.TabularInline):
     model = WaitlistOffer
     extra = 0
     can_delete = False
-    verbose_name_plural = "名额释放"
+    verbose_name_plural = backoffice_messages.OFFERS_INLINE
     fields = readonly_fields = [
         "reason",
         "phase",
@@ -73,11 +74,11 @@ class OfferInline(admin.TabularInline):
 
 
 class QueueFullFilter(admin.SimpleListFilter):
-    title = "候补队列"
+    title = backoffice_messages.QUEUE_FILTER
     parameter_name = "queue"
 
     def lookups(self, request, model_admin):
-        return [("full", "已满员"), ("waiting", "有候补")]
+        return [("full", backoffice_messages.QUEUE_FULL), ("waiting", backoffice_messages.QUEUE_WAITING)]
 
     def queryset(self, request, queryset):
         if self.value() == "full":
@@ -91,8 +92,12 @@ def _cancel_class(modeladmin, request, schedule, reason):
     result = studio.schedule_cancel_by_studio(schedule_id=schedule.pk, reason=reason, by=request.user)
     modeladmin.message_user(
         request,
-        f"{schedule}：已取消 {result.bookings_cancelled} 个预约，"
-        f"生成 {result.makeups_owed} 条待补课，关闭 {result.waiting_closed} 个候补",
+        backoffice_messages.CLASS_CANCELLED.format(
+            schedule=schedule,
+            bookings=result.bookings_cancelled,
+            makeups=result.makeups_owed,
+            closed=result.waiting_closed,
+        ),
         messages.INFO,
     )
 
@@ -100,7 +105,11 @@ def _cancel_class(modeladmin, request, schedule, reason):
 def _manual_send(modeladmin, request, schedule, reason):
     result = waitlist_services.waitlist_notify(schedule_id=schedule.pk)
     modeladmin.message_user(
-        request, f"{schedule}：释放 {result.offers_opened} 个名额，通知 {result.notified} 人", messages.INFO
+        request,
+        backoffice_messages.MANUAL_SENT.format(
+            schedule=schedule, offers=result.offers_opened, notified=result.notified
+        ),
+        messages.INFO,
     )
 
 
@@ -139,27 +148,31 @@ class CourseScheduleAdmin(admin.ModelAdmin):
     # Cancelling a class notifies families and owes make-ups (RULES §6.7): the action, never a bare status edit.
     readonly_fields = ["status"]
     actions = [
-        reason_action("取消整节课（如教练请假）", _cancel_class, confirm="确认取消整节课"),
-        reason_action("发送候补通知（释放空余名额）", _manual_send, confirm="确认发送"),
+        reason_action(
+            backoffice_messages.CANCEL_CLASS_ACTION, _cancel_class, confirm=backoffice_messages.CANCEL_CLASS_CONFIRM
+        ),
+        reason_action(
+            backoffice_messages.MANUAL_SEND_ACTION, _manual_send, confirm=backoffice_messages.MANUAL_SEND_CONFIRM
+        ),
     ]
 
     def get_queryset(self, request):
         # Seats and the waitlist in SQL: one query for the whole page.
         return waitlist_selectors.schedules_with_details(queryset=super().get_queryset(request), profile=None)
 
-    @admin.display(description="已预约", ordering="booked_count")
+    @admin.display(description=backoffice_messages.BOOKED_COLUMN, ordering="booked_count")
     def booked(self, schedule):
         return schedule.booked_count
 
-    @admin.display(description="空余", ordering="available")
+    @admin.display(description=backoffice_messages.AVAILABLE_COLUMN, ordering="available")
     def available_seats(self, schedule):
         return max(schedule.available, 0)
 
-    @admin.display(description="生效候补容量")
+    @admin.display(description=backoffice_messages.EFFECTIVE_CAPACITY_COLUMN)
     def effective_capacity(self, schedule):
         return schedule.effective_waitlist_capacity
 
-    @admin.display(description="候补人数", ordering="waitlist_count")
+    @admin.display(description=backoffice_messages.WAITING_COLUMN, ordering="waitlist_count")
     def waiting(self, schedule):
         return schedule.waitlist_count
 

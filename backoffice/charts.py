@@ -7,6 +7,8 @@ Text uses `currentColor`, so the chart follows the admin's light or dark theme.
 import math
 from html import escape
 
+from backoffice import messages
+
 PALETTE = ("#417690", "#e8a33d", "#79aec8", "#b4475a", "#5b8c5a")
 HEIGHT = 288
 PLOT_TOP = 56  # title and legend above
@@ -95,7 +97,7 @@ def grouped_bar_chart(
             parts.append(
                 f'<rect class="bar" x="{_number(group_x + index * bar_width)}" y="{_number(bottom - height)}" '
                 f'width="{_number(bar_width)}" height="{_number(height)}" fill="{PALETTE[index % len(PALETTE)]}">'
-                f"<title>{_text(label)} {_text(name)}：{value}</title></rect>"
+                f"<title>{_text(messages.CHART_BAR_TITLE.format(day=label, series=name, value=value))}</title></rect>"
             )
         parts.append("</g>")
         if position % label_every == 0:

@@ -4,6 +4,7 @@ from django.utils.html import format_html
 
 from accounts.admin import ProfileAdmin
 from accounts.models import Profile
+from compensation import messages
 from compensation.admin_views import profile_ledger_view
 from compensation.models import ClassCreditCompensation, CompensationUsage
 
@@ -19,10 +20,12 @@ class ProfileWithLedgerAdmin(ProfileAdmin):
         )
         return [path("<int:profile_id>/compensation/", view, name="accounts_profile_compensation"), *super().get_urls()]
 
-    @admin.display(description="课时补偿")
+    @admin.display(description=messages.LEDGER_COLUMN)
     def ledger_link(self, profile):
         return format_html(
-            '<a href="{}">明细与调整</a>', reverse("admin:accounts_profile_compensation", args=[profile.pk])
+            '<a href="{}">{}</a>',
+            reverse("admin:accounts_profile_compensation", args=[profile.pk]),
+            messages.LEDGER_LINK,
         )
 
 

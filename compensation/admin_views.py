@@ -10,37 +10,36 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from accounts.models import Profile
+from compensation import messages as compensation_messages
 from compensation import selectors, services
 from compensation.models import ClassCreditCompensation
+from core import messages as core_messages
 from core.errors import BusinessError
-
-KIND_LABELS = {
-    "credit": "补课时长差补偿",
-    "adjustment": "人工调整",
-    "use": "使用",
-    "restore": "退回",
-    "expire": "过期",
-    "revoke": "撤销",
-}
 
 
 class AdjustForm(forms.Form):
-    minutes = forms.IntegerField(label="调整分钟（正数增加，负数扣减）", min_value=-10_000, max_value=10_000)
-    reason = forms.CharField(label="原因", max_length=200, error_messages={"required": "请填写原因"})
+    minutes = forms.IntegerField(label=compensation_messages.ADJUST_MINUTES_LABEL, min_value=-10_000, max_value=10_000)
+    reason = forms.CharField(
+        label=core_messages.REASON_LABEL,
+        max_length=200,
+        error_messages={"required": compensation_messages.REASON_REQUIRED},
+    )
     expires_on = forms.DateField(
-        label="过期日期（增加时可选，默认14天）", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=compensation_messages.ADJUST_EXPIRES_ON_LABEL,
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def clean_minutes(self):
         minutes = self.cleaned_data["minutes"]
         if minutes == 0:
-            raise forms.ValidationError("调整分钟数不能为0")
+            raise forms.ValidationError(compensation_messages.MINUTES_INVALID)
         return minutes
 
     def clean_expires_on(self):
         day = self.cleaned_data.get("expires_on")
         if day and day <= timezone.localdate():
-            raise forms.ValidationError("过期日期须晚于今天")
+            raise forms.ValidationError(compensation_messages.EXPIRES_ON_NOT_FUTURE)
         return day
 
 
@@ -63,7 +62,9 @@ def profile_ledger_view(request, profile_id: int, admin_site):
         except BusinessError as error:
             form.add_error("minutes", error.message)
         else:
-            messages.success(request, f"已调整 {result.minutes:+d} 分钟，当前余额 {result.balance} 分钟")
+            messages.success(
+                request, compensation_messages.ADJUSTED.format(minutes=result.minutes, balance=result.balance)
+            )
             return redirect(request.path)
     now = timezone.now()
     services.compensation_expire_due(profile_id=profile.pk, now=now)  # RULES §7: a read expires what is due
@@ -72,14 +73,14 @@ def profile_ledger_view(request, profile_id: int, admin_site):
         "admin/compensation/ledger.html",
         {
             **admin_site.each_context(request),
-            "title": f"课时补偿明细：{profile.name}",
+            "title": compensation_messages.LEDGER_TITLE.format(name=profile.name),
             "profile": profile,
             "balance": selectors.compensation_balance(profile_id=profile.pk, now=now),
             "credits": ClassCreditCompensation.objects.filter(profile=profile)
             .select_related("created_by")
             .order_by("-created_at"),
             "history": [
-                {**row, "label": KIND_LABELS.get(row["kind"], row["kind"])}
+                {**row, "label": compensation_messages.KIND_LABELS.get(row["kind"], row["kind"])}
                 for row in selectors.compensation_history(profile_id=profile.pk)[:200]
             ],
             "form": form,

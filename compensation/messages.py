@@ -7,3 +7,22 @@ ALREADY_USED = "该补课产生的课时补偿已被使用，无法取消"
 ADJUST_BELOW_ZERO = "扣减后余额不能为负"
 REASON_REQUIRED = "请填写原因"
 MINUTES_INVALID = "调整分钟数不能为0"
+
+# Admin ledger page (compensation/admin_views.py, compensation/admin.py)
+LEDGER_COLUMN = "课时补偿"
+LEDGER_LINK = "明细与调整"
+LEDGER_TITLE = "课时补偿明细：{name}"
+KIND_LABELS = {
+    "credit": "补课时长差补偿",
+    "adjustment": "人工调整",
+    "use": "使用",
+    "restore": "退回",
+    "expire": "过期",
+    "revoke": "撤销",
+}
+
+# Admin balance adjustment form
+ADJUST_MINUTES_LABEL = "调整分钟（正数增加，负数扣减）"
+ADJUST_EXPIRES_ON_LABEL = "过期日期（增加时可选，默认14天）"
+EXPIRES_ON_NOT_FUTURE = "过期日期须晚于今天"
+ADJUSTED = "已调整 {minutes:+d} 分钟，当前余额 {balance} 分钟"

@@ -8,19 +8,20 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 
+from core import messages as core_messages
 from core.errors import BusinessError
 
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(
-        label="原因",
+        label=core_messages.REASON_LABEL,
         max_length=200,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "请填写原因"},
+        error_messages={"required": core_messages.REASON_REQUIRED},
     )
 
 
-def reason_action(description: str, perform: Callable, *, confirm: str = "确认") -> Callable:
+def reason_action(description: str, perform: Callable, *, confirm: str = core_messages.CONFIRM) -> Callable:
     """perform(modeladmin, request, obj, reason) runs once per selected object, through a service;
     a BusinessError is reported for that object and the others still run."""
 
@@ -34,12 +35,18 @@ def reason_action(description: str, perform: Callable, *, confirm: str = "确认
                 try:
                     perform(modeladmin, request, obj, reason)
                 except BusinessError as error:
-                    modeladmin.message_user(request, f"{obj}：{error.message}", messages.ERROR)
+                    modeladmin.message_user(
+                        request, core_messages.ACTION_FAILED.format(obj=obj, message=error.message), messages.ERROR
+                    )
                     continue
-                modeladmin.log_change(request, obj, f"{description}：{reason}")
+                modeladmin.log_change(
+                    request, obj, core_messages.ACTION_LOGGED.format(description=description, reason=reason)
+                )
                 done += 1
             if done:
-                modeladmin.message_user(request, f"{description}：{done} 项已完成", messages.SUCCESS)
+                modeladmin.message_user(
+                    request, core_messages.ACTION_DONE.format(description=description, done=done), messages.SUCCESS
+                )
             return None
         return TemplateResponse(
             request,

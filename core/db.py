@@ -7,6 +7,7 @@ import time
 
 from django.db import OperationalError, connection
 
+from core import messages
 from core.errors import BusinessError
 
 logger = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ def retry_on_deadlock(func):
                     raise
                 logger.warning("%s: lock conflict %s, attempt %d", func.__name__, exc.args[0], attempt)
                 if attempt == MAX_ATTEMPTS:
-                    raise BusinessError.unavailable("busy", "系统繁忙，请稍后再试") from exc
+                    raise BusinessError.unavailable("busy", messages.BUSY) from exc
                 time.sleep(random.uniform(0.01, 0.05) * attempt)
         raise AssertionError("unreachable")
 

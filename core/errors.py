@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from core import messages
+
 
 class BusinessError(Exception):
     """A refused business action: HTTP status, machine code, Chinese message, optional data."""
@@ -22,7 +24,7 @@ class BusinessError(Exception):
         return cls(403, error, message, data)
 
     @classmethod
-    def not_found(cls, message: str = "资源不存在", data: Any = None) -> "BusinessError":
+    def not_found(cls, message: str = messages.NOT_FOUND, data: Any = None) -> "BusinessError":
         return cls(404, "not_found", message, data)
 
     @classmethod

@@ -1,5 +1,7 @@
 """Number formats of the user-facing texts."""
 
+from core import messages
+
 
 def hours_text(minutes: int | float) -> str:
     """Hours with at most one decimal and no trailing .0: 90 -> "1.5", 60 -> "1", 120 -> "2"."""
@@ -12,4 +14,4 @@ def local_time_text(moment) -> str:
     from django.utils import timezone
 
     local = timezone.localtime(moment)
-    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+    return messages.LOCAL_TIME.format(year=local.year, month=local.month, day=local.day, time=f"{local:%H:%M}")

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from courses import messages as course_messages
 from courses import services
 from courses.models import Booking, Course, CourseType
 
@@ -52,12 +53,12 @@ class BookingAdmin(admin.ModelAdmin):
         count = services.booking_mark_attendance(booking_ids=ids, status=status)
         for booking in Booking.objects.filter(pk__in=ids, status=status):
             self.log_change(request, booking, label)
-        self.message_user(request, f"{label}：{count} 个预约（未开课或已取消的不变）", messages.SUCCESS)
+        self.message_user(request, course_messages.MARKED.format(label=label, count=count), messages.SUCCESS)
 
-    @admin.action(description="标记出勤", permissions=["change"])
+    @admin.action(description=course_messages.MARK_ATTENDED, permissions=["change"])
     def mark_attended(self, request, queryset):
-        self._mark(request, queryset, Booking.Status.ATTENDED, "标记出勤")
+        self._mark(request, queryset, Booking.Status.ATTENDED, course_messages.MARK_ATTENDED)
 
-    @admin.action(description="标记缺勤", permissions=["change"])
+    @admin.action(description=course_messages.MARK_ABSENT, permissions=["change"])
     def mark_absent(self, request, queryset):
-        self._mark(request, queryset, Booking.Status.ABSENT, "标记缺勤")
+        self._mark(request, queryset, Booking.Status.ABSENT, course_messages.MARK_ABSENT)

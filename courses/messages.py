@@ -17,3 +17,8 @@ BOOKING_CANCELLED = "已取消预约"
 LEAVE_TAKEN = "请假成功，已生成待补课记录"
 MAKEUP_SEAT_CANCELLED = "已取消补课"
 REASON_REQUIRED = "请填写原因"
+
+# Admin actions on bookings
+MARK_ATTENDED = "标记出勤"
+MARK_ABSENT = "标记缺勤"
+MARKED = "{label}：{count} 个预约（未开课或已取消的不变）"

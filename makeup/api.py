@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
+from core import messages as core_messages
 from core.fields import BoundedDateField, IdField
 from courses.api import ScheduleBriefOutput
 from makeup import messages, selectors
@@ -68,9 +69,9 @@ class AvailableQuery(serializers.Serializer):
 
     def validate(self, attrs):
         if not attrs.get("makeup_id") and not (attrs.get("profile_id") and attrs.get("redeem")):
-            raise serializers.ValidationError({"makeup_id": "请提供待补课记录，或档案与 redeem=true"})
+            raise serializers.ValidationError({"makeup_id": messages.MAKEUP_OR_REDEEM_REQUIRED})
         if attrs.get("date_from") and attrs.get("date_to") and attrs["date_to"] < attrs["date_from"]:
-            raise serializers.ValidationError({"date_to": "结束日期不能早于开始日期"})
+            raise serializers.ValidationError({"date_to": core_messages.DATE_TO_BEFORE_FROM})
         return attrs
 
 

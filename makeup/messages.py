@@ -19,3 +19,6 @@ LONGER = "时长多{minutes}分钟"
 REDEEM_COST = "需{minutes}分钟课时补偿"
 NOT_CANCELLABLE = "该补课无法取消"
 REDEEM_NEEDS_COMPENSATION = "请选择待补课记录，或使用课时补偿预约"
+
+# API query validation
+MAKEUP_OR_REDEEM_REQUIRED = "请提供待补课记录，或档案与 redeem=true"

@@ -3,6 +3,7 @@ from datetime import timedelta
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from notifications import messages as notification_messages
 from notifications import selectors, services
 from notifications.models import Notification, SubscriptionGrant
 
@@ -42,10 +43,10 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="重新发送（失败或未订阅的通知）")
+    @admin.action(description=notification_messages.RESEND_ACTION)
     def resend(self, request, queryset):
         count = services.notification_resend(notification_ids=list(queryset.values_list("pk", flat=True)))
-        self.message_user(request, f"已重新加入发送队列：{count} 条", messages.SUCCESS)
+        self.message_user(request, notification_messages.RESENT.format(count=count), messages.SUCCESS)
 
 
 @admin.register(SubscriptionGrant)

@@ -4,7 +4,7 @@
 from django.contrib import admin
 
 from core.admin_actions import reason_action
-from waitlist import selectors, services
+from waitlist import messages, selectors, services
 from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistNotification, WaitlistOffer
 
 
@@ -38,12 +38,15 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
     raw_id_fields = ["schedule", "profile", "makeup"]
     readonly_fields = [f.name for f in WaitlistEntry._meta.fields if f.name != "active"]
     ordering = ["schedule", "-priority", "joined_at", "id"]
-    actions = [reason_action("移到队首", _prioritize), reason_action("移出候补", _remove, confirm="确认移出")]
+    actions = [
+        reason_action(messages.PRIORITIZE_ACTION, _prioritize),
+        reason_action(messages.REMOVE_ACTION, _remove, confirm=messages.REMOVE_CONFIRM),
+    ]
 
     def get_queryset(self, request):
         return selectors.waitlist_entries_with_positions(queryset=super().get_queryset(request))
 
-    @admin.display(description="候补位置")
+    @admin.display(description=messages.POSITION_COLUMN)
     def position(self, entry):
         return entry.ahead + 1 if entry.status == WaitlistEntry.Status.WAITING else "—"
 

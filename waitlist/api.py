@@ -11,6 +11,7 @@ from rest_framework import serializers, viewsets
 
 from accounts.selectors import profile_of_owner_or_only
 from core import hot_reads
+from core import messages as core_messages
 from core.api import hot_reads_key, ok
 from core.errors import BusinessError
 from core.fields import BoundedDateField, IdField
@@ -145,7 +146,7 @@ class ScheduleQuery(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs.get("date_from") and attrs.get("date_to") and attrs["date_to"] < attrs["date_from"]:
-            raise serializers.ValidationError({"date_to": "结束日期不能早于开始日期"})
+            raise serializers.ValidationError({"date_to": core_messages.DATE_TO_BEFORE_FROM})
         return attrs
 
 

@@ -27,3 +27,12 @@ REASON_REQUIRED = "请填写原因"
 ACCEPTED = "预约成功"
 DECLINED = "已放弃本次名额"
 CANCELLED = "已取消候补"
+
+# Admin actions and columns
+PRIORITIZE_ACTION = "移到队首"
+REMOVE_ACTION = "移出候补"
+REMOVE_CONFIRM = "确认移出"
+POSITION_COLUMN = "候补位置"
+
+# Operators: a move-to-front keeps its reason and who gave it
+PRIORITY_REASON_BY = "{reason}（{operator}）"

@@ -129,7 +129,9 @@ def waitlist_entry_prioritize(*, entry_id: int, reason: str, by, now: datetime |
             .first()
         )
         entry.priority = max(entry.priority, (top or 0) + 1)
-        entry.priority_reason = f"{reason}（{getattr(by, 'username', '')}）" if by else reason
+        entry.priority_reason = (
+            messages.PRIORITY_REASON_BY.format(reason=reason, operator=getattr(by, "username", "")) if by else reason
+        )
         entry.save(update_fields=["priority", "priority_reason", "updated_at"])
         return entry
 

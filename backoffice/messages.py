@@ -1,0 +1,56 @@
+"""User-facing texts of the back office (the dashboard and the class screens). Tests compare them literally."""
+
+# Dashboard page and its date range form
+TITLE = "运营看板"
+DATE_FROM_LABEL = "开始日期"
+DATE_TO_LABEL = "结束日期"
+RANGE_TOO_LONG = "日期范围不能超过{days}天"
+
+# Dashboard cards: labels and details
+CONVERSION_LABEL = "候补转化率"
+CONVERSION_DETAIL = "加入候补 {joined} · 其中成功预约 {booked}"
+CLAIM_MEDIAN_LABEL = "名额释放到预约中位时长（分钟）"
+CLAIM_MEDIAN_DETAIL = "被预约名额 {claimed}"
+OFFERS_LABEL = "名额释放"
+OFFERS_DETAIL = "被预约 {claimed} · 失效 {lapsed}"
+OFFERS_LAPSED_LABEL = "失效名额"
+OFFERS_LAPSED_DETAIL = "无人确认、转为公开预约的名额"
+MAKEUP_USAGE_LABEL = "补课使用率"
+MAKEUP_USAGE_DETAIL = "应补课 {owed} · 已预约或已补课 {used}"
+COMPENSATION_LABEL = "补偿分钟 发放/使用/过期"
+COMPENSATION_DETAIL = "使用 = 使用 − 退回"
+DELIVERY_LABEL = "通知送达率"
+DELIVERY_DETAIL = "通知 {total}"
+DELIVERY_DETAIL_BY_STATUS = "通知 {total}：{by_status}"
+CLOSED_LATE_LABEL = "截止延迟关闭"
+CLOSED_LATE_DETAIL = "截止后超过2分钟才关闭的候补 / 截止关闭的候补"
+QUEUES_FULL_LABEL = "当前满员候补队列"
+QUEUES_FULL_DETAIL = "未开课、候补人数已达候补容量的课程"
+
+# Dashboard chart
+CHART_TITLE = "每日候补与名额释放"
+SERIES_NAMES = {"joined": "加入候补", "booked": "候补成功预约", "offers": "名额释放"}
+CHART_SERIES_TOTAL = "{name}共{total}"
+CHART_TOTALS_SEPARATOR = "，"
+CHART_BAR_TITLE = "{day} {series}：{value}"  # one bar's tooltip
+CHART_DESCRIPTION = "{date_from:%Y-%m-%d}至{date_to:%Y-%m-%d}每日数据：{totals}。"
+
+# Class screen: inlines, columns and the queue filter
+QUEUE_INLINE = "候补队列"
+QUEUE_POSITION_COLUMN = "位置"
+OFFERS_INLINE = "名额释放"
+QUEUE_FILTER = "候补队列"
+QUEUE_FULL = "已满员"
+QUEUE_WAITING = "有候补"
+BOOKED_COLUMN = "已预约"
+AVAILABLE_COLUMN = "空余"
+EFFECTIVE_CAPACITY_COLUMN = "生效候补容量"
+WAITING_COLUMN = "候补人数"
+
+# Class screen actions and their results
+CANCEL_CLASS_ACTION = "取消整节课（如教练请假）"
+CANCEL_CLASS_CONFIRM = "确认取消整节课"
+CLASS_CANCELLED = "{schedule}：已取消 {bookings} 个预约，生成 {makeups} 条待补课，关闭 {closed} 个候补"
+MANUAL_SEND_ACTION = "发送候补通知（释放空余名额）"
+MANUAL_SEND_CONFIRM = "确认发送"
+MANUAL_SENT = "{schedule}：释放 {offers} 个名额，通知 {notified} 人"
