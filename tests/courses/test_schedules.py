@@ -116,6 +116,19 @@ def test_bad_schedule_filters_are_400(parent_client, query):
     assert response.json()["error"] == "validation_error"
 
 
+@pytest.mark.parametrize("query", ["date_from=0001-01-01", "date_to=9999-12-31"])
+def test_extreme_dates_in_the_schedule_list_are_not_a_500(parent_client, query):
+    """RULES §9/§10: bad input is a 4xx envelope, never a 500."""
+    response = parent_client.get(f"/api/v1/schedules?{query}")
+    assert response.status_code == 400, response.json()
+    assert response.json() == {
+        "code": 400,
+        "message": "参数错误",
+        "error": "validation_error",
+        "data": {query.split("=")[0]: ["日期超出范围"]},
+    }
+
+
 def test_another_parents_profile_id_is_404_on_schedules(parent_client, other_profile):
     ScheduleFactory(starts_at=WEDNESDAY_19)
     for url in ("/api/v1/schedules", f"/api/v1/schedules/{ScheduleFactory(starts_at=WEDNESDAY_19).pk}"):

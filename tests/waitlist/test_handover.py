@@ -13,7 +13,7 @@ from notifications.models import Notification
 from tests.conftest import admin_list_edit, at, client_for
 from tests.factories import ScheduleFactory, StaffFactory
 from tests.waitlist.conftest import WEDNESDAY_19
-from waitlist import services
+from waitlist import services, tasks
 from waitlist.models import WaitlistEntry, WaitlistNotification, WaitlistOffer
 from waitlist.tasks import waitlist_cutoff_close_task, waitlist_offers_sweep_task
 
@@ -198,6 +198,25 @@ def test_a_reservation_reaching_the_cutoff_ends_closed_not_expired(wednesday_cla
     services.waitlist_cutoff_close()
     assert statuses([p1, p2]) == ["closed", "closed"]
     assert not Notification.objects.filter(template="waitlist_expired").exists()
+
+
+def test_a_late_sweep_after_the_cutoff_expires_a_reservation_that_ended_before_it(
+    wednesday_class, queue_of, free_a_seat, clock
+):
+    """A reservation whose window ended before the cutoff expired then (自动顺位), even when the sweep
+    only runs after the cutoff; only a reservation reaching the cutoff ends closed (RULES §5.2)."""
+    p1, p2 = queue_of(wednesday_class, 2)
+    clock.go("2026-12-02 12:00")
+    free_a_seat(wednesday_class)
+    clock.go("2026-12-02 12:16")
+    services.waitlist_offers_sweep()  # reserved for p1 until 12:31
+    assert state()[:3] == ("reserved", "open", p1.entry_id)
+    clock.go("2026-12-02 13:05")  # the sweeper was down from 12:16 until after the cutoff
+    services.waitlist_offers_sweep()
+    services.waitlist_cutoff_close()
+    assert [p1.entry.status, p2.entry.status] == ["expired", "closed"]
+    assert WaitlistOffer.objects.get().status == "lapsed"
+    assert (last_template(p1), last_template(p2)) == ("waitlist_expired", "waitlist_closed")
 
 
 @pytest.mark.parametrize("driver", ["sweeper", "api"])
@@ -415,6 +434,60 @@ def test_sweeps_work_in_bounded_batches(queue_of, clock, settings):
     assert services.waitlist_offers_sweep(batch=2) == 2
     assert services.waitlist_offers_sweep(batch=2) == 1
     assert services.waitlist_offers_sweep(batch=2) == 0
+
+
+def test_the_sweeper_task_does_not_spin_while_a_flow_is_in_grace(
+    wednesday_class, queue_of, free_a_seat, clock, monkeypatch
+):
+    """RULES §5.5 periodic jobs: a run must end when nothing is due, not spin for its whole time budget.
+    A flow in grace (deadline passed, closing time not) is nothing to do, yet `waitlist_offers_sweep` counts its
+    schedule as 'caught up' on every step, so `_drain` never sees 0 and loops for the whole 10 s budget, every 15 s."""
+    (p1, p2) = queue_of(wednesday_class, 2)
+    clock.go("2026-12-02 12:30")
+    free_a_seat(wednesday_class)
+    clock.go("2026-12-02 12:44")
+    assert p1.respond("start").json()["data"]["deadline"] == "2026-12-02T12:49:00+08:00"  # grace until 12:49
+    clock.go("2026-12-02 12:46")
+    calls = []
+    real = services.waitlist_offers_sweep
+
+    def counted():
+        calls.append(1)
+        if len(calls) > 50:
+            raise RuntimeError("still sweeping the same schedule after 50 steps")
+        return real()
+
+    monkeypatch.setattr(tasks.services, "waitlist_offers_sweep", counted)
+    assert tasks.waitlist_offers_sweep_task() == 0
+    assert len(calls) == 1
+    assert state()[:3] == ("broadcast", "open", None)
+    assert statuses([p1, p2]) == ["waiting", "waiting"]
+
+
+def test_the_cutoff_closer_task_does_not_spin_while_a_flow_is_in_grace(
+    wednesday_class, queue_of, free_a_seat, clock, monkeypatch
+):
+    """Same for the cutoff closer: an entry kept waiting by its flow's grace past the cutoff makes every
+    step count 1."""
+    (p1, p2) = queue_of(wednesday_class, 2)
+    clock.go("2026-12-02 12:50")
+    free_a_seat(wednesday_class)
+    clock.go("2026-12-02 12:58")
+    assert p1.respond("start").json()["data"]["deadline"] == "2026-12-02T13:03:00+08:00"  # grace until 13:03
+    clock.go("2026-12-02 13:01")
+    calls = []
+    real = services.waitlist_cutoff_close
+
+    def counted():
+        calls.append(1)
+        if len(calls) > 50:
+            raise RuntimeError("still closing the same schedule after 50 steps")
+        return real()
+
+    monkeypatch.setattr(tasks.services, "waitlist_cutoff_close", counted)
+    assert tasks.waitlist_cutoff_close_task() == 1  # p2 closes; p1's flow is in grace
+    assert len(calls) == 2
+    assert statuses([p1, p2]) == ["waiting", "closed"]
 
 
 @pytest.mark.parametrize(("seconds", "status", "booked"), [(0, 200, True), (1, 409, False)])

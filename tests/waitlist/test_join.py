@@ -229,6 +229,20 @@ def test_profile_check_comes_before_schedule_check(make_parent, other_profile):
     assert response.json()["message"] == "档案不存在"
 
 
+def test_join_with_a_makeup_id_is_refused_until_make_ups_exist(wednesday_class, make_parent):
+    """RULES §9 (docs/decisions.md): a makeup_id that is not the caller's (here: none exists) answers
+    404 资源不存在, and nothing is written."""
+    parent = make_parent()
+    response = parent.join(wednesday_class, makeup_id=12)
+    assert response.status_code == 404 and response.json() == {
+        "code": 404,
+        "message": "资源不存在",
+        "error": "not_found",
+        "data": None,
+    }
+    assert not WaitlistEntry.objects.exists()
+
+
 def test_joining_at_the_cutoff_instant_is_allowed_one_second_later_it_is_closed(wednesday_class, make_parent, clock):
     """RULES §5.2: now ≤ cutoff is still open."""
     parent, late = make_parent(), make_parent()

@@ -86,6 +86,34 @@ def test_my_waitlists_query_count_does_not_grow(make_parent, free_a_seat, django
     assert response.json()["data"]["count"] == 22
 
 
+def test_my_waitlists_query_count_does_not_grow_with_overdue_offers(
+    make_parent, free_a_seat, clock, django_assert_max_num_queries
+):
+    """STYLE / brief (4): list query counts must not grow with the list. Even with the sweeper late and many
+    classes overdue, the list costs the same queries."""
+    parent = make_parent()
+
+    def classes(n, start):
+        for i in range(start, start + n):
+            schedule = full_class(hours_later=24 + i)
+            assert parent.join(schedule).status_code == 200
+            free_a_seat(schedule)
+
+    clock.go("2026-12-02 10:00")
+    classes(1, 0)
+    clock.go("2026-12-02 10:16")  # the broadcast is over, no sweeper ran
+    with django_assert_max_num_queries(100) as small:
+        response = parent.client.get("/api/v1/waitlist/my?page_size=100")
+    assert response.json()["data"]["count"] == 1
+    baseline = len(small.captured_queries)
+    clock.go("2026-12-02 10:20")
+    classes(10, 1)
+    clock.go("2026-12-02 10:36")
+    with django_assert_max_num_queries(baseline):
+        response = parent.client.get("/api/v1/waitlist/my?page_size=100")
+    assert response.json()["data"]["count"] == 11
+
+
 def test_schedules_query_count_with_waitlists_does_not_grow(make_parent, free_a_seat, django_assert_max_num_queries):
     parent = make_parent()
     for i in range(2):

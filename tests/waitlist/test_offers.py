@@ -5,10 +5,12 @@ import pytest
 from django.db.models import Count
 
 from courses.models import Booking
+from flows.studio import schedule_set_capacity
 from notifications.models import Notification
 from tests.conftest import at
 from tests.factories import BookingFactory, ScheduleFactory
 from tests.waitlist.conftest import WEDNESDAY_19
+from waitlist import services
 from waitlist.models import WaitlistFlow, WaitlistNotification, WaitlistOffer
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +19,12 @@ pytestmark = pytest.mark.django_db
 def templates_of(parent) -> list[str]:
     return list(
         Notification.objects.filter(user=parent.profile.owner).order_by("id").values_list("template", flat=True)
+    )
+
+
+def _book(parent, schedule):
+    return parent.client.post(
+        "/api/v1/bookings", {"course_schedule_id": schedule.pk, "profile_id": parent.profile.pk}, format="json"
     )
 
 
@@ -103,6 +111,24 @@ def test_two_seats_one_waiting_one_offer_one_public_seat(wednesday_class, queue_
     outsider = make_parent()
     data = outsider.detail(wednesday_class)
     assert (data["booked_count"], data["available"]) == (4, 1)
+
+
+def test_a_cancel_in_a_class_still_over_its_lowered_capacity_offers_no_phantom_seat(
+    wednesday_class, queue_of, free_a_seat
+):
+    """RULES §3 / §4: no offer for a seat that does not exist. §3 opens an offer 'for that seat' when a seat
+    is freed; §4 'nobody is booked into a seat that does not exist'. Capacity lowered 6 → 5 with 6 booked
+    (nobody removed); one parent cancels: 5 booked of 5, nothing is free."""
+    parents = queue_of(wednesday_class, 2)
+    schedule_set_capacity(schedule_id=wednesday_class.pk, capacity=5)
+    free_a_seat(wednesday_class)
+    assert Booking.objects.filter(schedule=wednesday_class, status="booked").count() == 5
+    notified = Notification.objects.filter(template="waitlist_seat_available").count()
+    accept = parents[0].respond("accept")
+    assert (WaitlistOffer.objects.count(), notified) == (0, 0), accept.json()
+    assert accept.status_code == 409
+    assert accept.json() == {"code": 409, "message": "暂无可预约名额", "error": "no_offer", "data": None}
+    assert not Booking.objects.filter(profile=parents[0].profile).exists()
 
 
 def test_late_joiners_are_not_in_the_broadcast(wednesday_class, queue_of, free_a_seat, make_parent):
@@ -314,6 +340,39 @@ def test_first_confirmation_wins_and_the_others_hear_the_seat_was_taken(wednesda
     assert wednesday_class.bookings.filter(status="booked").count() == 6
 
 
+def test_a_claim_in_the_reserved_phase_tells_the_broadcast_losers_offer_taken(
+    wednesday_class, queue_of, free_a_seat, clock
+):
+    """RULES §4 accept: '... marks the other notifications of that offer superseded (those entries get the
+    in-app message 名额已被抢占 ...)'; step 3: such an entry answers 409 offer_taken."""
+    p1, p2, p3 = queue_of(wednesday_class, 3)
+    clock.go("2026-12-02 10:00")
+    free_a_seat(wednesday_class)
+    clock.go("2026-12-02 10:16")
+    services.waitlist_offers_sweep()  # reserved for p1
+    clock.go("2026-12-02 10:20")
+    accepted = p1.respond("accept")
+    booking = Booking.objects.get(profile=p1.profile, schedule=wednesday_class, status="booked")
+    assert accepted.status_code == 200
+    assert accepted.json() == {
+        "code": 200,
+        "message": "预约成功",
+        "data": {"booking_id": booking.pk, "kind": "waitlist"},
+    }
+    offer = WaitlistOffer.objects.get()
+    statuses = dict(
+        WaitlistNotification.objects.filter(offer=offer, kind="seat_available")
+        .exclude(entry_id=p1.entry_id)
+        .values_list("entry_id", "status")
+    )
+    assert statuses == {p2.entry_id: "superseded", p3.entry_id: "superseded"}
+    response = p2.respond("accept")
+    assert response.status_code == 409
+    assert response.json() == {"code": 409, "message": "名额已被抢占", "error": "offer_taken", "data": None}
+    assert (templates_of(p2)[-1], templates_of(p3)[-1]) == ("waitlist_offer_taken", "waitlist_offer_taken")
+    assert (p2.entry.status, p3.entry.status) == ("waiting", "waiting")
+
+
 def test_accept_with_a_time_conflict_keeps_the_entry_waiting_and_the_reservation_running(
     wednesday_class, queue_of, free_a_seat, clock
 ):
@@ -331,6 +390,113 @@ def test_accept_with_a_time_conflict_keeps_the_entry_waiting_and_the_reservation
     offer = WaitlistOffer.objects.get()
     assert (offer.status, offer.reserved_for_id) == ("open", first.entry_id)
     assert WaitlistFlow.objects.get(entry_id=first.entry_id).status == "rejected"
+
+
+def test_a_flow_refused_for_time_conflict_still_protects_within_its_grace(
+    wednesday_class, queue_of, free_a_seat, clock
+):
+    """RULES §4 step 2 / §5.1: a refused accept (time_conflict) must not take the flow's grace away.
+    §4: 'If the profile now has an overlapping booked class → 409 time_conflict; the entry stays waiting and any
+    reservation runs on.' §4 step 2 / §5.1: a flow started in the phase at or before the deadline protects until
+    start + FLOW_GRACE. Seed times: seat 12:30 (deadline 12:45), flow 12:44 (grace until 12:49)."""
+    p1, p2 = queue_of(wednesday_class, 2)
+    # p2 holds an overlapping class (same 19:00 slot) that is not full.
+    other = ScheduleFactory(starts_at=WEDNESDAY_19, capacity=6)
+    clock.go("2026-12-02 12:30")
+    free_a_seat(wednesday_class)
+    clock.go("2026-12-02 12:44")
+    started = p2.respond("start")
+    assert started.status_code == 200
+    assert started.json()["data"] == {
+        "deadline": "2026-12-02T12:49:00+08:00",
+        "seconds_left": 300,
+        "prompt": "确认预约？还剩5分钟决策时间",
+    }
+    clash = _book(p2, other)
+    clash_booking = Booking.objects.get(profile=p2.profile, schedule=other)
+    assert clash.status_code == 200
+    assert clash.json() == {
+        "code": 200,
+        "message": "预约成功",
+        "data": {"booking_id": clash_booking.pk, "status": "booked", "kind": "regular"},
+    }
+    clock.go("2026-12-02 12:46")
+    refused = p2.respond("accept")
+    assert refused.status_code == 409
+    assert refused.json() == {"code": 409, "message": "与已预约课程时间冲突", "error": "time_conflict", "data": None}
+    assert p2.entry.status == "waiting"
+    # p2 fixes the conflict within its grace and accepts at 12:47 (≤ 12:49).
+    clock.go("2026-12-02 12:47")
+    cancelled = p2.client.post(f"/api/v1/bookings/{clash_booking.pk}/cancel", {}, format="json")
+    assert cancelled.status_code == 200
+    assert cancelled.json() == {
+        "code": 200,
+        "message": "已取消预约",
+        "data": {"booking_id": clash_booking.pk, "status": "cancelled"},
+    }
+    again = p2.respond("accept")
+    assert again.status_code == 200, again.json()
+    booking = Booking.objects.get(profile=p2.profile, schedule=wednesday_class, status="booked")
+    assert again.json() == {"code": 200, "message": "预约成功", "data": {"booking_id": booking.pk, "kind": "waitlist"}}
+    assert (p1.entry.status, p2.entry.status) == ("waiting", "booked")
+    offer = WaitlistOffer.objects.get()
+    assert (offer.phase, offer.status, offer.claimed_by_id) == ("broadcast", "claimed", p2.entry_id)
+
+
+def test_a_reserved_parent_refused_for_time_conflict_is_not_expired_during_its_grace(
+    wednesday_class, queue_of, free_a_seat, clock
+):
+    """Same rule in the reserved phase: the refused accept must not end the reservation before the flow's grace."""
+    p1, p2 = queue_of(wednesday_class, 2)
+    other = ScheduleFactory(starts_at=WEDNESDAY_19, capacity=6)
+    clock.go("2026-12-02 10:00")
+    free_a_seat(wednesday_class)
+    clock.go("2026-12-02 10:16")
+    services.waitlist_offers_sweep()  # reserved for p1 until 10:31
+    assert WaitlistOffer.objects.get().reserved_for_id == p1.entry_id
+    clash = _book(p1, other)
+    assert clash.status_code == 200
+    assert clash.json() == {
+        "code": 200,
+        "message": "预约成功",
+        "data": {
+            "booking_id": Booking.objects.get(profile=p1.profile, schedule=other).pk,
+            "status": "booked",
+            "kind": "regular",
+        },
+    }
+    clock.go("2026-12-02 10:30")
+    started = p1.respond("start")  # grace until 10:35
+    assert (started.status_code, started.json()["data"]["deadline"]) == (200, "2026-12-02T10:35:00+08:00")
+    clock.go("2026-12-02 10:32")
+    refused = p1.respond("accept")
+    assert refused.status_code == 409
+    assert refused.json() == {"code": 409, "message": "与已预约课程时间冲突", "error": "time_conflict", "data": None}
+    clock.go("2026-12-02 10:33")
+    services.waitlist_offers_sweep()
+    assert p1.entry.status == "waiting"
+    assert p2.entry.status == "waiting"
+    offer = WaitlistOffer.objects.get()
+    assert (offer.phase, offer.status, offer.reserved_for_id) == ("reserved", "open", p1.entry_id)
+
+
+def test_an_offer_cannot_book_a_class_cancelled_meanwhile(wednesday_class, queue_of, free_a_seat):
+    """A waitlist offer can no longer book a class that is not open (docs/decisions.md, RULES §6.7): the
+    catch-up lapses the offer of a class that is no longer open, so the accept answers 410 offer_expired."""
+    (p1,) = queue_of(wednesday_class, 1)
+    free_a_seat(wednesday_class)
+    wednesday_class.status = "cancelled"
+    wednesday_class.save()
+    response = p1.respond("accept")
+    assert response.status_code == 410
+    assert response.json() == {
+        "code": 410,
+        "message": "候补确认已过期，名额已顺位给下一位候补用户",
+        "error": "offer_expired",
+        "data": None,
+    }
+    assert not Booking.objects.filter(profile=p1.profile).exists()
+    assert WaitlistOffer.objects.get().status == "lapsed"
 
 
 def test_decline_leaves_the_queue_and_passes_a_reservation_on(wednesday_class, queue_of, free_a_seat, clock):
