@@ -1,5 +1,5 @@
-"""Row locks on waitlist entries. The system's lock order (accounts/locks.py): profile, schedule,
-then the schedule's offers, then entries by id; a caller locks the schedule before an entry."""
+"""Row locks on waitlist entries. The system's lock order (accounts/locks.py): the schedule first,
+then its offers, then its entries by id; a caller always holds the schedule before an entry."""
 
 from core.errors import BusinessError
 from waitlist import messages

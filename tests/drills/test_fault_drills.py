@@ -25,7 +25,6 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from bench.race_rounds import check_invariants
 from config import celery_app
 from core.db import retry_on_deadlock
 from courses.models import CourseSchedule
@@ -36,6 +35,7 @@ from tests.concurrency import run_together
 from tests.conftest import at, client_for
 from tests.factories import BookingFactory, ProfileFactory, ScheduleFactory, UserFactory
 from tests.integration.conftest import _reset_connections, wait_for, worker_process
+from tests.races.rounds import check_invariants
 from waitlist import services as waitlist_services
 from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistNotification, WaitlistOffer
 from waitlist.tasks import waitlist_offers_sweep_task

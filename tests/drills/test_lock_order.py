@@ -1,9 +1,9 @@
-"""A lock-order defect the race rounds found (bench/race_rounds.py counts the deadlocks it causes).
+"""A lock-order defect the race rounds found (tests/races/rounds.py counts the deadlocks it causes).
 
 Booking a make-up locks the session, then the child's profile (makeup_book → makeup_settle), then —
 to end the make-up's other waiting entries — every *other* class the make-up waits in
 (waitlist_entries_end_for_makeup → schedule_lock_or_404). That is schedule → profile → schedule, against the
-order STYLE.md and docs/decisions.md give (schedule, then profile). A seat freed in that other class at
+order accounts/locks.py and docs/decisions.md give (schedule, then profile). A seat freed in that other class at
 the same moment holds that class and then writes the child's seat-available notification, whose
 foreign key takes a shared lock on the same profile row: MariaDB sees a cycle and kills one of them
 (1213). retry_on_deadlock absorbs it today (no invariant broke in 1,000 rounds, no 503), but every such

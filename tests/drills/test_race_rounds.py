@@ -1,4 +1,4 @@
-"""Race rounds in CI (issue 8): 20 randomized rounds of real threads through bench/race_rounds.py's own
+"""Race rounds in CI (issue 8): 20 randomized rounds of real threads through tests/races/rounds.py's
 round function, on MariaDB; every invariant holds and nothing but business answers comes back.
 
 `make bench-races` runs 1,000 of the same rounds. RACE_ROUNDS_SEED replays another seed.
@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from bench.race_rounds import check_invariants, run_rounds
 from compensation.models import ClassCreditCompensation
 from courses.models import Booking
 from flows import offers
 from tests.factories import BookingFactory, ProfileFactory, ScheduleFactory
+from tests.races.rounds import check_invariants, run_rounds
 from waitlist.models import WaitlistOffer
 
 pytestmark = [pytest.mark.mysql, pytest.mark.django_db(transaction=True)]

@@ -1,4 +1,4 @@
-// Canned API data shared by the page tests (shapes from /work/shared/spec/API.md).
+// Canned API data shared by the page tests (shapes from the OpenAPI schema, /api/schema/).
 function listOf(...items) {
   return { items, count: items.length, next: null, previous: null };
 }
