@@ -99,6 +99,25 @@ class Booking(TimeStampedModel):
     cancelled_at = models.DateTimeField("取消时间", null=True, blank=True)
     leave_at = models.DateTimeField("请假时间", null=True, blank=True)
     leave_reason = models.CharField("请假原因", max_length=200, blank=True, default="")
+    # Who acted for the family at the front desk (RULES §11), and why; empty when the parent did it.
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="代办预约人",
+    )
+    book_reason = models.CharField("代办预约原因", max_length=200, blank=True, default="")
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="代办取消/请假人",
+    )
+    end_reason = models.CharField("代办取消/请假原因", max_length=200, blank=True, default="")
     # The "active key": True while booked, NULL otherwise. MySQL has no partial unique index, so
     # uniqueness of the booked seat per (profile, schedule) is a plain unique key over this column.
     active = models.BooleanField(null=True, default=True, editable=False)

@@ -34,11 +34,20 @@ def _check_open_and_not_booked(*, schedule: CourseSchedule, profile: Profile, no
         raise BusinessError.conflict("already_booked", messages.ALREADY_BOOKED)
 
 
-def _insert_booking(*, profile: Profile, schedule: CourseSchedule, kind: str, now: datetime) -> Booking:
+def _insert_booking(
+    *, profile: Profile, schedule: CourseSchedule, kind: str, now: datetime, by=None, reason: str = ""
+) -> Booking:
     try:
         with transaction.atomic():
             return Booking.objects.create(
-                profile=profile, schedule=schedule, kind=kind, status=Booking.Status.BOOKED, booked_at=now, active=True
+                profile=profile,
+                schedule=schedule,
+                kind=kind,
+                status=Booking.Status.BOOKED,
+                booked_at=now,
+                active=True,
+                booked_by=by,
+                book_reason=reason,
             )
     except IntegrityError as exc:  # the unique key caught a double booking the lock did not
         raise BusinessError.conflict("already_booked", messages.ALREADY_BOOKED) from exc
@@ -52,11 +61,14 @@ def booking_create_locked(
     now: datetime,
     seats_free: Callable[[], int],
     can_join_waitlist: Callable[[], bool],
+    by=None,
+    reason: str = "",
 ) -> Booking:
     """Books a seat: the checks of RULES §1 in the order a parent would want to hear them, then the
     row. Caller holds the schedule lock; the child's profile is locked here, serialising one child's
     bookings across classes (the time-conflict check). The seats and `can_join_waitlist` come from the
-    waitlist (held seats are its offers), through the caller."""
+    waitlist (held seats are its offers), through the caller. `by`/`reason`: an operator booking for
+    the family (RULES §11.3), kept on the row."""
     profile_lock(profile_id=profile.pk)
     _check_open_and_not_booked(schedule=schedule, profile=profile, now=now)
     if seats_free() <= 0:
@@ -65,7 +77,7 @@ def booking_create_locked(
         )
     if selectors.profile_has_time_conflict(profile=profile, schedule=schedule):
         raise BusinessError.conflict("time_conflict", messages.TIME_CONFLICT)
-    return _insert_booking(profile=profile, schedule=schedule, kind=kind, now=now)
+    return _insert_booking(profile=profile, schedule=schedule, kind=kind, now=now, by=by, reason=reason)
 
 
 def booking_create_for_offer(*, profile: Profile, schedule: CourseSchedule, kind: str, now: datetime) -> Booking:
@@ -94,13 +106,18 @@ def booking_lock_active(*, booking_id: int, now: datetime) -> tuple[Booking, Cou
     return booking, schedule
 
 
-def booking_release(*, booking: Booking, status: str, now: datetime, leave_reason: str = "") -> Booking:
+def booking_release(
+    *, booking: Booking, status: str, now: datetime, leave_reason: str = "", by=None, reason: str = ""
+) -> Booking:
     """Ends a booked seat (cancelled or on leave): the one place a seat's row is freed. The caller
     holds the schedule lock and offers the freed seat to the waitlist (RULES §3) in the same
-    transaction (flows.booking, makeup.services.makeup_release)."""
+    transaction (flows.booking, makeup.services.makeup_release). `by`/`reason`: an operator acting
+    for the family (RULES §11.1-11.2), kept on the row."""
     booking.status = status
     booking.active = None
-    fields = ["status", "active", "updated_at"]
+    booking.ended_by = by
+    booking.end_reason = reason
+    fields = ["status", "active", "ended_by", "end_reason", "updated_at"]
     if status == Booking.Status.CANCELLED:
         booking.cancelled_at = now
         fields.append("cancelled_at")
@@ -112,9 +129,11 @@ def booking_release(*, booking: Booking, status: str, now: datetime, leave_reaso
     return booking
 
 
-def booking_check_leave_deadline(*, schedule: CourseSchedule, now: datetime) -> None:
-    """请假 is allowed until LEAVE_DEADLINE before the start, the deadline itself included."""
-    if now > schedule.starts_at - settings.LEAVE_DEADLINE:
+def booking_check_leave_deadline(*, schedule: CourseSchedule, now: datetime, late: bool = False) -> None:
+    """请假 is allowed until LEAVE_DEADLINE before the start, the deadline itself included. `late`: an
+    operator's 超时请假 (RULES §11.1) lifts the deadline; the class must still not have started
+    (`booking_lock_active`)."""
+    if not late and now > schedule.starts_at - settings.LEAVE_DEADLINE:
         hours = hours_text(settings.LEAVE_DEADLINE.total_seconds() / 60)
         raise BusinessError.conflict("leave_too_late", messages.LEAVE_TOO_LATE.format(hours=hours))
 

@@ -32,9 +32,12 @@ def waitlist_join(
     confirm_shorter: bool = False,
     use_compensation: bool = False,
     makeup_id: int | None = None,
+    by=None,
+    reason: str = "",
 ) -> waitlist_services.JoinResult:
     """POST waitlist/join: RULES §2's checks in their order; with a make-up, its rules now and again at
-    accept (RULES §6.4). The schedule lock and the unique key decide races."""
+    accept (RULES §6.4). The schedule lock and the unique key decide races. `by`/`reason`: the front
+    desk joining for the family (RULES §11.5), with the same checks and answers."""
     now = now or timezone.now()
     with waitlist_services.waitlist_locked(schedule_id=schedule_id, now=now) as locked:
         count, capacity = waitlist_services.waitlist_join_check(schedule=locked.schedule, profile=profile, now=now)
@@ -57,6 +60,8 @@ def waitlist_join(
             makeup=makeup,
             confirm_shorter=confirm_shorter,
             use_compensation=use_compensation,
+            by=by,
+            reason=reason,
         )
 
 

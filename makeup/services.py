@@ -237,7 +237,9 @@ def _owe_again(makeup: MakeupBooking) -> None:
     makeup.save(update_fields=["status", "booking", "makeup_minutes", "duration_difference", "updated_at"])
 
 
-def makeup_release(*, makeup: MakeupBooking, schedule: CourseSchedule, now: datetime) -> CancelResult:
+def makeup_release(
+    *, makeup: MakeupBooking, schedule: CourseSchedule, now: datetime, by=None, reason: str = ""
+) -> CancelResult:
     """Cancels a booked make-up inside the caller's transaction (schedule locked): the seat is freed to
     the waitlist, spent minutes go back where they came from, the credit it created is revoked (or
     the whole cancel is refused if that credit was spent). A redemption ends `cancelled`."""
@@ -248,7 +250,7 @@ def makeup_release(*, makeup: MakeupBooking, schedule: CourseSchedule, now: date
     restored = compensation_services.compensation_restore(makeup=makeup, now=now)
     booking = Booking.objects.select_for_update().get(pk=makeup.booking_id)
     if booking.status == Booking.Status.BOOKED:
-        course_services.booking_release(booking=booking, status=Booking.Status.CANCELLED, now=now)
+        course_services.booking_release(booking=booking, status=Booking.Status.CANCELLED, now=now, by=by, reason=reason)
         waitlist_services.waitlist_seat_released(schedule=schedule, reason=WaitlistOffer.Reason.MAKEUP_CANCEL, now=now)
     _owe_again(makeup)
     _notify(makeup, schedule, "makeup_cancelled")

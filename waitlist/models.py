@@ -46,6 +46,16 @@ class WaitlistEntry(TimeStampedModel):
         related_name="+",
         verbose_name="操作人",
     )
+    # An operator who put the child on the waitlist for the family (RULES §11.5), and why.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="代办加入人",
+    )
+    join_reason = models.CharField("代办加入原因", max_length=200, blank=True, default="")
     priority = models.IntegerField("优先级", default=0)
     priority_reason = models.CharField("优先原因", max_length=200, blank=True, default="")
     # Active key: True while waiting, NULL otherwise; unique with (profile, schedule).

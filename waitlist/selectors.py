@@ -482,3 +482,11 @@ def schedule_detail(*, schedule_id: int, profile) -> CourseSchedule:
     if schedule is None:
         raise BusinessError.not_found(course_messages.SCHEDULE_NOT_FOUND)
     return schedule
+
+
+def waitlist_released_at(*, schedule_id: int, at: datetime) -> tuple[int, int]:
+    """(offers, families told): what a release at the instant `at` did, for an operator's message
+    (`名额已发给2位候补`). The command passed `at` as its `now=`, so its offers are exactly these."""
+    offers = WaitlistOffer.objects.filter(schedule_id=schedule_id, released_at=at)
+    told = WaitlistNotification.objects.filter(offer__in=offers, kind=WaitlistNotification.Kind.SEAT_AVAILABLE)
+    return offers.count(), told.values("entry_id").distinct().count()

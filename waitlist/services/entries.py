@@ -58,9 +58,12 @@ def waitlist_entry_create(
     makeup=None,
     confirm_shorter: bool = False,
     use_compensation: bool = False,
+    by=None,
+    reason: str = "",
 ) -> JoinResult:
     """The waiting entry, at the back of the queue; the unique key decides a race the lock did not.
-    Caller holds `waitlist_locked` and has run `waitlist_join_check`."""
+    Caller holds `waitlist_locked` and has run `waitlist_join_check`. `by`/`reason`: an operator
+    putting the child on the waitlist for the family (RULES §11.5)."""
     try:
         with transaction.atomic():
             entry = WaitlistEntry.objects.create(
@@ -72,6 +75,8 @@ def waitlist_entry_create(
                 confirm_shorter=confirm_shorter,
                 use_compensation=use_compensation,
                 active=True,
+                created_by=by,
+                join_reason=reason,
             )
     except IntegrityError as exc:  # the unique key caught a second waiting entry the lock did not
         raise BusinessError.conflict("already_waitlisted", messages.ALREADY_WAITLISTED) from exc
