@@ -5,8 +5,14 @@ course, course-type and booking screens)."""
 
 from django.contrib import admin, messages
 from django.db.models import F
+from django.urls import path, reverse
+from django.utils.html import format_html
 
+from accounts.models import Profile
 from backoffice import messages as backoffice_messages
+from backoffice.family_desk import PERMISSION as DESK_PERMISSION
+from backoffice.family_desk import family_desk_view
+from compensation.admin import ProfileWithLedgerAdmin
 from core.admin_actions import reason_action
 from courses.admin import BookingInline
 from courses.models import CourseSchedule
@@ -186,3 +192,32 @@ class CourseScheduleAdmin(admin.ModelAdmin):
         if capacity_changed:
             studio.schedule_set_capacity(schedule_id=obj.pk, capacity=new_capacity)
             obj.refresh_from_db()
+
+
+class FamilyProfileAdmin(ProfileWithLedgerAdmin):
+    """The child's screen with the family desk (RULES §11.1-11.5), for operators allowed to act for
+    families; the ledger page comes from compensation."""
+
+    list_display = [*ProfileWithLedgerAdmin.list_display, "desk_link"]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(
+            lambda request, profile_id: family_desk_view(request, profile_id, self.admin_site)
+        )
+        return [path("<int:profile_id>/desk/", view, name="accounts_profile_desk"), *super().get_urls()]
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        return shown if request.user.has_perm(DESK_PERMISSION) else [f for f in shown if f != "desk_link"]
+
+    @admin.display(description=backoffice_messages.DESK_COLUMN)
+    def desk_link(self, profile):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:accounts_profile_desk", args=[profile.pk]),
+            backoffice_messages.DESK_LINK,
+        )
+
+
+admin.site.unregister(Profile)
+admin.site.register(Profile, FamilyProfileAdmin)

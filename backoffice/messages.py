@@ -54,3 +54,40 @@ CLASS_CANCELLED = "{schedule}：已取消 {bookings} 个预约，生成 {makeups
 MANUAL_SEND_ACTION = "发送候补通知（释放空余名额）"
 MANUAL_SEND_CONFIRM = "确认发送"
 MANUAL_SENT = "{schedule}：释放 {offers} 个名额，通知 {notified} 人"
+
+# The family desk (RULES §11): a child's page where the front desk acts for the family
+DESK_LINK = "代家长办理"
+DESK_COLUMN = "服务台"
+DESK_TITLE = "代家长办理：{name}"
+SEAT_OFFERED = "名额已发给{told}位候补"
+SEAT_OPEN = "无人候补，名额已开放预约"
+LEAVE_DONE = "已为{name}记录请假：生成待补课1条，{seat}"
+LEAVE_LATE_DONE = "已为{name}记录超时请假：生成待补课1条，{seat}"
+MAKEUP_SEAT_LEAVE_DONE = "已为{name}取消补课（补课不再生成待补课）：{seat}"
+CANCEL_DONE = "已为{name}取消预约：{course}（{starts_at}），{seat}"
+BOOK_DONE = "已为{name}预约：{course}（{starts_at}）"
+WAITLIST_DONE = "已为{name}加入候补：{course}（{starts_at}），第{position}位"
+MAKEUP_DONE = "已为{name}安排补课：{course}（{starts_at}）"
+MAKEUP_SPENT = "，使用课时补偿{minutes}分钟"
+MAKEUP_CREDITED = "，时长差{minutes}分钟已转为课时补偿"
+REFUSED = "未办理：{message}"
+BOOKING_LABEL = "预约"
+SCHEDULE_LABEL = "课程"
+MAKEUP_LABEL = "待补课"
+SESSION_LABEL = "补课课程"
+LATE_LABEL = "超时请假（已过请假截止时间，开课前仍可办理）"
+CONFIRM_SHORTER_LABEL = "家长已确认较短的补课"
+USE_COMPENSATION_LABEL = "使用课时补偿支付时长差"
+PREVIEW_BUTTON = "查看补课说明"
+MAKEUP_EFFECT_SAME = "时长相同，不涉及课时补偿"
+MAKEUP_EFFECT_SHORTER = "补课比原课程少{minutes}分钟：需家长确认，差额{minutes}分钟转为课时补偿"
+MAKEUP_EFFECT_LONGER = "补课比原课程多{minutes}分钟：需使用课时补偿{minutes}分钟（当前余额{balance}分钟）"
+SESSION_CHOICE = "{course} · {starts_at} · {coach} · {venue} · 空余{seats}"
+SCHEDULE_CHOICE = "{course} · {starts_at} · {coach} · {venue}"
+ACTION_NAMES = {  # in the admin's history of the row acted on
+    "leave": "代家长办理：请假",
+    "cancel": "代家长办理：取消预约",
+    "book": "代家长办理：预约",
+    "waitlist": "代家长办理：加入候补",
+    "makeup": "代家长办理：安排补课",
+}

@@ -125,6 +125,8 @@ class Booking(TimeStampedModel):
     class Meta:
         verbose_name = "预约"
         verbose_name_plural = "预约"
+        # The front desk acting for a family (RULES §11.1-11.5): leave, cancel, book, make-up, waitlist.
+        permissions = [("act_for_family", "代家长办理（请假、取消、预约、补课、候补）")]
         constraints = [
             models.UniqueConstraint(
                 fields=["profile", "schedule", "active"], name="courses_booking_one_booked_per_profile"
