@@ -10,6 +10,8 @@ from django.utils.html import format_html
 
 from accounts.models import Profile
 from backoffice import messages as backoffice_messages
+from backoffice.class_change import PERMISSION as CHANGE_PERMISSION
+from backoffice.class_change import GuardedScheduleForm, class_change_view
 from backoffice.family_desk import PERMISSION as DESK_PERMISSION
 from backoffice.family_desk import family_desk_view
 from compensation.admin import ProfileWithLedgerAdmin
@@ -151,6 +153,7 @@ class CourseScheduleAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     ordering = ["starts_at"]
     inlines = [BookingInline, QueueInline, OfferInline]
+    form = GuardedScheduleForm  # a class families hold is moved by 调整课程, never silently (RULES §11.6)
     # Cancelling a class notifies families and owes make-ups (RULES §6.7): the action, never a bare status edit.
     readonly_fields = ["status"]
     actions = [
@@ -161,6 +164,16 @@ class CourseScheduleAdmin(admin.ModelAdmin):
             backoffice_messages.MANUAL_SEND_ACTION, _manual_send, confirm=backoffice_messages.MANUAL_SEND_CONFIRM
         ),
     ]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(
+            lambda request, schedule_id: class_change_view(request, schedule_id, self.admin_site)
+        )
+        return [path("<int:schedule_id>/adjust/", view, name="courses_courseschedule_adjust"), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra = {**(extra_context or {}), "can_adjust": request.user.has_perm(CHANGE_PERMISSION)}
+        return super().change_view(request, object_id, form_url, extra)
 
     def get_queryset(self, request):
         # Seats and the waitlist in SQL: one query for the whole page.

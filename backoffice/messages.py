@@ -91,3 +91,15 @@ ACTION_NAMES = {  # in the admin's history of the row acted on
     "waitlist": "代家长办理：加入候补",
     "makeup": "代家长办理：安排补课",
 }
+
+# Changing a class (RULES §11.6)
+ADJUST_LINK = "调整课程"
+ADJUST_TITLE = "调整课程：{schedule}"
+ADJUST_DONE = "已调整 {course}：{old} → {new}，已通知{told}个家庭"
+ADJUST_CLASHES = "；新时间与以下学员的其他课程冲突（预约未取消，请联系家长）：{names}"
+ADJUST_OFFERS = "；{count}个候补名额的确认截止时间已按新的截止时间调整"
+NAME_SEPARATOR = "、"
+STARTS_AT_LABEL = "开课时间"
+ENDS_AT_LABEL = "结束时间"
+COACH_LABEL = "教练"
+VENUE_LABEL = "场地"

@@ -22,3 +22,10 @@ REASON_REQUIRED = "请填写原因"
 MARK_ATTENDED = "标记出勤"
 MARK_ABSENT = "标记缺勤"
 MARKED = "{label}：{count} 个预约（未开课或已取消的不变）"
+
+# Changing a class (RULES §11.6)
+USE_ADJUST_ACTION = '该课程已有预约或候补，请使用"调整课程"操作'
+START_IN_PAST = "调整后的开课时间不能早于现在"
+ENDS_BEFORE_START = "结束时间须晚于开课时间"
+SCHEDULE_NOT_OPEN = "只能调整未取消的课程"
+CLASS_DESCRIPTION = "{starts_at}（{coach}，{venue}）"

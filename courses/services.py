@@ -147,7 +147,7 @@ def schedule_capacity_save(*, schedule: CourseSchedule, capacity: int) -> int:
     return old
 
 
-def schedule_cancel_reason(*, reason: str) -> str:
+def schedule_reason_required(*, reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise BusinessError.bad_request(
@@ -212,3 +212,54 @@ def booking_mark_attendance(*, booking_ids: list[int], status: str, now: datetim
             schedule__starts_at__lte=now,
             status__in=[Booking.Status.BOOKED, Booking.Status.ATTENDED, Booking.Status.ABSENT],
         ).update(status=status, active=None, updated_at=now)
+
+
+def schedule_description(*, schedule: CourseSchedule) -> str:
+    return messages.CLASS_DESCRIPTION.format(
+        starts_at=local_time_text(schedule.starts_at), coach=schedule.coach or "—", venue=schedule.venue or "—"
+    )
+
+
+def schedule_change_locked(
+    *, schedule: CourseSchedule, starts_at: datetime, ends_at: datetime, coach: str, venue: str, now: datetime
+) -> str:
+    """Saves a class's new time, coach and venue (RULES §11.6); returns how it read before. Refuses a
+    cancelled class, a start in the past and an end not after the start. Caller holds the lock."""
+    if schedule.status != CourseSchedule.Status.OPEN:
+        raise BusinessError.conflict("schedule_cancelled", messages.SCHEDULE_NOT_OPEN)
+    if starts_at <= now:
+        raise BusinessError.bad_request(
+            "validation_error", messages.START_IN_PAST, {"starts_at": [messages.START_IN_PAST]}
+        )
+    if ends_at <= starts_at:
+        raise BusinessError.bad_request(
+            "validation_error", messages.ENDS_BEFORE_START, {"ends_at": [messages.ENDS_BEFORE_START]}
+        )
+    old = schedule_description(schedule=schedule)
+    schedule.starts_at, schedule.ends_at, schedule.coach, schedule.venue = starts_at, ends_at, coach, venue
+    schedule.save(update_fields=["starts_at", "ends_at", "coach", "venue", "updated_at"])
+    return old
+
+
+def schedule_changed_notify(*, schedule: CourseSchedule, profiles: list[Profile], old: str) -> None:
+    """Every booked and waiting family hears the change (session_changed), once per child."""
+    new = schedule_description(schedule=schedule)
+    notification_create_many(
+        specs=[
+            NotificationSpec(
+                profile.owner_id,
+                "session_changed",
+                {
+                    "course_name": schedule.course.name,
+                    "starts_at": local_time_text(schedule.starts_at),
+                    "old": old,
+                    "new": new,
+                    "schedule_id": schedule.pk,
+                    "profile_name": profile.name,
+                    "profile_id": profile.pk,
+                },
+                profile.pk,
+            )
+            for profile in profiles
+        ]
+    )

@@ -1,10 +1,12 @@
-"""The studio changes a class: its seat count, or cancels it outright (RULES.md §1, §3, §6.7).
+"""The studio changes a class: its seat count, its time, coach or venue, or cancels it outright
+(RULES.md §1, §3, §6.7, §11.6).
 
 Each command locks the schedule row once and calls the apps below in order, in one transaction:
 `courses` for the class and its seats, `makeup` and `compensation` for what each child is owed,
 `waitlist` for the offers and the queue, `notifications` for the families.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,12 +14,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.db import retry_on_deadlock
+from courses import selectors as course_selectors
 from courses import services as course_services
 from courses.locks import schedule_lock_or_404
 from courses.models import Booking, CourseSchedule
 from makeup import services as makeup_services
+from waitlist import selectors as waitlist_selectors
 from waitlist import services as waitlist_services
 from waitlist.models import WaitlistOffer
+
+logger = logging.getLogger(__name__)
 
 
 @retry_on_deadlock
@@ -55,7 +61,7 @@ def schedule_cancel_by_studio(
     every family is told, and the class is `cancelled`. Locks: the schedule, its booked seats (by
     pk), then each make-up seat's profile, make-up and credits, then the offers and the queue."""
     now = now or timezone.now()
-    reason = course_services.schedule_cancel_reason(reason=reason)
+    reason = course_services.schedule_reason_required(reason=reason)
     with transaction.atomic():
         schedule = schedule_lock_or_404(schedule_id=schedule_id)
         bookings = course_services.schedule_cancel_locked(schedule=schedule, now=now)
@@ -71,3 +77,60 @@ def schedule_cancel_by_studio(
         waiting = waitlist_services.waitlist_close_for_cancelled_class(schedule=schedule, now=now)
         course_services.schedule_cancelled_notify(schedule=schedule, bookings=bookings, reason=reason)
     return ClassCancelResult(schedule, len(bookings), owed, waiting)
+
+
+@dataclass(frozen=True)
+class ClassChangeResult:
+    schedule: CourseSchedule
+    old: str
+    families_told: int
+    clashes: list[str]  # children whose new time overlaps another of their classes (nothing cancelled)
+    deadlines_changed: int
+
+
+@retry_on_deadlock
+def schedule_change(
+    *,
+    schedule_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    coach: str,
+    venue: str,
+    reason: str,
+    by=None,
+    now: datetime | None = None,
+) -> ClassChangeResult:
+    """调整课程 (RULES §11.6): the studio moves a class or changes its coach or venue, with a reason.
+    In one transaction under the schedule lock: the new values, every booked and waiting family told
+    (session_changed), the children whose new time clashes listed, and open offers' deadlines counted
+    again against the new cutoff."""
+    now = now or timezone.now()
+    reason = course_services.schedule_reason_required(reason=reason)
+    with transaction.atomic():
+        schedule = schedule_lock_or_404(schedule_id=schedule_id)
+        old = course_services.schedule_change_locked(
+            schedule=schedule, starts_at=starts_at, ends_at=ends_at, coach=coach, venue=venue, now=now
+        )
+        booked = list(
+            Booking.objects.filter(schedule=schedule, status=Booking.Status.BOOKED)
+            .select_related("profile")
+            .order_by("id")
+        )
+        waiting = list(waitlist_selectors.waitlist_queue(schedule_id=schedule.pk).select_related("profile"))
+        profiles = list({row.profile_id: row.profile for row in [*booked, *waiting]}.values())
+        course_services.schedule_changed_notify(schedule=schedule, profiles=profiles, old=old)
+        clashes = [
+            seat.profile.name
+            for seat in booked
+            if course_selectors.profile_has_time_conflict(profile=seat.profile, schedule=schedule)
+        ]
+        changed = waitlist_services.waitlist_offers_recap(schedule=schedule, now=now)
+        logger.info(
+            "schedule %s changed by %s: %s -> %s (%s)",
+            schedule.pk,
+            getattr(by, "pk", None),
+            old,
+            course_services.schedule_description(schedule=schedule),
+            reason,
+        )
+    return ClassChangeResult(schedule, old, len(profiles), clashes, changed)

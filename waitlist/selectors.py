@@ -490,3 +490,13 @@ def waitlist_released_at(*, schedule_id: int, at: datetime) -> tuple[int, int]:
     offers = WaitlistOffer.objects.filter(schedule_id=schedule_id, released_at=at)
     told = WaitlistNotification.objects.filter(offer__in=offers, kind=WaitlistNotification.Kind.SEAT_AVAILABLE)
     return offers.count(), told.values("entry_id").distinct().count()
+
+
+def schedule_has_families(*, schedule: CourseSchedule) -> bool:
+    """Booked seats, waiting entries or open offers: then the class is moved only by `调整课程`
+    (RULES §11.6), which tells the families, never by the plain edit form."""
+    return (
+        Booking.objects.filter(schedule=schedule, status=Booking.Status.BOOKED).exists()
+        or WaitlistEntry.objects.filter(schedule=schedule, status=WaitlistEntry.Status.WAITING).exists()
+        or WaitlistOffer.objects.filter(schedule=schedule, status=WaitlistOffer.Status.OPEN).exists()
+    )

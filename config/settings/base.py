@@ -353,6 +353,13 @@ NOTIFICATION_TEMPLATES = {
             "thing4": "课程取消，已转为待补课",
         },
     },
+    "session_changed": {  # RULES §11.6: the studio moved a class, or changed its coach or venue
+        "wechat_template_id": env("WECHAT_TEMPLATE_SESSION_CHANGED", ""),
+        "page": "pages/schedule/detail/index?id={schedule_id}",
+        "title": "课程调整通知",
+        "body": "{course_name}已由{old}调整为{new}",
+        "fields": {"thing1": "{course_name}", "time2": "{starts_at}", "thing3": "{new}", "thing4": "课程已调整"},
+    },
     "compensation_expiring": {
         "wechat_template_id": env("WECHAT_TEMPLATE_COMPENSATION_EXPIRING", ""),
         "page": "pages/makeup/compensation/index?profile_id={profile_id}",

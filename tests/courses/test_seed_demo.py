@@ -4,7 +4,9 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import Profile, User
+from compensation.models import ClassCreditCompensation
 from courses.models import Booking, Course, CourseSchedule, CourseType
+from makeup.models import MakeupBooking
 from tests.conftest import at
 from waitlist.selectors import schedules_with_seats
 
@@ -29,14 +31,8 @@ def snapshot():
                 "schedule_id", "profile_id", "status"
             )
         ),
-        "makeups": list(
-            __import__("makeup.models", fromlist=["x"]).MakeupBooking.objects.values_list("profile_id", "status")
-        ),
-        "credits": list(
-            __import__("compensation.models", fromlist=["x"]).ClassCreditCompensation.objects.values_list(
-                "profile_id", "minutes"
-            )
-        ),
+        "makeups": list(MakeupBooking.objects.values_list("profile_id", "status")),
+        "credits": list(ClassCreditCompensation.objects.values_list("profile_id", "minutes")),
     }
 
 
@@ -71,3 +67,27 @@ def test_seed_demo_refuses_without_debug(settings):
     with pytest.raises(CommandError):
         call_command("seed_demo", stdout=StringIO())
     assert not CourseType.objects.exists()
+
+
+def test_a_class_an_operator_moved_is_not_seeded_again(settings, time_machine):
+    """RULES §11.6: a class moved from 19:00 to 18:00 stays the only copy after another seed_demo run."""
+    from datetime import timedelta
+
+    from flows.studio import schedule_change
+
+    settings.DEBUG = True
+    time_machine.move_to(at("2026-12-01 08:00"), tick=False)
+    call_command("seed_demo", stdout=StringIO())
+    evening = CourseSchedule.objects.filter(starts_at=at("2026-12-02 19:00")).order_by("id").first()
+    schedule_change(
+        schedule_id=evening.pk,
+        starts_at=at("2026-12-02 18:00"),
+        ends_at=at("2026-12-02 18:00") + timedelta(minutes=evening.course.duration_minutes),
+        coach=evening.coach,
+        venue=evening.venue,
+        reason="教练调课",
+    )
+    before = snapshot()
+    call_command("seed_demo", stdout=StringIO())
+    assert snapshot() == before
+    assert not CourseSchedule.objects.filter(course=evening.course, starts_at=at("2026-12-02 19:00")).exists()

@@ -79,10 +79,19 @@ def test_every_template_of_the_rules_exists_and_renders(parent, settings):
         "makeup_booked",
         "makeup_cancelled",
         "session_cancelled",
+        "session_changed",  # RULES §11.6
         "compensation_expiring",
     }
     assert set(settings.NOTIFICATION_TEMPLATES) == keys
-    payload = {**PAYLOAD, "profile_id": 3, "minutes": 30, "expires_at": "2026年12月16日 10:00"}
+    payload = {
+        **PAYLOAD,
+        "profile_id": 3,
+        "minutes": 30,
+        "expires_at": "2026年12月16日 10:00",
+        "old": "2026年12月2日 19:00（王教练，朝阳馆）",
+        "new": "2026年12月2日 18:00（王教练，朝阳馆）",
+        "schedule_id": 11,
+    }
     for key in keys:
         row = services.notification_create(user_id=parent.pk, template=key, payload=payload)
         assert row.title and row.body and "{" not in row.body + row.page

@@ -30,6 +30,7 @@ from waitlist.services.offers import (
     waitlist_locked,
     waitlist_notify,
     waitlist_offer_lapse,
+    waitlist_offers_recap,
     waitlist_offers_trim,
     waitlist_seat_released,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "waitlist_offer_refused",
     "waitlist_offer_start",
     "waitlist_offer_takeable",
+    "waitlist_offers_recap",
     "waitlist_offers_sweep",
     "waitlist_offers_trim",
     "waitlist_seat_released",

@@ -305,6 +305,27 @@ def waitlist_offers_trim(*, schedule: CourseSchedule, now: datetime) -> int:
     return len(offers)
 
 
+def waitlist_offers_recap(*, schedule: CourseSchedule, now: datetime) -> int:
+    """The class moved (RULES §11.6): each open offer's deadline is counted again from the start of its
+    phase, capped at the new cutoff, and the open answers of that phase carry it; then what became
+    overdue is applied (a cutoff now past closes the waitlist). Schedule locked by the caller; returns
+    how many deadlines changed."""
+    cutoff = selectors.waitlist_cutoff(schedule=schedule)
+    changed = 0
+    offers = WaitlistOffer.objects.select_for_update().filter(schedule=schedule, status=WaitlistOffer.Status.OPEN)
+    for offer in offers.order_by("id"):
+        deadline = waking_deadline(offer.phase_started_at, cap=cutoff)
+        if deadline != offer.deadline:
+            offer.deadline = deadline
+            offer.save(update_fields=["deadline", "updated_at"])
+            WaitlistNotification.objects.filter(offer=offer, status=WaitlistNotification.Status.OPEN).update(
+                response_deadline=deadline
+            )
+            changed += 1
+    waitlist_apply_overdue(schedule=schedule, now=now)
+    return changed
+
+
 def waitlist_close_for_cancelled_class(*, schedule: CourseSchedule, now: datetime) -> int:
     """The studio cancelled the class (RULES §6.7): open offers lapse, every waiting entry closes and
     is told. Runs in the cancellation's transaction, schedule locked."""

@@ -112,6 +112,17 @@ class Command(BaseCommand):
         schedules = []
         for day in range(DAYS):
             date = today + timedelta(days=day)
+            midnight = timezone.make_aware(datetime.combine(date, datetime.min.time()), zone)
+            seeded = list(
+                CourseSchedule.objects.filter(
+                    course__in=courses, starts_at__gte=midnight, starts_at__lt=midnight + timedelta(days=1)
+                ).order_by("starts_at", "id")
+            )
+            if seeded:
+                # A day seeded before is left as it is: an operator may have moved or changed its
+                # classes since (RULES §11.6), and a second copy must never appear beside them.
+                schedules += seeded
+                continue
             for slot_index, slot in enumerate(SLOTS):
                 # Two classes per slot, at different venues, rotating through the courses.
                 for lane in range(2):
