@@ -34,4 +34,4 @@ class Profile(TimeStampedModel):
         indexes = [models.Index(fields=["owner"], name="accounts_profile_owner")]
 
     def __str__(self) -> str:
-        return f"{self.name} (L{self.level})"
+        return f"{self.name}（{self.level}级）"

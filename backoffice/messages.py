@@ -103,3 +103,8 @@ STARTS_AT_LABEL = "开课时间"
 ENDS_AT_LABEL = "结束时间"
 COACH_LABEL = "教练"
 VENUE_LABEL = "场地"
+
+# The back office's own name (site header, browser title, index heading)
+SITE_HEADER = "{studio} · 候补与补课管理"
+SITE_TITLE = "{studio}管理后台"
+INDEX_TITLE = "今日工作"

@@ -26,7 +26,7 @@ class ClassCreditCompensation(TimeStampedModel):
     remaining = models.PositiveIntegerField("剩余分钟")
     # The moment the service says the credit was earned (its `now=`), not the wall clock: the ledger
     # orders credits and their uses by this time, and they must share one clock.
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
     expires_at = models.DateTimeField("过期时间")
     source = models.CharField("来源", max_length=16, choices=Source.choices, default=Source.MAKEUP_SHORTER)
     makeup = models.ForeignKey(
@@ -72,7 +72,9 @@ class ClassCreditCompensation(TimeStampedModel):
         indexes = [models.Index(fields=["profile", "status", "expires_at"], name="compensation_profile_usable")]
 
     def __str__(self) -> str:
-        return f"补偿#{self.pk} {self.remaining}/{self.minutes}分钟 ({self.status})"
+        return (
+            f"{self.profile.name}的课时补偿{self.minutes}分钟（剩余{self.remaining}分钟，{self.get_status_display()}）"
+        )
 
 
 class CompensationUsage(models.Model):
@@ -117,4 +119,4 @@ class CompensationUsage(models.Model):
         indexes = [models.Index(fields=["credit", "kind"], name="compensation_usage_credit_kind")]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.minutes}分钟 @补偿#{self.credit_id}"
+        return f"{self.get_kind_display()}{self.minutes}分钟"

@@ -142,4 +142,4 @@ class Booking(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.profile_id}@{self.schedule_id} {self.status}"
+        return f"{self.profile.name} · {self.schedule} · {self.get_status_display()}"

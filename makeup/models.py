@@ -49,4 +49,4 @@ class MakeupBooking(TimeStampedModel):
         indexes = [models.Index(fields=["profile", "status"], name="makeup_profile_status")]
 
     def __str__(self) -> str:
-        return f"补课#{self.pk} {self.profile_id} {self.status}"
+        return f"{self.profile.name}的补课（{self.get_status_display()}）"

@@ -1,18 +1,38 @@
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.utils import timezone
 
 from notifications import messages as notification_messages
 from notifications import selectors, services
-from notifications.models import Notification, SubscriptionGrant
+from notifications.models import Notification, SubscriptionGrant, template_title
+
+
+class TemplateFilter(admin.SimpleListFilter):
+    """Notification types by the title operators read, not the template key."""
+
+    title = notification_messages.TEMPLATE_COLUMN
+    parameter_name = "template"
+
+    def lookups(self, request, model_admin):
+        return [(key, template["title"]) for key, template in settings.NOTIFICATION_TEMPLATES.items()]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(template=self.value()) if self.value() else queryset
+
+
+@admin.display(description=notification_messages.TEMPLATE_COLUMN, ordering="template")
+def template_name(row) -> str:
+    return template_title(row.template)
 
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
+    template_name = staticmethod(template_name)
     list_display = [
         "id",
-        "template",
+        "template_name",
         "user",
         "profile",
         "title",
@@ -24,12 +44,28 @@ class NotificationAdmin(admin.ModelAdmin):
         "sent_at",
         "read_at",
     ]
-    list_filter = ["wechat_status", "template", ("created_at", admin.DateFieldListFilter), "errcode"]
+    list_filter = ["wechat_status", TemplateFilter, ("created_at", admin.DateFieldListFilter), "errcode"]
     list_select_related = ["user", "profile"]
     search_fields = ["title", "body", "user__nickname", "user__phone", "user__wechat_openid"]
     date_hierarchy = "created_at"
     actions = ["resend"]
-    readonly_fields = [f.name for f in Notification._meta.fields]
+    # What an operator reads: the type by its title and the texts the parent got; the template key,
+    # the mini-program page path and the raw payload stay in the database (and the API).
+    fields = readonly_fields = [
+        "template_name",
+        "user",
+        "profile",
+        "title",
+        "body",
+        "wechat_status",
+        "errcode",
+        "last_error",
+        "attempts",
+        "created_at",
+        "next_attempt_at",
+        "sent_at",
+        "read_at",
+    ]
 
     def has_add_permission(self, request):
         return False  # notifications come from business actions, through the outbox
@@ -46,13 +82,25 @@ class NotificationAdmin(admin.ModelAdmin):
     @admin.action(description=notification_messages.RESEND_ACTION)
     def resend(self, request, queryset):
         count = services.notification_resend(notification_ids=list(queryset.values_list("pk", flat=True)))
-        self.message_user(request, notification_messages.RESENT.format(count=count), messages.SUCCESS)
+        if count:
+            self.message_user(request, notification_messages.RESENT.format(count=count), messages.SUCCESS)
+            return
+        # Nothing went out: say why, from what was selected.
+        statuses = set(queryset.values_list("wechat_status", flat=True))
+        if statuses == {Notification.WeChatStatus.IN_APP_ONLY}:
+            text = notification_messages.RESENT_NONE_IN_APP_ONLY
+        elif statuses <= {Notification.WeChatStatus.SENT, Notification.WeChatStatus.SENDING}:
+            text = notification_messages.RESENT_NONE_SENT
+        else:
+            text = notification_messages.RESENT_NONE
+        self.message_user(request, text, messages.WARNING)
 
 
 @admin.register(SubscriptionGrant)
 class SubscriptionGrantAdmin(admin.ModelAdmin):
-    list_display = ["id", "user", "template", "remaining", "updated_at"]
-    list_filter = ["template"]
+    template_name = staticmethod(template_name)
+    list_display = ["id", "user", "template_name", "remaining", "updated_at"]
+    list_filter = [TemplateFilter]
     list_select_related = ["user"]
     search_fields = ["user__nickname", "user__wechat_openid"]
     readonly_fields = ["user", "template", "remaining"]

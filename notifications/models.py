@@ -5,6 +5,11 @@ from django.db.models import Q
 from core.models import TimeStampedModel
 
 
+def template_title(key: str) -> str:
+    """A template key as operators read it: its in-app title (`waitlist_seat_available` → 候补有名额了)."""
+    return settings.NOTIFICATION_TEMPLATES.get(key, {}).get("title", key)
+
+
 class Notification(TimeStampedModel):
     """The outbox row: the in-app message (always) and the state of its WeChat subscribe message."""
 
@@ -50,7 +55,7 @@ class Notification(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"#{self.pk} {self.template} → {self.user_id} ({self.wechat_status})"
+        return f"{self.title} → {self.user}"
 
 
 class SubscriptionGrant(TimeStampedModel):
@@ -72,4 +77,4 @@ class SubscriptionGrant(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user_id}:{self.template}={self.remaining}"
+        return f"{self.user} · {template_title(self.template)} · 剩余{self.remaining}次"

@@ -80,7 +80,7 @@ class WaitlistEntry(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"候补#{self.pk} {self.profile_id}@{self.schedule_id} {self.status}"
+        return f"{self.profile.name} · {self.schedule} · 候补{self.get_status_display()}"
 
 
 class WaitlistOffer(TimeStampedModel):
@@ -138,7 +138,7 @@ class WaitlistOffer(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"名额#{self.pk} {self.schedule_id} {self.phase}/{self.status}"
+        return f"{self.schedule}的名额（{self.get_phase_display()}，{self.get_status_display()}）"
 
 
 class WaitlistNotification(models.Model):
@@ -193,7 +193,7 @@ class WaitlistNotification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} → {self.entry_id} ({self.status})"
+        return f"{self.get_kind_display()}（{self.get_status_display()}）"
 
 
 class WaitlistFlow(models.Model):
@@ -219,4 +219,4 @@ class WaitlistFlow(models.Model):
         indexes = [models.Index(fields=["offer", "status"], name="waitlist_flow_offer_status")]
 
     def __str__(self) -> str:
-        return f"流程#{self.pk} {self.entry_id}/{self.offer_id} {self.status}"
+        return f"预约流程（{self.get_status_display()}）"

@@ -163,6 +163,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # --- Internationalisation -------------------------------------------------------------------
+STUDIO_NAME = env("STUDIO_NAME", "少儿运动馆")  # shown in the back office's header and title
 LANGUAGE_CODE = "zh-hans"  # parents and operators read Chinese; DRF's field messages follow
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
