@@ -6,6 +6,7 @@ course, course-type and booking screens)."""
 from django.contrib import admin, messages
 from django.db.models import F
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from accounts.models import Profile
@@ -203,8 +204,21 @@ class CourseScheduleAdmin(admin.ModelAdmin):
             obj.capacity = form.initial["capacity"]
         super().save_model(request, obj, form, change)
         if capacity_changed:
-            studio.schedule_set_capacity(schedule_id=obj.pk, capacity=new_capacity)
+            old, now = form.initial["capacity"], timezone.now()
+            studio.schedule_set_capacity(schedule_id=obj.pk, capacity=new_capacity, now=now)
             obj.refresh_from_db()
+            self.message_user(request, _capacity_text(obj, old, new_capacity, now), messages.SUCCESS)
+
+
+def _capacity_text(schedule, old: int, new: int, now) -> str:
+    """座位数 4 → 5：名额已发给2位候补 — what the change did, in words (issue 14)."""
+    text = backoffice_messages.CAPACITY_CHANGED.format(schedule=schedule, old=old, new=new)
+    if new < old:
+        return text + backoffice_messages.CAPACITY_LOWERED
+    offers, told = waitlist_selectors.waitlist_released_at(schedule_id=schedule.pk, at=now)
+    if offers:
+        return text + backoffice_messages.CAPACITY_OFFERED.format(told=told)
+    return text + backoffice_messages.CAPACITY_NOBODY_WAITING
 
 
 class FamilyProfileAdmin(ProfileWithLedgerAdmin):

@@ -108,3 +108,9 @@ VENUE_LABEL = "场地"
 SITE_HEADER = "{studio} · 候补与补课管理"
 SITE_TITLE = "{studio}管理后台"
 INDEX_TITLE = "今日工作"
+
+# Seats changed from the class list or page
+CAPACITY_CHANGED = "{schedule}：座位数 {old} → {new}"
+CAPACITY_OFFERED = "：名额已发给{told}位候补"
+CAPACITY_NOBODY_WAITING = "：无人候补，名额已开放预约"
+CAPACITY_LOWERED = "（已预约的学员不受影响）"

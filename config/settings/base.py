@@ -44,7 +44,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "backoffice.admin_site.StudioAdminConfig",  # django.contrib.admin with the studio's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -331,6 +331,11 @@ def test_raising_capacity_in_the_admin_goes_through_the_service(client, wednesda
     wednesday_class.refresh_from_db()
     assert wednesday_class.capacity == 7
     assert WaitlistOffer.objects.get().reason == "capacity"
+    said = [str(m) for m in client.get("/admin/courses/courseschedule/").context["messages"]]
+    assert f"{wednesday_class}：座位数 6 → 7：名额已发给1位候补" in said  # in words (issue 14)
+    admin_list_edit(client, "/admin/courses/courseschedule/", wednesday_class.pk, capacity=5, waitlist_capacity=None)
+    said = [str(m) for m in client.get("/admin/courses/courseschedule/").context["messages"]]
+    assert f"{wednesday_class}：座位数 7 → 5（已预约的学员不受影响）" in said
 
 
 def test_lowering_capacity_lapses_offers_whose_seats_are_gone(wednesday_class, queue_of, free_a_seat):
