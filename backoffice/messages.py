@@ -114,3 +114,10 @@ CAPACITY_CHANGED = "{schedule}：座位数 {old} → {new}"
 CAPACITY_OFFERED = "：名额已发给{told}位候补"
 CAPACITY_NOBODY_WAITING = "：无人候补，名额已开放预约"
 CAPACITY_LOWERED = "（已预约的学员不受影响）"
+
+# The class list's compact columns
+COURSE_COLUMN = "课程"
+TIME_COLUMN = "上课时间"
+TIME_RANGE = "{starts:%m-%d %H:%M}–{ends:%H:%M}"
+COACH_VENUE_COLUMN = "教练 · 场馆"
+COACH_VENUE = "{coach} · {venue}"

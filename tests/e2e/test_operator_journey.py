@@ -1,7 +1,9 @@
 """An operator's day in a real browser (headless Chromium driven by Playwright): log in, raise a
 class's capacity, move a waiting child to the front with a reason, resend a failed notification,
-adjust a balance, open the class page and the dashboard. A screenshot of each screen goes to
-tests/e2e/screenshots/ (not committed)."""
+adjust a balance, open the class page and the dashboard; then the front desk (role 前台) takes a
+leave by phone and arranges the make-up, and the studio manager (运营主管) moves a class. A
+screenshot of each screen, at 1366 px wide, goes to var/screenshots/ (CI keeps it as an artifact;
+not committed)."""
 
 import shutil
 from datetime import timedelta
@@ -17,7 +19,7 @@ from waitlist.models import WaitlistEntry, WaitlistOffer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path(__file__).parent / "screenshots"
+SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
     "--headless",
@@ -38,10 +40,10 @@ def page(monkeypatch):
     # Playwright's sync API runs an event loop in this thread; the test's own ORM reads are synchronous
     # and safe, so Django's guard against async callers is lifted for this test only.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    SHOTS.mkdir(exist_ok=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
         yield context.new_page()
         browser.close()
 
@@ -143,3 +145,104 @@ def test_an_operators_day(page, live_server, studio):
     shot(page, "08-dashboard")
     assert page.locator("text=候补转化率").count() >= 1
     assert page.locator("svg").count() >= 1
+
+
+@pytest.fixture
+def front_desk_day(db):
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from courses.models import Course
+
+    # A transactional test starts from a flushed database: the roles migration's groups are made again.
+    importlib.import_module("backoffice.migrations.0001_roles").create_roles(apps, None)
+    desk = StaffFactory(username="desk", is_superuser=False)
+    desk.groups.add(Group.objects.get(name="前台"))
+    manager = StaffFactory(username="manager", is_superuser=False)
+    manager.groups.add(Group.objects.get(name="运营主管"))
+    course = Course.objects.create(
+        name="少儿游泳", course_type=ScheduleFactory().course.course_type, level=2, duration_minutes=60, price=180
+    )
+    tomorrow = timezone.localtime(timezone.now() + timedelta(days=1)).replace(hour=19, minute=0, second=0)
+    evening = ScheduleFactory(starts_at=tomorrow, course=course, capacity=2, coach="王教练", venue="朝阳馆")
+    child = ProfileFactory(name="乐乐", level=2)
+    seat = BookingFactory(schedule=evening, profile=child)
+    BookingFactory(schedule=evening)
+    waiting = ProfileFactory(name="安安")
+    offers.waitlist_join(profile=waiting, schedule_id=evening.pk)
+    session = ScheduleFactory(starts_at=tomorrow + timedelta(days=2), course=course, coach="李教练", venue="海淀馆")
+    today = ScheduleFactory(starts_at=timezone.now() + timedelta(hours=3), course=course)
+    return {"evening": evening, "seat": seat, "child": child, "waiting": waiting, "session": session, "today": today}
+
+
+def login(page, base, username):
+    page.context.clear_cookies()
+    page.goto(f"{base}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", "staff-pass")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{base}/admin/")
+
+
+def test_the_front_desk_and_the_manager(page, live_server, front_desk_day):
+    from makeup.models import MakeupBooking
+
+    base, day = live_server.url, front_desk_day
+    login(page, base, "desk")
+    assert page.locator("#today-module").locator("text=少儿游泳").count() >= 1
+    shot(page, "10-today")
+
+    # A parent phones: 乐乐 has a fever. The desk records the leave from the child's page.
+    page.goto(f"{base}/admin/accounts/profile/")
+    page.click(f"a[href='/admin/accounts/profile/{day['child'].pk}/desk/']")
+    page.wait_for_selector("#desk-leave")
+    page.select_option("#id_leave-booking", str(day["seat"].pk))
+    page.fill("#id_leave-reason", "家长来电：孩子发烧")
+    page.click("#desk-leave input[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator(".messagelist").inner_text() == "已为乐乐记录请假：生成待补课1条，名额已发给1位候补"
+    shot(page, "11-child-desk-after-leave")
+
+    # Then the make-up: pick it, preview the session, confirm.
+    makeup = MakeupBooking.objects.get(original_booking=day["seat"])
+    page.select_option("#id_choose_makeup", str(makeup.pk))
+    page.click("#desk-makeup-choose input[type=submit]")
+    page.wait_for_selector("#id_makeup-session")
+    page.select_option("#id_makeup-session", str(day["session"].pk))
+    page.fill("#id_makeup-reason", "家长请前台安排补课")
+    page.click("#desk-makeup input[name=preview]")
+    page.wait_for_selector("#makeup-preview")
+    shot(page, "12-makeup-preview")
+    page.click("#desk-makeup input[type=submit].default")
+    page.wait_for_load_state()
+    assert page.locator(".messagelist").inner_text().startswith("已为乐乐安排补课：少儿游泳")
+    makeup.refresh_from_db()
+    assert makeup.status == "booked"
+
+    # The desk cannot move a class: no 调整课程 link.
+    page.goto(f"{base}/admin/courses/courseschedule/{day['evening'].pk}/change/")
+    assert page.locator("text=调整课程").count() == 0
+
+    # The manager moves the evening class an hour earlier; its families are told.
+    login(page, base, "manager")
+    page.goto(f"{base}/admin/courses/courseschedule/")
+    shot(page, "13-class-list")
+    for column in ("booked", "available_seats", "waiting", "status"):  # visible without scrolling at 1366 px
+        box = page.locator(f"#result_list th.column-{column}").bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 1366, (column, box)
+    page.goto(f"{base}/admin/courses/courseschedule/{day['evening'].pk}/change/")
+    shot(page, "14-class-page")
+    page.click("text=调整课程")
+    page.wait_for_selector("#class-change-form")
+    page.fill("#id_starts_at_1", "18:00:00")
+    page.fill("#id_ends_at_1", "19:00:00")
+    page.fill("#id_reason", "泳池维护，提前一小时")
+    shot(page, "15-adjust-form")
+    page.click("#class-change-form input[type=submit]")
+    page.wait_for_load_state()
+    assert "已通知2个家庭" in page.locator(".messagelist").inner_text()
+    page.goto(f"{base}/admin/notifications/notification/")
+    shot(page, "16-families-told")
+    assert page.locator("text=课程调整通知").count() >= 2
