@@ -141,6 +141,7 @@ class CourseScheduleAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["backoffice/admin.css"]}
+
     list_editable = ["capacity", "waitlist_capacity"]
     list_filter = [
         QueueFullFilter,

@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import path, reverse
 from django.utils.html import format_html
+from import_export.admin import ExportMixin
+from import_export.forms import ExportForm
 
 from accounts.admin import ProfileAdmin
 from accounts.models import Profile
 from compensation import messages
 from compensation.admin_views import profile_ledger_view
+from compensation.exports import CreditResource
 from compensation.models import ClassCreditCompensation, CompensationUsage
 
 
@@ -45,7 +48,9 @@ class UsageInline(admin.TabularInline):
 
 
 @admin.register(ClassCreditCompensation)
-class CreditAdmin(admin.ModelAdmin):
+class CreditAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [CreditResource]
+    export_form_class = ExportForm  # the operator picks the format; the list's filters apply
     """The ledger is read-only here: nothing is edited or deleted (adjustments go through the service)."""
 
     list_display = ["id", "profile", "minutes", "remaining", "expires_at", "source", "status", "created_by", "reason"]

@@ -1,7 +1,10 @@
 from django.contrib import admin, messages
+from import_export.admin import ExportMixin
+from import_export.forms import ExportForm
 
 from courses import messages as course_messages
 from courses import services
+from courses.exports import RosterResource
 from courses.models import Booking, Course, CourseType
 
 
@@ -33,7 +36,9 @@ class BookingInline(admin.TabularInline):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [RosterResource]  # a class's roster: filter by the class, then 导出
+    export_form_class = ExportForm  # the operator picks the format; the list's filters apply
     list_display = ["id", "profile", "schedule", "kind", "status", "booked_at", "cancelled_at", "leave_at"]
     list_filter = ["status", "kind", ("schedule__starts_at", admin.DateFieldListFilter)]
     list_select_related = ["profile", "schedule__course"]

@@ -1,10 +1,15 @@
 from django.contrib import admin
+from import_export.admin import ExportMixin
+from import_export.forms import ExportForm
 
+from makeup.exports import MakeupResource
 from makeup.models import MakeupBooking
 
 
 @admin.register(MakeupBooking)
-class MakeupBookingAdmin(admin.ModelAdmin):
+class MakeupBookingAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [MakeupResource]
+    export_form_class = ExportForm  # the operator picks the format; the list's filters apply
     list_display = [
         "id",
         "profile",

@@ -22,3 +22,11 @@ REDEEM_NEEDS_COMPENSATION = "请选择待补课记录，或使用课时补偿预
 
 # API query validation
 MAKEUP_OR_REDEEM_REQUIRED = "请提供待补课记录，或档案与 redeem=true"
+
+# Exports (表头)
+EXPORT_ORIGINAL = "原课程"
+EXPORT_ORIGINAL_MINUTES = "原课程时长（分钟）"
+EXPORT_LEAVE_AT = "请假时间"
+EXPORT_SESSION = "补课课程"
+EXPORT_DIFFERENCE = "时长差（分钟）"
+EXPORT_REDEMPTION = "课时补偿兑换"

@@ -11,3 +11,12 @@ RESENT_NONE_IN_APP_ONLY = "0 条：均为仅站内信的通知（模板未配置
 RESENT_NONE_SENT = "0 条：所选通知均已送达或正在发送"
 RESENT_NONE = "0 条：只有发送失败或未订阅的通知可以重新发送"
 TEMPLATE_COLUMN = "通知类型"
+
+# Exports (表头)
+EXPORT_PARENT = "家长"
+EXPORT_CHILD = "学员"
+EXPORT_TITLE = "标题"
+EXPORT_WECHAT_STATUS = "微信发送状态"
+EXPORT_ERRCODE = "微信错误码"
+EXPORT_CREATED_AT = "创建时间"
+EXPORT_SENT_AT = "发送时间"

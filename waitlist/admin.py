@@ -2,9 +2,12 @@
 (move to the front, remove, manual send) through the waitlist services, logged with a reason."""
 
 from django.contrib import admin
+from import_export.admin import ExportMixin
+from import_export.forms import ExportForm
 
 from core.admin_actions import reason_action
 from waitlist import messages, selectors, services
+from waitlist.exports import WaitlistResource
 from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistNotification, WaitlistOffer
 
 
@@ -17,7 +20,9 @@ def _remove(modeladmin, request, entry, reason):
 
 
 @admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(admin.ModelAdmin):
+class WaitlistEntryAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [WaitlistResource]
+    export_form_class = ExportForm  # the operator picks the format; the list's filters apply
     list_display = [
         "id",
         "schedule",

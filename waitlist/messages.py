@@ -36,3 +36,8 @@ POSITION_COLUMN = "候补位置"
 
 # Operators: a move-to-front keeps its reason and who gave it
 PRIORITY_REASON_BY = "{reason}（{operator}）"
+
+# Exports (表头)
+EXPORT_JOINED_AT = "加入时间"
+EXPORT_PRIORITY_REASON = "优先原因"
+EXPORT_END_REASON = "结束原因"

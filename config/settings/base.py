@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "django_celery_beat",
+    "import_export",  # operators' exports (.xlsx, CSV); nothing is imported through it
     "core",
     "accounts",
     "courses",
@@ -412,3 +413,9 @@ LOGGING = {
 }
 if LOG_FORMAT not in LOGGING["formatters"]:
     raise ImproperlyConfigured(f"LOG_FORMAT must be one of {', '.join(LOGGING['formatters'])}, not {LOG_FORMAT!r}.")
+
+# Exports from the admin (django-import-export): Excel and CSV, for whoever may view the list.
+from import_export.formats.base_formats import CSV, XLSX  # noqa: E402
+
+EXPORT_FORMATS = [XLSX, CSV]
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
