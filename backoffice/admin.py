@@ -14,7 +14,7 @@ from backoffice import messages as backoffice_messages
 from backoffice.class_change import PERMISSION as CHANGE_PERMISSION
 from backoffice.class_change import GuardedScheduleForm, class_change_view
 from backoffice.family_desk import PERMISSION as DESK_PERMISSION
-from backoffice.family_desk import family_desk_view
+from backoffice.family_desk import class_family_view, family_desk_view
 from compensation.admin import ProfileWithLedgerAdmin
 from core.admin_actions import reason_action
 from courses.admin import BookingInline
@@ -23,6 +23,20 @@ from flows import studio
 from waitlist import selectors as waitlist_selectors
 from waitlist import services as waitlist_services
 from waitlist.models import WaitlistEntry, WaitlistOffer
+
+
+class FamilyBookingInline(BookingInline):
+    """The class's seats, each with a way to its child's family desk (leave, cancel, make-up)."""
+
+    fields = readonly_fields = [*BookingInline.fields, "desk"]
+
+    @admin.display(description=backoffice_messages.DESK_COLUMN)
+    def desk(self, booking):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:accounts_profile_desk", args=[booking.profile_id]),
+            backoffice_messages.DESK_LINK,
+        )
 
 
 class QueueInline(admin.TabularInline):
@@ -156,7 +170,7 @@ class CourseScheduleAdmin(admin.ModelAdmin):
     search_fields = ["course__name", "coach", "venue"]
     date_hierarchy = "starts_at"
     ordering = ["starts_at"]
-    inlines = [BookingInline, QueueInline, OfferInline]
+    inlines = [FamilyBookingInline, QueueInline, OfferInline]
     form = GuardedScheduleForm  # a class families hold is moved by 调整课程, never silently (RULES §11.6)
     # Cancelling a class notifies families and owes make-ups (RULES §6.7): the action, never a bare status edit.
     readonly_fields = ["status"]
@@ -173,10 +187,21 @@ class CourseScheduleAdmin(admin.ModelAdmin):
         view = self.admin_site.admin_view(
             lambda request, schedule_id: class_change_view(request, schedule_id, self.admin_site)
         )
-        return [path("<int:schedule_id>/adjust/", view, name="courses_courseschedule_adjust"), *super().get_urls()]
+        family = self.admin_site.admin_view(
+            lambda request, schedule_id: class_family_view(request, schedule_id, self.admin_site)
+        )
+        return [
+            path("<int:schedule_id>/adjust/", view, name="courses_courseschedule_adjust"),
+            path("<int:schedule_id>/family/", family, name="courses_courseschedule_family"),
+            *super().get_urls(),
+        ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra = {**(extra_context or {}), "can_adjust": request.user.has_perm(CHANGE_PERMISSION)}
+        extra = {
+            **(extra_context or {}),
+            "can_adjust": request.user.has_perm(CHANGE_PERMISSION),
+            "can_act_for_family": request.user.has_perm(DESK_PERMISSION),
+        }
         return super().change_view(request, object_id, form_url, extra)
 
     def get_queryset(self, request):

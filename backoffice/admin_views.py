@@ -115,7 +115,7 @@ def _cards(figures: dict) -> list[dict]:
             "label": messages.COMPENSATION_LABEL,
             "value": (
                 f"{figures['compensation_minutes_granted']} / {figures['compensation_minutes_spent']} / "
-                f"{figures['compensation_minutes_expired']}"
+                f"{figures['compensation_minutes_expired']} / {figures['compensation_minutes_revoked']}"
             ),
             "detail": messages.COMPENSATION_DETAIL,
         },

@@ -91,11 +91,13 @@ def _compensation(start: datetime, end: datetime) -> dict:
         used=Sum("minutes", filter=Q(kind=CompensationUsage.Kind.USE)),
         restored=Sum("minutes", filter=Q(kind=CompensationUsage.Kind.RESTORE)),
         expired=Sum("minutes", filter=Q(kind=CompensationUsage.Kind.EXPIRE)),
+        revoked=Sum("minutes", filter=Q(kind=CompensationUsage.Kind.REVOKE)),
     )
     return {
         "granted": _minutes(granted),
         "spent": _minutes(ledger["used"]) - _minutes(ledger["restored"]),
         "expired": _minutes(ledger["expired"]),
+        "revoked": _minutes(ledger["revoked"]),  # taken back when a shorter make-up that earned them is cancelled
     }
 
 
@@ -169,6 +171,7 @@ def dashboard_figures(*, date_from: date, date_to: date, now: datetime) -> dict:
         "compensation_minutes_granted": compensation["granted"],
         "compensation_minutes_spent": compensation["spent"],
         "compensation_minutes_expired": compensation["expired"],
+        "compensation_minutes_revoked": compensation["revoked"],
         "notifications_total": sum(by_status.values()),
         "notifications_by_status": by_status,
         "notification_delivery_rate": _rate(sent, sent + failed),

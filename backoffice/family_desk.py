@@ -296,3 +296,47 @@ def family_desk_view(request, profile_id: int, admin_site):
             "media": forms_["book"].media,
         },
     )
+
+
+class ClassFamilyForm(forms.Form):
+    """From a class's page: book a child into this class, or put the child on its waitlist."""
+
+    profile = forms.ModelChoiceField(
+        label=desk_messages.CHILD_LABEL,
+        queryset=Profile.objects.all(),
+        widget=AutocompleteSelect(Booking._meta.get_field("profile"), admin.site),
+    )
+    action = forms.ChoiceField(label=desk_messages.ACTION_LABEL, choices=desk_messages.CLASS_ACTIONS)
+    reason = _reason_field()
+
+
+def class_family_view(request, schedule_id: int, admin_site):
+    """为学员办理 on a class: the same book / waitlist actions as the child's page (RULES §11.3, §11.5)."""
+    if not request.user.has_perm(PERMISSION):
+        raise PermissionDenied
+    schedule = get_object_or_404(CourseSchedule.objects.select_related("course"), pk=schedule_id)
+    form = ClassFamilyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        profile, which = form.cleaned_data["profile"], form.cleaned_data["action"]
+        desk = Desk(profile=profile, now=timezone.now())
+        bound = ClassForm({"x-schedule": schedule.pk, "x-reason": form.cleaned_data["reason"]}, prefix="x")
+        bound.is_valid()
+        try:
+            text = _perform(request, desk, which, bound)
+        except BusinessError as error:
+            messages.error(request, desk_messages.REFUSED.format(message=error.message))
+        else:
+            messages.success(request, text)
+            return redirect("admin:courses_courseschedule_change", schedule.pk)
+    return TemplateResponse(
+        request,
+        "admin/backoffice/class_family.html",
+        {
+            **admin_site.each_context(request),
+            "title": desk_messages.CLASS_FAMILY_TITLE.format(schedule=schedule),
+            "schedule": schedule,
+            "form": form,
+            "opts": CourseSchedule._meta,
+            "media": form.media,
+        },
+    )

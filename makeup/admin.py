@@ -2,6 +2,8 @@ from django.contrib import admin
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
+from courses.models import Booking
+from makeup import messages
 from makeup.exports import MakeupResource
 from makeup.models import MakeupBooking
 
@@ -13,18 +15,52 @@ class MakeupBookingAdmin(ExportMixin, admin.ModelAdmin):
     list_display = [
         "id",
         "profile",
+        "origin",
         "original_course",
-        "original_minutes",
+        "original_length",
         "status",
-        "leave_at",
+        "leave_time",
         "booking",
         "makeup_minutes",
         "duration_difference",
     ]
     list_filter = ["status"]
-    list_select_related = ["profile", "original_course", "booking"]
+    list_select_related = ["profile", "original_course", "original_booking", "booking__schedule__course"]
     search_fields = ["profile__name", "original_course__name"]
-    readonly_fields = [f.name for f in MakeupBooking._meta.fields]
+    fields = readonly_fields = [
+        "profile",
+        "origin",
+        "original_booking",
+        "original_course",
+        "original_length",
+        "status",
+        "leave_time",
+        "booking",
+        "makeup_minutes",
+        "duration_difference",
+        "completed_at",
+        "created_at",
+    ]
+
+    @admin.display(description=messages.ORIGIN_COLUMN)
+    def origin(self, makeup):
+        """Why it is owed: a leave, the studio cancelling the class, or a redemption of minutes."""
+        if makeup.original_booking_id is None:
+            return messages.ORIGIN_REDEMPTION
+        if makeup.original_booking.status == Booking.Status.ON_LEAVE:
+            return messages.ORIGIN_LEAVE
+        return messages.ORIGIN_CLASS_CANCELLED
+
+    @admin.display(description=messages.LEAVE_TIME_COLUMN, ordering="leave_at")
+    def leave_time(self, makeup):
+        """Only a leave has a leave time; a cancelled class's make-up and a redemption show none."""
+        if makeup.original_booking_id and makeup.original_booking.status == Booking.Status.ON_LEAVE:
+            return makeup.leave_at
+        return None
+
+    @admin.display(description=messages.ORIGINAL_LENGTH_COLUMN, ordering="original_minutes")
+    def original_length(self, makeup):
+        return makeup.original_minutes if makeup.original_booking_id else None
 
     def has_add_permission(self, request):
         return False  # owed by leaves, booked by parents: through the services

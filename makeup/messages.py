@@ -30,3 +30,11 @@ EXPORT_LEAVE_AT = "请假时间"
 EXPORT_SESSION = "补课课程"
 EXPORT_DIFFERENCE = "时长差（分钟）"
 EXPORT_REDEMPTION = "课时补偿兑换"
+
+# The make-up screens
+ORIGIN_COLUMN = "来源"
+ORIGIN_LEAVE = "请假"
+ORIGIN_CLASS_CANCELLED = "课程取消"
+ORIGIN_REDEMPTION = "课时补偿兑换"
+LEAVE_TIME_COLUMN = "请假时间"
+ORIGINAL_LENGTH_COLUMN = "原课程时长（分钟）"

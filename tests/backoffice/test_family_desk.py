@@ -154,3 +154,31 @@ def test_without_the_permission_no_link_no_page_and_a_forged_post_is_403(client,
 def test_the_desk_link_shows_with_the_permission(client, desk_user, child):
     page = client.get("/admin/accounts/profile/").content.decode()
     assert f'href="{desk_url(child)}"' in page
+
+
+def test_from_the_class_page_a_child_is_booked_or_waitlisted_by_name(client, desk_user, child):
+    desk_user.user_permissions.add(*Permission.objects.filter(codename__in=["view_courseschedule", "view_booking"]))
+    schedule = ScheduleFactory(starts_at=START, capacity=1, course=CourseFactory(name="少儿游泳"))
+    page = client.get(f"/admin/courses/courseschedule/{schedule.pk}/change/").content.decode()
+    assert f'href="/admin/courses/courseschedule/{schedule.pk}/family/"' in page
+    url = f"/admin/courses/courseschedule/{schedule.pk}/family/"
+    response = client.post(url, {"profile": child.pk, "action": "book", "reason": "到店报名"}, follow=True)
+    assert notices(response) == ["已为乐乐预约：少儿游泳（2026年12月2日 19:00）"]
+    page = client.get(f"/admin/courses/courseschedule/{schedule.pk}/change/").content.decode()
+    assert f'href="{desk_url(child)}"' in page  # each seat leads to its child's desk
+    sibling = ProfileFactory(name="安安")
+    response = client.post(url, {"profile": sibling.pk, "action": "waitlist", "reason": "电话登记"}, follow=True)
+    assert notices(response) == ["已为安安加入候补：少儿游泳（2026年12月2日 19:00），第1位"]
+    refused = client.post(url, {"profile": sibling.pk, "action": "waitlist", "reason": "再登记"})
+    assert [str(m) for m in refused.context["messages"]] == ["未办理：您已在候补队列中"]
+
+
+def test_the_class_page_offers_no_family_actions_without_the_permission(client):
+    staff = StaffFactory()
+    staff.user_permissions.add(Permission.objects.get(codename="view_courseschedule"))
+    client.force_login(staff)
+    schedule = ScheduleFactory(starts_at=START)
+    page = client.get(f"/admin/courses/courseschedule/{schedule.pk}/change/").content.decode()
+    assert "/family/" not in page
+    forged = client.post(f"/admin/courses/courseschedule/{schedule.pk}/family/", {"action": "book", "reason": "x"})
+    assert forged.status_code == 403

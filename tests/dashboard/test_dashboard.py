@@ -55,6 +55,7 @@ def test_the_three_days_in_figures(studio):
         "compensation_minutes_granted": 90,
         "compensation_minutes_spent": 30,
         "compensation_minutes_expired": 20,
+        "compensation_minutes_revoked": 0,  # no shorter make-up was cancelled
         # seat_available 3 + 2 + 1 (sent), waitlist_booked 2 (sent), makeup_booked 3 (failed),
         # waitlist_offer_taken 2 + 1 (in_app_only), waitlist_closed 2 (skipped), makeup_cancelled 1
         # (pending); offer 4's three seat_available rows (4 Dec) are outside. Delivery: 8 / (8 + 3).
@@ -114,7 +115,8 @@ def test_a_quiet_range_has_counts_of_zero_and_no_rates(studio):
         quiet["compensation_minutes_granted"],
         quiet["compensation_minutes_spent"],
         quiet["compensation_minutes_expired"],
-    ) == (0, 0, 0)
+        quiet["compensation_minutes_revoked"],
+    ) == (0, 0, 0, 0)
     assert [row["day"] for row in quiet["series"]] == [date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 3)]
     assert {(row["joined"], row["booked"], row["offers"]) for row in quiet["series"]} == {(0, 0, 0)}
 
@@ -203,7 +205,7 @@ def test_staff_see_the_figures_and_the_chart(studio, staff_client):
         "名额释放到预约中位时长（分钟）",
         "失效名额",
         "补课使用率",
-        "补偿分钟 发放/使用/过期",
+        "课时补偿（分钟）：发放 / 使用 / 过期 / 撤销",
         "通知送达率",
         "截止延迟关闭",
         "当前满员候补队列",
@@ -214,7 +216,7 @@ def test_staff_see_the_figures_and_the_chart(studio, staff_client):
     assert card(page, "offers") == "3"
     assert card(page, "offers-lapsed") == "1"
     assert card(page, "makeup-usage") == "66.67%"
-    assert card(page, "compensation") == "90 / 30 / 20"
+    assert card(page, "compensation") == "90 / 30 / 20 / 0"
     assert card(page, "delivery") == "72.73%"
     assert card(page, "closed-late") == "1 / 2"
     assert card(page, "queues-full") == "1"
@@ -325,3 +327,13 @@ def test_the_page_reads_a_fixed_number_of_queries(studio, staff_client, django_a
         page = staff_client.get(URL, query).content.decode()
     assert card(page, "offers") == str(3 + 15)  # the new data was read
     assert card(page, "queues-full") == str(1 + 15)
+
+
+def test_revoked_minutes_are_counted_apart(studio):
+    """A credit taken back when the shorter make-up that earned it is cancelled is 撤销, not 过期."""
+    from compensation.models import ClassCreditCompensation, CompensationUsage
+
+    credit = ClassCreditCompensation.objects.filter(remaining__gt=0).first() or ClassCreditCompensation.objects.first()
+    CompensationUsage.objects.create(credit=credit, minutes=15, kind="revoke", created_at=at("2026-12-02 10:00"))
+    assert figures()["compensation_minutes_revoked"] == 15
+    assert figures()["compensation_minutes_expired"] == 20
