@@ -17,7 +17,12 @@ class StudioAdminSite(admin.AdminSite):
         from backoffice.today import classes_today  # models are ready only once the site serves pages
 
         now = timezone.now()
-        extra = {"today": classes_today(now=now), "today_date": timezone.localdate(now), **(extra_context or {})}
+        extra = {
+            "today": classes_today(now=now),
+            "today_date": timezone.localdate(now),
+            "can_see_dashboard": request.user.has_perm("courses.view_dashboard"),
+            **(extra_context or {}),
+        }
         return super().index(request, extra)
 
 

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -161,8 +162,13 @@ def _chart(series: list[dict]) -> str:
     )
 
 
+DASHBOARD_PERMISSION = "courses.view_dashboard"
+
+
 @staff_member_required
 def dashboard_view(request):
+    if not request.user.has_perm(DASHBOARD_PERMISSION):  # 运营主管 (RULES §11.7)
+        raise PermissionDenied
     now = timezone.now()
     today = timezone.localtime(now, STUDIO_TZ).date()
     form = DashboardRangeForm(request.GET, today=today)

@@ -44,11 +44,15 @@ class AdjustForm(forms.Form):
 
 
 def profile_ledger_view(request, profile_id: int, admin_site):
-    if not request.user.has_perm("compensation.change_classcreditcompensation"):
+    """Anyone who may view the ledger reads it (前台 too); only who may change it adjusts (运营主管)."""
+    if not request.user.has_perm("compensation.view_classcreditcompensation"):
+        raise PermissionDenied
+    may_adjust = request.user.has_perm("compensation.change_classcreditcompensation")
+    if request.method == "POST" and not may_adjust:
         raise PermissionDenied
     profile = get_object_or_404(Profile.objects.select_related("owner"), pk=profile_id)
-    form = AdjustForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = AdjustForm(request.POST or None) if may_adjust else None
+    if form is not None and request.method == "POST" and form.is_valid():
         day = form.cleaned_data["expires_on"]
         expires_at = timezone.make_aware(datetime.combine(day, time(23, 59, 59))) if day else None
         try:

@@ -61,6 +61,7 @@ class CourseSchedule(TimeStampedModel):
     class Meta:
         verbose_name = "课程排期"
         verbose_name_plural = "课程排期"
+        permissions = [("view_dashboard", "查看运营看板")]  # RULES §11.7: the studio manager's figures
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=models.F("starts_at")), name="courses_schedule_ends_after_start"

@@ -86,7 +86,10 @@ class NotificationAdmin(ExportMixin, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.action(description=notification_messages.RESEND_ACTION)
+    def has_resend_permission(self, request):
+        return request.user.has_perm("notifications.change_notification")  # 运营主管 (RULES §11.7)
+
+    @admin.action(description=notification_messages.RESEND_ACTION, permissions=["resend"])
     def resend(self, request, queryset):
         count = services.notification_resend(notification_ids=list(queryset.values_list("pk", flat=True)))
         if count:

@@ -35,7 +35,11 @@ def create_roles(apps, schema_editor):
     def permission(app_label, codename):
         return permission_model.objects.get(content_type__app_label=app_label, codename=codename)
 
-    views = list(permission_model.objects.filter(content_type__app_label__in=APPS, codename__startswith="view_"))
+    views = list(
+        permission_model.objects.filter(content_type__app_label__in=APPS, codename__startswith="view_").exclude(
+            codename="view_dashboard"  # the manager's alone (0002)
+        )
+    )
     front = [permission(*key) for key in FRONT_DESK_PERMISSIONS]
     manager = [permission(*key) for key in MANAGER_PERMISSIONS]
     group_model.objects.get_or_create(name=FRONT_DESK)[0].permissions.add(*views, *front)

@@ -58,8 +58,12 @@ def seat_of(schedule) -> int:
 
 @pytest.fixture
 def staff_client(client):
-    """The admin's session of an operator (staff, not a superuser)."""
-    client.force_login(StaffFactory())
+    """The admin's session of a studio manager (运营主管: staff, not a superuser)."""
+    from django.contrib.auth.models import Group
+
+    manager = StaffFactory()
+    manager.groups.add(Group.objects.get(name="运营主管"))
+    client.force_login(manager)
     return client
 
 

@@ -13,7 +13,7 @@ from courses.models import CourseSchedule
 from notifications.models import Notification
 from tests.conftest import at
 from tests.dashboard.conftest import NOW
-from tests.factories import ProfileFactory, ScheduleFactory, UserFactory
+from tests.factories import ProfileFactory, ScheduleFactory, StaffFactory, UserFactory
 from waitlist.models import WaitlistEntry, WaitlistOffer
 
 pytestmark = pytest.mark.django_db
@@ -277,6 +277,15 @@ def test_parents_are_sent_to_the_admin_login(db, client):
     response = client.get(URL)
     assert response.status_code == 302
     assert response["Location"] == f"/admin/login/?next={URL}"
+
+
+def test_the_front_desk_gets_403(db, client):
+    from django.contrib.auth.models import Group
+
+    desk = StaffFactory()
+    desk.groups.add(Group.objects.get(name="前台"))
+    client.force_login(desk)
+    assert client.get(URL).status_code == 403
 
 
 def test_anonymous_visitors_are_sent_to_the_admin_login(db, client):

@@ -158,6 +158,7 @@ def front_desk_day(db):
 
     # A transactional test starts from a flushed database: the roles migration's groups are made again.
     importlib.import_module("backoffice.migrations.0001_roles").create_roles(apps, None)
+    importlib.import_module("backoffice.migrations.0002_dashboard_role").grant_dashboard(apps, None)
     desk = StaffFactory(username="desk", is_superuser=False)
     desk.groups.add(Group.objects.get(name="前台"))
     manager = StaffFactory(username="manager", is_superuser=False)
