@@ -91,3 +91,12 @@ def test_a_class_an_operator_moved_is_not_seeded_again(settings, time_machine):
     call_command("seed_demo", stdout=StringIO())
     assert snapshot() == before
     assert not CourseSchedule.objects.filter(course=evening.course, starts_at=at("2026-12-02 19:00")).exists()
+
+
+def test_seed_demo_gives_each_role_an_operator(settings):
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert list(User.objects.get(username="frontdesk").groups.values_list("name", flat=True)) == ["前台"]
+    assert list(User.objects.get(username="manager").groups.values_list("name", flat=True)) == ["运营主管"]
+    assert "Operators: 'frontdesk' (前台) and 'manager' (运营主管)" in out.getvalue()

@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -56,6 +57,8 @@ CHILDREN = [
     ("壮壮", 2),
 ]
 
+DEMO_OPERATORS = [("frontdesk", "前台"), ("manager", "运营主管")]
+
 
 class Command(BaseCommand):
     help = "Create demo course types, courses, two weeks of schedules, parents, children and bookings."
@@ -81,6 +84,7 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(f"Admin login: username 'admin', password '{self.admin_password}'")
+        self.stdout.write(f"Operators: 'frontdesk' (前台) and 'manager' (运营主管), password '{self.admin_password}'")
         self.stdout.write("Parents (dev login, POST /api/v1/auth/wechat-login): codes 'parent1' … 'parent8'")
 
     def _course_types(self) -> dict[str, CourseType]:
@@ -162,6 +166,13 @@ class Command(BaseCommand):
         admin.is_staff = admin.is_superuser = True
         admin.set_password(self.admin_password)
         admin.save()
+        # One operator per role (RULES §11.7), to try the back office as the front desk and the manager.
+        for username, role in DEMO_OPERATORS:
+            operator, _ = User.objects.get_or_create(username=username, defaults={"is_staff": True})
+            operator.is_staff = True
+            operator.set_password(self.admin_password)
+            operator.save()
+            operator.groups.set([Group.objects.get(name=role)])
 
     def _makeup_and_credit(self, profile: Profile) -> None:
         """The first child took leave from its first upcoming class (a pending make-up) and has 30
