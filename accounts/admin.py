@@ -32,4 +32,5 @@ class ProfileAdmin(admin.ModelAdmin):
     list_select_related = ["owner"]
     search_fields = ["name", "owner__nickname", "owner__phone"]
     list_filter = ["level"]
+    ordering = ["name", "id"]  # the autocomplete pages through children by name
     raw_id_fields = ["owner"]

@@ -175,7 +175,28 @@ def front_desk_day(db):
     offers.waitlist_join(profile=waiting, schedule_id=evening.pk)
     session = ScheduleFactory(starts_at=tomorrow + timedelta(days=2), course=course, coach="李教练", venue="海淀馆")
     today = ScheduleFactory(starts_at=timezone.now() + timedelta(hours=3), course=course)
-    return {"evening": evening, "seat": seat, "child": child, "waiting": waiting, "session": session, "today": today}
+    basketball = Course.objects.create(
+        name="少儿篮球", course_type=course.course_type, level=2, duration_minutes=60, price=180
+    )
+    full = ScheduleFactory(starts_at=tomorrow + timedelta(days=3), course=basketball, capacity=1)
+    BookingFactory(schedule=full)
+    return {
+        "evening": evening,
+        "seat": seat,
+        "child": child,
+        "waiting": waiting,
+        "session": session,
+        "today": today,
+        "full": full,
+    }
+
+
+def autocomplete(page, field_id, text):
+    """Choose in one of the admin's autocomplete (select2) fields by typing a name."""
+    page.click(f"#{field_id} + .select2 .select2-selection")
+    page.fill(".select2-container--open .select2-search__field", text)
+    page.wait_for_selector(f".select2-results__option:has-text('{text}')")
+    page.click(f".select2-results__option:has-text('{text}')")
 
 
 def login(page, base, username):
@@ -221,6 +242,33 @@ def test_the_front_desk_and_the_manager(page, live_server, front_desk_day):
     assert page.locator(".messagelist").inner_text().startswith("已为乐乐安排补课：少儿游泳")
     makeup.refresh_from_db()
     assert makeup.status == "booked"
+
+    # 11.2: the make-up seat is cancelled again for the family.
+    page.select_option("#id_cancel-booking", str(makeup.booking_id))
+    page.fill("#id_cancel-reason", "家长改变主意")
+    page.click("#desk-cancel input[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator(".messagelist").inner_text().startswith("已为乐乐取消预约：少儿游泳")
+
+    # 11.5: 乐乐 waits for the full basketball class, chosen by name.
+    autocomplete(page, "id_waitlist-schedule", "少儿篮球")
+    page.fill("#id_waitlist-reason", "家长电话登记候补")
+    page.click("#desk-waitlist input[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator(".messagelist").inner_text().startswith("已为乐乐加入候补：少儿篮球")
+    assert page.locator("#desk-waiting").locator("text=少儿篮球").count() == 1
+
+    # 11.3: from a class's page, 安安 is found by name and booked into it.
+    page.goto(f"{base}/admin/courses/courseschedule/{day['session'].pk}/change/")
+    page.click("text=为学员办理")
+    page.wait_for_selector("#class-family-form")
+    autocomplete(page, "id_profile", "安安")
+    page.select_option("#id_action", "book")
+    page.fill("#id_reason", "到店报名")
+    shot(page, "17-class-family-form")
+    page.click("#class-family-form input[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator(".messagelist").inner_text().startswith("已为安安预约：少儿游泳")
 
     # The desk cannot move a class: no 调整课程 link.
     page.goto(f"{base}/admin/courses/courseschedule/{day['evening'].pk}/change/")
