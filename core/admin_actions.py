@@ -23,7 +23,9 @@ class ReasonForm(forms.Form):
 
 def reason_action(description: str, perform: Callable, *, confirm: str = core_messages.CONFIRM) -> Callable:
     """perform(modeladmin, request, obj, reason) runs once per selected object, through a service;
-    a BusinessError is reported for that object and the others still run."""
+    a BusinessError is reported for that object and the others still run. When perform returns a
+    text, that is the operator's message for the object (what happened, to whom); otherwise one
+    count is reported for all."""
 
     @admin.action(description=description, permissions=["change"])
     def action(modeladmin, request, queryset):
@@ -33,7 +35,7 @@ def reason_action(description: str, perform: Callable, *, confirm: str = core_me
             done = 0
             for obj in queryset:
                 try:
-                    perform(modeladmin, request, obj, reason)
+                    said = perform(modeladmin, request, obj, reason)
                 except BusinessError as error:
                     modeladmin.message_user(
                         request, core_messages.ACTION_FAILED.format(obj=obj, message=error.message), messages.ERROR
@@ -42,7 +44,10 @@ def reason_action(description: str, perform: Callable, *, confirm: str = core_me
                 modeladmin.log_change(
                     request, obj, core_messages.ACTION_LOGGED.format(description=description, reason=reason)
                 )
-                done += 1
+                if said:
+                    modeladmin.message_user(request, said, messages.SUCCESS)
+                else:
+                    done += 1
             if done:
                 modeladmin.message_user(
                     request, core_messages.ACTION_DONE.format(description=description, done=done), messages.SUCCESS

@@ -11,12 +11,14 @@ from waitlist.exports import WaitlistResource
 from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistNotification, WaitlistOffer
 
 
-def _prioritize(modeladmin, request, entry, reason):
+def _prioritize(modeladmin, request, entry, reason) -> str:
     services.waitlist_entry_prioritize(entry_id=entry.pk, reason=reason, by=request.user)
+    return messages.PRIORITIZED.format(name=entry.profile.name, schedule=entry.schedule)
 
 
-def _remove(modeladmin, request, entry, reason):
+def _remove(modeladmin, request, entry, reason) -> str:
     services.waitlist_entry_remove(entry_id=entry.pk, reason=reason, by=request.user)
+    return messages.REMOVED.format(name=entry.profile.name, schedule=entry.schedule)
 
 
 @admin.register(WaitlistEntry)

@@ -41,3 +41,7 @@ PRIORITY_REASON_BY = "{reason}（{operator}）"
 EXPORT_JOINED_AT = "加入时间"
 EXPORT_PRIORITY_REASON = "优先原因"
 EXPORT_END_REASON = "结束原因"
+
+# Operators' queue actions, in words
+PRIORITIZED = "已将{name}移到队首：{schedule}"
+REMOVED = "已将{name}移出候补：{schedule}"

@@ -85,6 +85,8 @@ def test_move_to_front_and_remove_with_a_reason(client, operator, wednesday_clas
     assert act(client, url, "_prioritize", [third.entry_id], reason="  ").status_code == 200
     assert WaitlistEntry.objects.get(pk=third.entry_id).priority == 0
     assert act(client, url, "_prioritize", [third.entry_id], reason="老学员优先").status_code == 302
+    said = [str(m) for m in client.get(url).context["messages"]]
+    assert said == [f"已将{third.profile.name}移到队首：{wednesday_class}"]  # in words (issue 14)
     entries = client.get(f"{url}?status__exact=waiting").context["cl"].result_list
     assert [(e.pk, e.ahead + 1) for e in sorted(entries, key=lambda e: e.ahead)] == [
         (third.entry_id, 1),
@@ -92,6 +94,8 @@ def test_move_to_front_and_remove_with_a_reason(client, operator, wednesday_clas
         (second.entry_id, 3),
     ]
     assert act(client, url, "_remove", [first.entry_id], reason="家长电话取消").status_code == 302
+    said = [str(m) for m in client.get(url).context["messages"]]
+    assert said == [f"已将{first.profile.name}移出候补：{wednesday_class}"]
     removed = WaitlistEntry.objects.get(pk=first.entry_id)
     assert (removed.status, removed.end_reason, removed.ended_by) == ("removed", "家长电话取消", operator)
     assert LogEntry.objects.filter(object_id=str(first.entry_id), change_message__contains="家长电话取消").exists()
