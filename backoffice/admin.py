@@ -16,7 +16,7 @@ from backoffice.class_change import GuardedScheduleForm, class_change_view
 from backoffice.family_desk import PERMISSION as DESK_PERMISSION
 from backoffice.family_desk import class_family_view, family_desk_view
 from compensation.admin import ProfileWithLedgerAdmin
-from core.admin_actions import reason_action
+from core.admin_actions import ForbidForgedActionsMixin, reason_action
 from courses.admin import BookingInline
 from courses.models import CourseSchedule
 from flows import studio
@@ -29,6 +29,10 @@ class FamilyBookingInline(BookingInline):
     """The class's seats, each with a way to its child's family desk (leave, cancel, make-up)."""
 
     fields = readonly_fields = [*BookingInline.fields, "desk"]
+
+    def get_fields(self, request, obj=None):
+        shown = super().get_fields(request, obj)
+        return shown if request.user.has_perm(DESK_PERMISSION) else [f for f in shown if f != "desk"]
 
     @admin.display(description=backoffice_messages.DESK_COLUMN)
     def desk(self, booking):
@@ -111,33 +115,25 @@ class QueueFullFilter(admin.SimpleListFilter):
         return queryset
 
 
-def _cancel_class(modeladmin, request, schedule, reason):
+def _cancel_class(modeladmin, request, schedule, reason) -> str:
     result = studio.schedule_cancel_by_studio(schedule_id=schedule.pk, reason=reason, by=request.user)
-    modeladmin.message_user(
-        request,
-        backoffice_messages.CLASS_CANCELLED.format(
-            schedule=schedule,
-            bookings=result.bookings_cancelled,
-            makeups=result.makeups_owed,
-            closed=result.waiting_closed,
-        ),
-        messages.INFO,
+    return backoffice_messages.CLASS_CANCELLED.format(
+        schedule=schedule,
+        bookings=result.bookings_cancelled,
+        makeups=result.makeups_owed,
+        closed=result.waiting_closed,
     )
 
 
-def _manual_send(modeladmin, request, schedule, reason):
+def _manual_send(modeladmin, request, schedule, reason) -> str:
     result = waitlist_services.waitlist_notify(schedule_id=schedule.pk)
-    modeladmin.message_user(
-        request,
-        backoffice_messages.MANUAL_SENT.format(
-            schedule=schedule, offers=result.offers_opened, notified=result.notified
-        ),
-        messages.INFO,
+    return backoffice_messages.MANUAL_SENT.format(
+        schedule=schedule, offers=result.offers_opened, notified=result.notified
     )
 
 
 @admin.register(CourseSchedule)
-class CourseScheduleAdmin(admin.ModelAdmin):
+class CourseScheduleAdmin(ForbidForgedActionsMixin, admin.ModelAdmin):
     # The front desk's key columns first, narrow enough for 1366 px without scrolling (issue 14).
     list_display = [
         "course_name",

@@ -67,7 +67,10 @@ def profile_ledger_view(request, profile_id: int, admin_site):
             form.add_error("minutes", error.message)
         else:
             messages.success(
-                request, compensation_messages.ADJUSTED.format(minutes=result.minutes, balance=result.balance)
+                request,
+                compensation_messages.ADJUSTED.format(
+                    name=profile.name, minutes=result.minutes, balance=result.balance
+                ),
             )
             return redirect(request.path)
     now = timezone.now()

@@ -25,7 +25,7 @@ KIND_LABELS = {
 ADJUST_MINUTES_LABEL = "调整分钟（正数增加，负数扣减）"
 ADJUST_EXPIRES_ON_LABEL = "过期日期（增加时可选，默认14天）"
 EXPIRES_ON_NOT_FUTURE = "过期日期须晚于今天"
-ADJUSTED = "已调整 {minutes:+d} 分钟，当前余额 {balance} 分钟"
+ADJUSTED = "已为{name}调整 {minutes:+d} 分钟，当前余额 {balance} 分钟"
 
 # Exports (表头)
 EXPORT_CHILD = "学员"

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
 from core import messages as core_messages
@@ -70,3 +71,16 @@ def reason_action(description: str, perform: Callable, *, confirm: str = core_me
 
     action.__name__ = perform.__name__
     return action
+
+
+class ForbidForgedActionsMixin:
+    """A list action the operator may not run answers 403 when posted anyway (RULES §11.7), instead of
+    Django's quiet "no action selected": the button is not shown, and a forged request is refused."""
+
+    def changelist_view(self, request, extra_context=None):
+        action = request.POST.get("action") if request.method == "POST" else None
+        if action:
+            declared = {item if isinstance(item, str) else item.__name__ for item in (self.actions or [])}
+            if action in declared and action not in self.get_actions(request):
+                raise PermissionDenied
+        return super().changelist_view(request, extra_context)

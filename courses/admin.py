@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
+from core.admin_actions import ForbidForgedActionsMixin
 from courses import messages as course_messages
 from courses import services
 from courses.exports import RosterResource
@@ -36,7 +37,7 @@ class BookingInline(admin.TabularInline):
 
 
 @admin.register(Booking)
-class BookingAdmin(ExportMixin, admin.ModelAdmin):
+class BookingAdmin(ForbidForgedActionsMixin, ExportMixin, admin.ModelAdmin):
     resource_classes = [RosterResource]  # a class's roster: filter by the class, then 导出
     export_form_class = ExportForm  # the operator picks the format; the list's filters apply
     list_display = ["id", "profile", "schedule", "kind", "status", "booked_at", "cancelled_at", "leave_at"]

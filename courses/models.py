@@ -39,7 +39,7 @@ class Course(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} (L{self.level}, {self.duration_minutes}分钟)"
+        return f"{self.name}（{self.level}级，{self.duration_minutes}分钟）"
 
 
 class CourseSchedule(TimeStampedModel):

@@ -235,6 +235,8 @@ def schedule_change_locked(
         raise BusinessError.bad_request(
             "validation_error", messages.ENDS_BEFORE_START, {"ends_at": [messages.ENDS_BEFORE_START]}
         )
+    if (starts_at, ends_at, coach, venue) == (schedule.starts_at, schedule.ends_at, schedule.coach, schedule.venue):
+        raise BusinessError.bad_request("validation_error", messages.NOTHING_CHANGED)
     old = schedule_description(schedule=schedule)
     schedule.starts_at, schedule.ends_at, schedule.coach, schedule.venue = starts_at, ends_at, coach, venue
     schedule.save(update_fields=["starts_at", "ends_at", "coach", "venue", "updated_at"])

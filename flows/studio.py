@@ -133,4 +133,5 @@ def schedule_change(
             course_services.schedule_description(schedule=schedule),
             reason,
         )
-    return ClassChangeResult(schedule, old, len(profiles), clashes, changed)
+    families = len({profile.owner_id for profile in profiles})  # siblings of one parent are one family
+    return ClassChangeResult(schedule, old, families, clashes, changed)

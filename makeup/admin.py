@@ -53,10 +53,7 @@ class MakeupBookingAdmin(ExportMixin, admin.ModelAdmin):
 
     @admin.display(description=messages.LEAVE_TIME_COLUMN, ordering="leave_at")
     def leave_time(self, makeup):
-        """Only a leave has a leave time; a cancelled class's make-up and a redemption show none."""
-        if makeup.original_booking_id and makeup.original_booking.status == Booking.Status.ON_LEAVE:
-            return makeup.leave_at
-        return None
+        return makeup.leave_time
 
     @admin.display(description=messages.ORIGINAL_LENGTH_COLUMN, ordering="original_minutes")
     def original_length(self, makeup):

@@ -4,7 +4,6 @@ from import_export import fields, resources, widgets
 
 from core.formatting import local_time_text
 from courses import messages as course_messages
-from courses.models import Booking
 from makeup import messages
 from makeup.models import MakeupBooking
 
@@ -39,10 +38,7 @@ class MakeupResource(resources.ModelResource):
         return makeup.get_status_display()
 
     def dehydrate_leave_at(self, makeup):
-        # Only a leave has a leave time: not a class the studio cancelled, not a redemption.
-        if makeup.original_booking_id and makeup.original_booking.status == Booking.Status.ON_LEAVE:
-            return local_time_text(makeup.leave_at)
-        return ""
+        return local_time_text(makeup.leave_time) if makeup.leave_time else ""
 
     def dehydrate_session(self, makeup):
         if makeup.booking_id:

@@ -48,5 +48,13 @@ class MakeupBooking(TimeStampedModel):
         verbose_name_plural = "补课记录"
         indexes = [models.Index(fields=["profile", "status"], name="makeup_profile_status")]
 
+    @property
+    def leave_time(self):
+        """When the child took leave — only for a make-up a leave owes: a class the studio cancelled
+        (its make-up is owed the same way) and a redemption of minutes have none to show."""
+        if self.original_booking_id and self.original_booking.status == "on_leave":
+            return self.leave_at
+        return None
+
     def __str__(self) -> str:
         return f"{self.profile.name}的补课（{self.get_status_display()}）"

@@ -6,6 +6,7 @@ from django.utils import timezone
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
+from core.admin_actions import ForbidForgedActionsMixin
 from notifications import messages as notification_messages
 from notifications import selectors, services
 from notifications.exports import DeliveryResource
@@ -31,7 +32,7 @@ def template_name(row) -> str:
 
 
 @admin.register(Notification)
-class NotificationAdmin(ExportMixin, admin.ModelAdmin):
+class NotificationAdmin(ForbidForgedActionsMixin, ExportMixin, admin.ModelAdmin):
     resource_classes = [DeliveryResource]
     # The delivery summary above the list; import-export's 导出 button is drawn on top of it.
     change_list_template = "admin/notifications/notification/change_list.html"
@@ -113,7 +114,7 @@ class SubscriptionGrantAdmin(admin.ModelAdmin):
     list_filter = [TemplateFilter]
     list_select_related = ["user"]
     search_fields = ["user__nickname", "user__wechat_openid"]
-    readonly_fields = ["user", "template", "remaining"]
+    fields = readonly_fields = ["user", "template_name", "remaining"]
 
     def has_add_permission(self, request):
         return False

@@ -5,7 +5,7 @@ from django.contrib import admin
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
-from core.admin_actions import reason_action
+from core.admin_actions import ForbidForgedActionsMixin, reason_action
 from waitlist import messages, selectors, services
 from waitlist.exports import WaitlistResource
 from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistNotification, WaitlistOffer
@@ -22,7 +22,7 @@ def _remove(modeladmin, request, entry, reason) -> str:
 
 
 @admin.register(WaitlistEntry)
-class WaitlistEntryAdmin(ExportMixin, admin.ModelAdmin):
+class WaitlistEntryAdmin(ForbidForgedActionsMixin, ExportMixin, admin.ModelAdmin):
     resource_classes = [WaitlistResource]
     export_form_class = ExportForm  # the operator picks the format; the list's filters apply
     list_display = [

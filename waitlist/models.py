@@ -80,7 +80,7 @@ class WaitlistEntry(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.profile.name} · {self.schedule} · 候补{self.get_status_display()}"
+        return f"{self.profile.name} · {self.schedule} · {self.get_status_display()}"
 
 
 class WaitlistOffer(TimeStampedModel):

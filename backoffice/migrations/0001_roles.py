@@ -1,4 +1,4 @@
-"""The two operator roles of RULES §11.7, created on migrate (and kept in step on every migrate).
+"""The two operator roles of RULES §11.7, created once by migrate (later changes: new migrations).
 
 前台 (front desk): acts for families (leave, cancel, book, make-up, waitlist), marks attendance,
 reads everything. 运营主管 (studio manager): all of that, plus seats and class changes, class

@@ -32,6 +32,8 @@ def stored_values() -> frozenset[str]:
 
 
 def studio_with_a_waitlist():
+    from notifications.models import SubscriptionGrant
+
     schedule = ScheduleFactory(capacity=1)
     seat = BookingFactory(schedule=schedule)
     for _ in range(2):
@@ -39,10 +41,19 @@ def studio_with_a_waitlist():
     booking_cancel(booking_id=seat.pk)
     entry = schedule.waitlist_entries.order_by("id").first()
     waitlist_services.waitlist_offer_start(entry_id=entry.pk)
+    SubscriptionGrant.objects.create(user=entry.profile.owner, template="waitlist_seat_available", remaining=1)
+    return schedule, entry.profile
 
 
-def pages() -> list[str]:
-    urls = ["/admin/", "/admin/dashboard/"]
+def pages(schedule, child) -> list[str]:
+    urls = [
+        "/admin/",
+        "/admin/dashboard/",
+        f"/admin/accounts/profile/{child.pk}/desk/",  # the family desk
+        f"/admin/accounts/profile/{child.pk}/compensation/",  # the ledger
+        f"/admin/courses/courseschedule/{schedule.pk}/family/",  # 为学员办理
+        f"/admin/courses/courseschedule/{schedule.pk}/adjust/",  # 调整课程
+    ]
     for model in admin.site._registry:
         label, name = model._meta.app_label, model._meta.model_name
         if label not in STUDIO_APPS:
@@ -57,11 +68,11 @@ def pages() -> list[str]:
 def test_every_studio_screen_reads_in_chinese(client, settings):
     settings.DEBUG = True  # seed_demo runs only in development
     call_command("seed_demo", stdout=StringIO())
-    studio_with_a_waitlist()
+    schedule, child = studio_with_a_waitlist()
     client.force_login(StaffFactory(is_superuser=True))
     raw_values = stored_values()
     found, visited = [], 0
-    for url in pages():
+    for url in pages(schedule, child):
         response = client.get(url)
         assert response.status_code == 200, url
         visited += 1

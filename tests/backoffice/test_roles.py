@@ -69,7 +69,8 @@ def test_resend_is_the_managers_and_a_forged_post_changes_nothing(client, role, 
     )
     page = client.get("/admin/notifications/notification/").content.decode()
     assert ('value="resend"' in page) is allowed
-    client.post("/admin/notifications/notification/", {"action": "resend", "_selected_action": [failed.pk]})
+    forged = client.post("/admin/notifications/notification/", {"action": "resend", "_selected_action": [failed.pk]})
+    assert (forged.status_code == 403) is not allowed
     failed.refresh_from_db()
     assert (failed.wechat_status != "failed") is allowed
 
@@ -97,16 +98,28 @@ def test_class_and_queue_actions_are_the_managers(client, role, allowed):
     entries = [offers.waitlist_join(profile=ProfileFactory(), schedule_id=schedule.pk).entry for _ in range(2)]
     page = client.get("/admin/waitlist/waitlistentry/").content.decode()
     assert ('value="_prioritize"' in page) is allowed
-    client.post(
+    moved = client.post(
         "/admin/waitlist/waitlistentry/",
         {"action": "_prioritize", "_selected_action": [entries[1].pk], "apply": "1", "reason": "老学员"},
     )
+    assert (moved.status_code == 403) is not allowed
     entries[1].refresh_from_db()
     assert (entries[1].priority > 0) is allowed
-    client.post(
+    sent = client.post(
+        "/admin/courses/courseschedule/",
+        {"action": "_manual_send", "_selected_action": [schedule.pk], "apply": "1", "reason": "补发"},
+    )
+    assert (sent.status_code == 403) is not allowed
+    removed = client.post(
+        "/admin/waitlist/waitlistentry/",
+        {"action": "_remove", "_selected_action": [entries[0].pk], "apply": "1", "reason": "家长取消"},
+    )
+    assert (removed.status_code == 403) is not allowed
+    cancelled = client.post(
         "/admin/courses/courseschedule/",
         {"action": "_cancel_class", "_selected_action": [schedule.pk], "apply": "1", "reason": "教练请假"},
     )
+    assert (cancelled.status_code == 403) is not allowed
     schedule.refresh_from_db()
     assert (schedule.status == "cancelled") is allowed
 
@@ -119,3 +132,19 @@ def test_the_front_desk_marks_attendance(client):
     seat = BookingFactory(schedule=ScheduleFactory(starts_at=timezone.now() - timedelta(hours=2)))
     client.post("/admin/courses/booking/", {"action": "mark_attended", "_selected_action": [seat.pk]})
     assert Booking.objects.get(pk=seat.pk).status == "attended"
+
+
+def test_attendance_needs_change_booking_and_the_seat_link_needs_the_desk(client):
+    from django.contrib.auth.models import Permission
+
+    from courses.models import Booking
+    from tests.factories import BookingFactory
+
+    staff = StaffFactory()
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["view_booking", "view_courseschedule"]))
+    client.force_login(staff)
+    seat = BookingFactory(schedule=ScheduleFactory(starts_at=timezone.now() - timedelta(hours=2)))
+    forged = client.post("/admin/courses/booking/", {"action": "mark_attended", "_selected_action": [seat.pk]})
+    assert forged.status_code == 403 and Booking.objects.get(pk=seat.pk).status == "booked"
+    page = client.get(f"/admin/courses/courseschedule/{seat.schedule_id}/change/").content.decode()
+    assert "/desk/" not in page

@@ -118,3 +118,22 @@ def test_a_class_with_families_is_flagged_and_an_empty_one_is_not(full_class):
     schedule, _, _ = full_class
     assert schedule_has_families(schedule=schedule)
     assert not schedule_has_families(schedule=ScheduleFactory())
+
+
+def test_a_change_that_changes_nothing_is_refused_and_tells_nobody(full_class):
+    schedule, _, _ = full_class
+    with pytest.raises(BusinessError) as refused:
+        change(schedule, starts_at=WEDNESDAY_19, now=at("2026-12-01 10:00"))
+    assert refused.value.message == "调整内容与现在相同，未通知家庭"
+    assert not Notification.objects.filter(template="session_changed").exists()
+
+
+def test_siblings_are_one_family_told_twice_by_name(full_class):
+    schedule, seats, _ = full_class
+    sibling = ProfileFactory(name="乐乐的妹妹", owner=seats[0].profile.owner)
+    schedule.capacity = 3
+    schedule.save()
+    BookingFactory(schedule=schedule, profile=sibling)
+    result = change(schedule, starts_at=at("2026-12-02 18:00"), now=at("2026-12-01 10:00"))
+    assert result.families_told == 3  # two parents with seats, one waiting
+    assert Notification.objects.filter(template="session_changed").count() == 4  # one per child
