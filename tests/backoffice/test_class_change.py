@@ -99,6 +99,22 @@ def test_the_front_desk_neither_sees_nor_reaches_adjust(client, held_class):
     assert forged.status_code == 403
 
 
+def test_a_class_with_only_a_waiting_child_is_not_moved_in_the_plain_form(client):
+    from flows import offers
+
+    staff_in(client, "运营主管")
+    waited = ScheduleFactory(starts_at=at("2026-12-02 19:00"), course=CourseFactory(), coach="王教练", venue="朝阳馆")
+    waited.capacity = 1
+    waited.save()
+    BookingFactory(schedule=waited)
+    offers.waitlist_join(profile=ProfileFactory(), schedule_id=waited.pk)
+    waited.bookings.update(status="cancelled", active=None)  # only the waiting entry holds it now
+    response = client.post(
+        f"/admin/courses/courseschedule/{waited.pk}/change/", edit_form_data(waited, starts_at_1="18:00:00")
+    )
+    assert response.context["adminform"].form.errors == {"__all__": ['该课程已有预约或候补，请使用"调整课程"操作']}
+
+
 def test_a_class_nobody_holds_is_still_edited_in_the_plain_form(client):
     staff_in(client, "运营主管")
     empty = ScheduleFactory(starts_at=at("2026-12-02 19:00"), course=CourseFactory(), coach="王教练", venue="朝阳馆")

@@ -95,6 +95,7 @@ def test_an_operators_day(page, live_server, studio):
     schedule.refresh_from_db()
     assert schedule.capacity == 3
     assert WaitlistOffer.objects.filter(schedule=schedule, reason="capacity", status="open").count() == 1
+    assert f"{schedule}：座位数 2 → 3：名额已发给3位候补" in page.locator(".messagelist").inner_text()
 
     # Move the third child to the front, with a reason.
     last = studio["entries"][2]

@@ -10,6 +10,7 @@ from courses.models import Booking
 from flows import booking as booking_flows
 from flows import offers
 from makeup.models import MakeupBooking
+from notifications.models import Notification
 from tests.conftest import at
 from tests.factories import BookingFactory, ProfileFactory, ScheduleFactory, StaffFactory
 from waitlist.models import WaitlistEntry
@@ -81,6 +82,8 @@ def test_a_cancel_for_the_family_offers_the_seat_and_keeps_who_and_why(desk):
     seat.refresh_from_db()
     assert (seat.status, seat.ended_by, seat.end_reason) == ("cancelled", desk, "家长微信要求取消")
     assert waitlist_released_at(schedule_id=schedule.pk, at=now) == (1, 2)
+    told = Notification.objects.filter(template="waitlist_seat_available").values_list("profile_id", flat=True)
+    assert sorted(told) == sorted(child.pk for child in waiting)  # the waiting families hear of the seat
     assert waitlist_released_at(schedule_id=schedule.pk, at=now + timedelta(seconds=1)) == (0, 0)
 
 
@@ -129,3 +132,6 @@ def test_arranging_a_make_up_for_the_family_books_its_seat_with_who_and_why(desk
     seat = Booking.objects.get(pk=result.makeup.booking_id)
     assert (seat.kind, seat.booked_by, seat.book_reason) == ("makeup", desk, "家长请前台安排补课")
     assert MakeupBooking.objects.get(original_booking=original).status == "booked"
+    # The family hears it as if they had booked it themselves.
+    told = Notification.objects.get(template="makeup_booked")
+    assert (told.user_id, told.profile_id) == (child.owner_id, child.pk)
