@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from accounts import messages
 from accounts.models import Profile, User
+from core.admin_actions import number
 
 
 class ProfileInline(admin.TabularInline):
@@ -13,7 +14,7 @@ class ProfileInline(admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ["id", "username", "nickname", "phone", "wechat_openid", "is_staff", "date_joined"]
+    list_display = [number, "username", "nickname", "phone", "wechat_openid", "is_staff", "date_joined"]
     search_fields = ["username", "nickname", "phone", "wechat_openid"]
     list_filter = ["is_staff", "is_active"]
     fieldsets = BaseUserAdmin.fieldsets + (
@@ -27,7 +28,7 @@ class ProfileAdmin(admin.ModelAdmin):
     """Children's profiles. Apps above add their pages by subclassing and registering again (the
     compensation ledger: compensation/admin.py), so accounts never imports them."""
 
-    list_display = ["id", "name", "level", "birth_date", "owner", "created_at"]
+    list_display = [number, "name", "level", "birth_date", "owner", "created_at"]
     list_editable = ["level"]
     list_select_related = ["owner"]
     search_fields = ["name", "owner__nickname", "owner__phone"]

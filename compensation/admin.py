@@ -10,6 +10,7 @@ from compensation import messages
 from compensation.admin_views import profile_ledger_view
 from compensation.exports import CreditResource
 from compensation.models import ClassCreditCompensation, CompensationUsage
+from core.admin_actions import number
 
 
 class ProfileWithLedgerAdmin(ProfileAdmin):
@@ -53,11 +54,11 @@ class CreditAdmin(ExportMixin, admin.ModelAdmin):
     export_form_class = ExportForm  # the operator picks the format; the list's filters apply
     """The ledger is read-only here: nothing is edited or deleted (adjustments go through the service)."""
 
-    list_display = ["id", "profile", "minutes", "remaining", "expires_at", "source", "status", "created_by", "reason"]
+    list_display = [number, "profile", "minutes", "remaining", "expires_at", "source", "status", "created_by", "reason"]
     list_filter = ["status", "source"]
     list_select_related = ["profile", "created_by"]
     search_fields = ["profile__name"]
-    readonly_fields = [f.name for f in ClassCreditCompensation._meta.fields]
+    readonly_fields = [f.name for f in ClassCreditCompensation._meta.fields if f.name != "id"]
     inlines = [UsageInline]
 
     def has_add_permission(self, request):

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
-from core.admin_actions import ForbidForgedActionsMixin
+from core.admin_actions import ForbidForgedActionsMixin, number
 from courses import messages as course_messages
 from courses import services
 from courses.exports import RosterResource
@@ -11,14 +11,14 @@ from courses.models import Booking, Course, CourseType
 
 @admin.register(CourseType)
 class CourseTypeAdmin(admin.ModelAdmin):
-    list_display = ["id", "code", "name", "waitlist_capacity"]
+    list_display = [number, "code", "name", "waitlist_capacity"]
     list_editable = ["waitlist_capacity"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
-    list_display = ["id", "name", "course_type", "level", "duration_minutes", "price"]
+    list_display = [number, "name", "course_type", "level", "duration_minutes", "price"]
     list_filter = ["course_type", "level"]
     list_select_related = ["course_type"]
     search_fields = ["name"]
@@ -40,7 +40,7 @@ class BookingInline(admin.TabularInline):
 class BookingAdmin(ForbidForgedActionsMixin, ExportMixin, admin.ModelAdmin):
     resource_classes = [RosterResource]  # a class's roster: filter by the class, then 导出
     export_form_class = ExportForm  # the operator picks the format; the list's filters apply
-    list_display = ["id", "profile", "schedule", "kind", "status", "booked_at", "cancelled_at", "leave_at"]
+    list_display = [number, "profile", "schedule", "kind", "status", "booked_at", "cancelled_at", "leave_at"]
     list_filter = ["status", "kind", ("schedule__starts_at", admin.DateFieldListFilter)]
     list_select_related = ["profile", "schedule__course"]
     search_fields = ["profile__name", "schedule__course__name"]

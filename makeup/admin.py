@@ -2,6 +2,7 @@ from django.contrib import admin
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
+from core.admin_actions import number
 from courses.models import Booking
 from makeup import messages
 from makeup.exports import MakeupResource
@@ -13,7 +14,7 @@ class MakeupBookingAdmin(ExportMixin, admin.ModelAdmin):
     resource_classes = [MakeupResource]
     export_form_class = ExportForm  # the operator picks the format; the list's filters apply
     list_display = [
-        "id",
+        number,
         "profile",
         "origin",
         "original_course",

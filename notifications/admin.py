@@ -6,7 +6,7 @@ from django.utils import timezone
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
-from core.admin_actions import ForbidForgedActionsMixin
+from core.admin_actions import ForbidForgedActionsMixin, number
 from notifications import messages as notification_messages
 from notifications import selectors, services
 from notifications.exports import DeliveryResource
@@ -39,7 +39,7 @@ class NotificationAdmin(ForbidForgedActionsMixin, ExportMixin, admin.ModelAdmin)
     export_form_class = ExportForm  # the operator picks the format; the list's filters apply
     template_name = staticmethod(template_name)
     list_display = [
-        "id",
+        number,
         "template_name",
         "user",
         "profile",
@@ -110,7 +110,7 @@ class NotificationAdmin(ForbidForgedActionsMixin, ExportMixin, admin.ModelAdmin)
 @admin.register(SubscriptionGrant)
 class SubscriptionGrantAdmin(admin.ModelAdmin):
     template_name = staticmethod(template_name)
-    list_display = ["id", "user", "template_name", "remaining", "updated_at"]
+    list_display = [number, "user", "template_name", "remaining", "updated_at"]
     list_filter = [TemplateFilter]
     list_select_related = ["user"]
     search_fields = ["user__nickname", "user__wechat_openid"]

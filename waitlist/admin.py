@@ -5,7 +5,7 @@ from django.contrib import admin
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
-from core.admin_actions import ForbidForgedActionsMixin, reason_action
+from core.admin_actions import ForbidForgedActionsMixin, number, reason_action
 from waitlist import messages, selectors, services
 from waitlist.exports import WaitlistResource
 from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistNotification, WaitlistOffer
@@ -26,7 +26,7 @@ class WaitlistEntryAdmin(ForbidForgedActionsMixin, ExportMixin, admin.ModelAdmin
     resource_classes = [WaitlistResource]
     export_form_class = ExportForm  # the operator picks the format; the list's filters apply
     list_display = [
-        "id",
+        number,
         "schedule",
         "profile",
         "status",
@@ -43,7 +43,7 @@ class WaitlistEntryAdmin(ForbidForgedActionsMixin, ExportMixin, admin.ModelAdmin
     list_select_related = ["schedule__course", "profile", "ended_by"]
     search_fields = ["profile__name", "schedule__course__name"]
     raw_id_fields = ["schedule", "profile", "makeup"]
-    readonly_fields = [f.name for f in WaitlistEntry._meta.fields if f.name != "active"]
+    readonly_fields = [f.name for f in WaitlistEntry._meta.fields if f.name not in ("id", "active")]
     ordering = ["schedule", "-priority", "joined_at", "id"]
     actions = [
         reason_action(messages.PRIORITIZE_ACTION, _prioritize),
@@ -87,7 +87,7 @@ class NotificationInline(admin.TabularInline):
 @admin.register(WaitlistOffer)
 class WaitlistOfferAdmin(admin.ModelAdmin):
     list_display = [
-        "id",
+        number,
         "schedule",
         "reason",
         "phase",
@@ -101,7 +101,7 @@ class WaitlistOfferAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "phase", "reason"]
     list_select_related = ["schedule__course", "reserved_for__profile", "claimed_by__profile"]
-    readonly_fields = [f.name for f in WaitlistOffer._meta.fields]
+    readonly_fields = [f.name for f in WaitlistOffer._meta.fields if f.name != "id"]
     inlines = [FlowInline, NotificationInline]
 
     def has_add_permission(self, request):

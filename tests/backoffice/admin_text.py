@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 RAW_PATTERNS = {
     "raw id": re.compile(r"#\d+ \d+@\d+|\b\d+@\d+\b"),
     "snake_case key": re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b"),
-    "field name": re.compile(r"\b(?:created|updated) at\b", re.IGNORECASE),
+    "field name": re.compile(r"\b(?:created|updated) at\b|\bID\b", re.IGNORECASE),
 }
 # Visible text that is the operators' own data (demo usernames and openids), not a raw key.
 ALLOWED = re.compile(r"\b(?:wx_)?dev_parent\d+\b")
