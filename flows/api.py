@@ -271,6 +271,17 @@ class WaitlistViewSet(viewsets.GenericViewSet):
 
         return hot_reads.answer(hot_reads_key(request, "waitlist-my"), compute, refresh=refresh_countdowns)
 
+    @extend_schema(responses=EntryOutput)
+    def retrieve(self, request, pk=None):
+        """GET waitlist/{id}: one of the parent's entries, as its `waitlist/my` item (any status);
+        another parent's id answers 404 资源不存在, as for any id that is not theirs."""
+        entries = list(waitlist_selectors.waitlist_entries_of(user=request.user, status=None).filter(pk=int(pk)))
+        if not entries:
+            raise BusinessError.not_found()
+        now = timezone.now()
+        takeable = waitlist_selectors.waitlist_takeable_offers_for(entries=entries, now=now)
+        return ok(entry_items(entries, takeable, now)[0])
+
     @extend_schema(
         request=None,
         responses=inline_serializer(

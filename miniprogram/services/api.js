@@ -99,6 +99,7 @@ const endpoints = {
   book: (body) => request({ method: 'POST', path: 'bookings', data: body }),
   waitlistJoin: (body) => request({ method: 'POST', path: 'waitlist/join', data: body }),
   waitlistMy: (params) => request({ path: `waitlist/my${query(params)}` }),
+  waitlistEntry: (id) => request({ path: `waitlist/${id}` }),
   waitlistCancel: (id) => request({ method: 'DELETE', path: `waitlist/${id}` }),
   waitlistPosition: (id) => request({ path: `waitlist/position/${id}` }),
   waitlistRespond: (id, action) => request({ method: 'PUT', path: `waitlist/${id}/respond`, data: { action } }),

@@ -72,6 +72,7 @@ def operations(v):
             {"course_schedule_id": v["schedule"], "profile_id": p},
         ),
         ("get", "/api/v1/waitlist/my", f"/api/v1/waitlist/my?profile_id={p}", None),
+        ("get", "/api/v1/waitlist/{id}", f"/api/v1/waitlist/{v['entry']}", None),
         ("delete", "/api/v1/waitlist/{id}", f"/api/v1/waitlist/{v['entry']}", None),
         ("get", "/api/v1/waitlist/position/{entry_id}", f"/api/v1/waitlist/position/{v['entry']}", None),
         ("put", "/api/v1/waitlist/{id}/respond", f"/api/v1/waitlist/{v['entry']}/respond", {"action": "decline"}),

@@ -41,6 +41,24 @@ def test_my_waitlists_with_position_estimate_and_offer(wednesday_class, queue_of
     assert parent.client.get("/api/v1/waitlist/my").json()["data"]["items"][0]["position"] == 2
 
 
+def test_one_entry_reads_as_its_my_item_for_its_owner_only(wednesday_class, queue_of, make_parent, free_a_seat, clock):
+    """GET waitlist/{id} (issue 15): the `waitlist/my` item of one entry, in any status, owner only."""
+    first, second = queue_of(wednesday_class, 2)
+    clock.go("2026-12-02 11:00")
+    free_a_seat(wednesday_class)
+    clock.go("2026-12-02 11:05")
+    mine = second.client.get(f"/api/v1/waitlist/{second.entry_id}").json()
+    listed = second.client.get("/api/v1/waitlist/my").json()["data"]["items"][0]
+    assert mine["code"] == 200 and mine["data"] == listed
+    assert (mine["data"]["position"], mine["data"]["offer"]["seconds_left"]) == (2, 600)
+    second.client.delete(f"/api/v1/waitlist/{second.entry_id}")
+    ended = second.client.get(f"/api/v1/waitlist/{second.entry_id}").json()["data"]
+    assert (ended["status"], ended["position"], ended["offer"]) == ("cancelled", None, None)
+    other = first.client.get(f"/api/v1/waitlist/{second.entry_id}")
+    assert (other.status_code, other.json()["message"]) == (404, "资源不存在")
+    assert first.client.get("/api/v1/waitlist/999999").status_code == 404
+
+
 def test_status_filter_and_history(wednesday_class, queue_of):
     (parent,) = queue_of(wednesday_class, 1)
     parent.client.delete(f"/api/v1/waitlist/{parent.entry_id}")

@@ -12,7 +12,7 @@ const NOTE = {
 };
 
 async function loadedPage(item = entry()) {
-  respond(ok(POSITION), ok(listOf(item)), ok(listOf(NOTE)));
+  respond(ok(POSITION), ok(item), ok(listOf(NOTE)));
   const page = renderPage(pageId);
   await page.instance.onLoad({ id: '7' });
   await settle();
@@ -22,8 +22,7 @@ async function loadedPage(item = entry()) {
 test('shows position, joined time, wait, chance and the notifications', async () => {
   const page = await loadedPage();
 
-  expect(requests().map((r) => `${r.method} ${r.path}`)).toEqual(['GET waitlist/position/7', 'GET waitlist/my', 'GET waitlist/7/notifications']);
-  expect(requests()[1].query).toEqual({ profile_id: '5', status: 'all', page_size: '100' });
+  expect(requests().map((r) => `${r.method} ${r.path}`)).toEqual(['GET waitlist/position/7', 'GET waitlist/7', 'GET waitlist/7/notifications']);
   expect(text(page, '.position')).toBe('您是第2位候补');
   expect(text(page, '.count')).toBe('候补: 3/5人');
   expect(text(page, '.joined')).toBe('12月1日 周二 10:00');
@@ -36,7 +35,7 @@ test('shows position, joined time, wait, chance and the notifications', async ()
 test('取消候补 asks the same confirmation, then DELETEs', async () => {
   const page = await loadedPage();
   respond(ok({ id: 7, status: 'cancelled' }), ok({ ...POSITION, status: 'cancelled', position: null, display: null }),
-    ok(listOf(entry({ status: 'cancelled', position: null }))), ok(listOf()));
+    ok(entry({ status: 'cancelled', position: null })), ok(listOf()));
   tap(page, '.cancel');
   await settle(8);
 

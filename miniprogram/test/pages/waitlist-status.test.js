@@ -26,13 +26,9 @@ const ENTRY = {
 
 const START = { deadline: '2026-12-02T12:45:00+08:00', seconds_left: 300, prompt: '确认预约？还剩5分钟决策时间' };
 
-function listOf(...items) {
-  return { items, count: items.length, next: null, previous: null };
-}
-
 // Renders the page, loads entry 7 and taps "有名额，立即预约" answered with START.
 async function startedPage() {
-  respond(ok(listOf(ENTRY)), ok(START));
+  respond(ok(ENTRY), ok(START));
   const page = renderPage(pageId);
   await page.instance.onLoad({ id: '7' });
   await settle();
@@ -42,20 +38,30 @@ async function startedPage() {
 }
 
 test('loads the waiting entry and offers the take button', async () => {
-  respond(ok(listOf(ENTRY)));
+  respond(ok(ENTRY));
   const page = renderPage(pageId);
   await page.instance.onLoad({ id: '7' });
   await settle();
 
   const [first] = requests();
-  expect(first).toMatchObject({ method: 'GET', path: 'waitlist/my', query: { profile_id: '5', status: 'waiting' } });
+  expect(first).toMatchObject({ method: 'GET', path: 'waitlist/7' });
   expect(text(page, '.start')).toBe('有名额，立即预约');
   expect(text(page, '.course')).toBe('少儿游泳初级班');
   expect(exists(page, '.confirm')).toBe(false);
 });
 
+test('an entry that is no longer waiting reads as ended', async () => {
+  respond(ok({ ...ENTRY, status: 'booked', offer: null, position: null }));
+  const page = renderPage(pageId);
+  await page.instance.onLoad({ id: '7' });
+  await settle();
+
+  expect(text(page, '.message')).toBe('该候补已结束');
+  expect(exists(page, '.start')).toBe(false);
+});
+
 test('an entry without an offer has no take button', async () => {
-  respond(ok(listOf({ ...ENTRY, offer: null, position: 2 })));
+  respond(ok({ ...ENTRY, offer: null, position: 2 }));
   const page = renderPage(pageId);
   await page.instance.onLoad({ id: '7' });
   await settle();
@@ -98,7 +104,7 @@ test('taken: offer_taken shows the server message and removes the confirm button
 });
 
 test('taken already at start: the message is shown without a confirm button', async () => {
-  respond(ok(listOf(ENTRY)), fail(409, 'offer_taken', '名额已被抢占'));
+  respond(ok(ENTRY), fail(409, 'offer_taken', '名额已被抢占'));
   const page = renderPage(pageId);
   await page.instance.onLoad({ id: '7' });
   await settle();

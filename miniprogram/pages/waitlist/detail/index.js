@@ -30,12 +30,11 @@ Component({
 
     async load() {
       try {
-        const [position, mine, notes] = await Promise.all([
+        const [position, entry, notes] = await Promise.all([
           api.waitlistPosition(this.entryId),
-          api.waitlistMy({ profile_id: ui.profileId(), status: 'all', page_size: 100 }),
+          api.waitlistEntry(this.entryId),
           api.waitlistNotifications(this.entryId),
         ]);
-        const entry = (mine.items || []).find((item) => String(item.id) === String(this.entryId)) || null;
         this.setData({
           loaded: true,
           position: { ...position, countText: `候补: ${position.count}/${position.capacity}人` },

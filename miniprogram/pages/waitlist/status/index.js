@@ -24,9 +24,8 @@ Component({
 
     async load() {
       try {
-        const page = await api.waitlistMy({ profile_id: ui.profileId(), status: 'waiting', page_size: 100 });
-        const entry = (page.items || []).find((item) => String(item.id) === String(this.entryId));
-        if (!entry) {
+        const entry = await api.waitlistEntry(this.entryId);
+        if (entry.status !== 'waiting') {
           this.setData({ state: 'ended', message: '该候补已结束' });
           return;
         }
