@@ -1,6 +1,9 @@
 // Where the API lives. WeChat DevTools: change baseUrl to your server (see README.md).
 module.exports = {
   baseUrl: 'http://127.0.0.1:8000/api/v1/',
+  // DevTools against `make run`: log in as a demo parent of seed_demo ('parent1' … 'parent8') instead
+  // of a new one. A server with WeChat credentials refuses it and the real wx.login code is used.
+  devLoginCode: '',
   // Subscribe-message template ids (must match WECHAT_TEMPLATE_* on the server).
   templates: {
     waitlist_seat_available: '',

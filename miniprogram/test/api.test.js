@@ -119,3 +119,29 @@ test('subscribe without configured templates asks nothing', async () => {
   expect(await api.subscribe(['waitlist_seat_available'])).toEqual([]);
   expect(wx.__state.requests).toHaveLength(0);
 });
+
+test('devLoginCode logs in as the demo parent on a development server', async () => {
+  const config = require('../config');
+  config.devLoginCode = 'parent1';
+  try {
+    respond(ok({ access: 'D1', refresh: 'DR1', user: { id: 3, nickname: '' } }));
+    await api.login();
+    expect(wx.__state.requests.map((r) => r.data)).toEqual([{ code: 'parent1' }]);
+    expect(wx.getStorageSync('auth_tokens')).toEqual({ access: 'D1', refresh: 'DR1' });
+  } finally {
+    config.devLoginCode = '';
+  }
+});
+
+test('a server with WeChat credentials refuses devLoginCode: wx.login is used', async () => {
+  const config = require('../config');
+  config.devLoginCode = 'parent1';
+  try {
+    respond(fail(400, 'invalid_code', '登录凭证无效'), ok({ access: 'W1', refresh: 'WR1', user: { id: 4, nickname: '' } }));
+    await api.login();
+    expect(wx.__state.requests.map((r) => r.data)).toEqual([{ code: 'parent1' }, { code: 'wx-code' }]);
+    expect(wx.getStorageSync('auth_tokens').access).toBe('W1');
+  } finally {
+    config.devLoginCode = '';
+  }
+});
