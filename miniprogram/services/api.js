@@ -78,13 +78,17 @@ async function refresh() {
 }
 
 // One request; on 401 refresh the access token once, else log in again, then retry once.
-async function request(options) {
+async function send(options) {
   let res = await rawRequest(options);
   if (res.statusCode === 401) {
     if (!(await refresh())) await login();
     res = await rawRequest(options);
   }
-  return unwrap(res);
+  return res;
+}
+
+async function request(options) {
+  return unwrap(await send(options));
 }
 
 function query(params) {
@@ -92,6 +96,14 @@ function query(params) {
     .filter((key) => params[key] !== undefined && params[key] !== null && params[key] !== '')
     .map((key) => `${encodeURIComponent(key)}=${encodeURIComponent(params[key])}`);
   return parts.length ? `?${parts.join('&')}` : '';
+}
+
+// A write whose success the parent reads: the data and the server's own message (预约成功,
+// 已取消候补, 请假成功，已生成待补课记录 …), which the page shows as it is.
+async function said(options) {
+  const res = await send(options);
+  const data = unwrap(res);
+  return { data, message: (res.data && res.data.message) || '' };
 }
 
 // Shows the server's Chinese message; returns the error for branching.
@@ -104,18 +116,18 @@ function showError(error) {
 const endpoints = {
   profiles: () => request({ path: 'profiles' }),
   schedule: (id, profileId) => request({ path: `schedules/${id}${query({ profile_id: profileId })}` }),
-  book: (body) => request({ method: 'POST', path: 'bookings', data: body }),
-  waitlistJoin: (body) => request({ method: 'POST', path: 'waitlist/join', data: body }),
+  book: (body) => said({ method: 'POST', path: 'bookings', data: body }),
+  waitlistJoin: (body) => said({ method: 'POST', path: 'waitlist/join', data: body }),
   waitlistMy: (params) => request({ path: `waitlist/my${query(params)}` }),
   waitlistEntry: (id) => request({ path: `waitlist/${id}` }),
-  waitlistCancel: (id) => request({ method: 'DELETE', path: `waitlist/${id}` }),
+  waitlistCancel: (id) => said({ method: 'DELETE', path: `waitlist/${id}` }),
   waitlistPosition: (id) => request({ path: `waitlist/position/${id}` }),
-  waitlistRespond: (id, action) => request({ method: 'PUT', path: `waitlist/${id}/respond`, data: { action } }),
+  waitlistRespond: (id, action) => said({ method: 'PUT', path: `waitlist/${id}/respond`, data: { action } }),
   waitlistNotifications: (id) => request({ path: `waitlist/${id}/notifications` }),
   makeupMy: (params) => request({ path: `makeup/my${query(params)}` }),
   makeupAvailable: (params) => request({ path: `makeup/available${query(params)}` }),
-  makeupBook: (body) => request({ method: 'POST', path: 'makeup/book', data: body }),
-  makeupCancel: (id) => request({ method: 'DELETE', path: `makeup/${id}/cancel` }),
+  makeupBook: (body) => said({ method: 'POST', path: 'makeup/book', data: body }),
+  makeupCancel: (id) => said({ method: 'DELETE', path: `makeup/${id}/cancel` }),
   compensationBalance: (profileId) => request({ path: `compensation/balance${query({ profile_id: profileId })}` }),
   compensationHistory: (profileId, page) => request({ path: `compensation/history${query({ profile_id: profileId, page })}` }),
   notifications: (params) => request({ path: `notifications${query(params)}` }),

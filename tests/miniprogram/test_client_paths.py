@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 CLIENT = Path(__file__).resolve().parents[2] / "miniprogram" / "services" / "api.js"
-CALL = re.compile(r"(?:request|rawRequest)\(\{\s*(?:method: '(?P<method>[A-Z]+)',\s*)?path: [`'](?P<path>[^`']+)[`']")
+CALL = re.compile(r"(?:request|rawRequest|said)\(\{\s*(?:method: '(?P<method>[A-Z]+)',\s*)?path: [`'](?P<path>[^`']+)[`']")
 
 
 def client_calls() -> set[tuple[str, str]]:

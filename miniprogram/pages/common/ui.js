@@ -7,9 +7,6 @@ const TEXT = {
   declineOffer: '放弃后将退出本课程的候补，确定放弃吗？',
   fullPrompt: '课程已满员,是否加入候补',
   offerExpired: '候补确认已过期，名额已顺位给下一位候补用户',
-  joined: '加入候补成功',
-  booked: '预约成功',
-  makeupBooked: '补课预约成功',
 };
 
 const WEEKDAYS = '日一二三四五六';

@@ -34,13 +34,14 @@ test('shows position, joined time, wait, chance and the notifications', async ()
 
 test('取消候补 asks the same confirmation, then DELETEs', async () => {
   const page = await loadedPage();
-  respond(ok({ id: 7, status: 'cancelled' }), ok({ ...POSITION, status: 'cancelled', position: null, display: null }),
+  respond(ok({ id: 7, status: 'cancelled' }, '已取消候补'), ok({ ...POSITION, status: 'cancelled', position: null, display: null }),
     ok(entry({ status: 'cancelled', position: null })), ok(listOf()));
   tap(page, '.cancel');
   await settle(8);
 
   expect(wx.__state.modals[0].content).toBe('确定取消候补吗？');
   expect(requests()[3]).toMatchObject({ method: 'DELETE', path: 'waitlist/7' });
+  expect(wx.__state.toasts.map((t) => t.title)).toEqual(['已取消候补']);  // the server's message
   expect(exists(page, '.cancel')).toBe(false);
   expect(text(page, '.status')).toBe('已取消');
 });

@@ -81,7 +81,7 @@ test('success: start shows the prompt and the countdown, accept books and naviga
   expect(text(page, '.confirm')).toBe('确认预约');
   expect(text(page, '.decline')).toBe('放弃');
 
-  respond(ok({ booking_id: 99, kind: 'waitlist' }));
+  respond(ok({ booking_id: 99, kind: 'waitlist' }, '预约成功'));  // the server's own message is shown
   tap(page, '.confirm');
   await settle();
 
@@ -151,13 +151,14 @@ test('countdown expire switches to the expired state without a request', async (
 
 test('decline asks for confirmation, then sends decline', async () => {
   const page = await startedPage();
-  respond(ok({ id: 7, status: 'declined' }));
+  respond(ok({ id: 7, status: 'declined' }, '已放弃本次名额'));
   tap(page, '.decline');
   await settle();
 
   expect(wx.__state.modals).toHaveLength(1);
   expect(requests()[2]).toEqual({ method: 'PUT', path: 'waitlist/7/respond', query: {}, data: { action: 'decline' } });
   expect(exists(page, '.confirm')).toBe(false);
+  expect(text(page, '.message')).toBe('已放弃本次名额');  // the server's message, not a client text
 });
 
 test('decline cancelled in the dialog sends nothing', async () => {

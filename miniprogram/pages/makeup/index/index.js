@@ -56,8 +56,8 @@ Component({
       const { id } = e.currentTarget.dataset;
       if (!(await ui.confirm(ui.TEXT.cancelMakeup))) return;
       try {
-        await api.makeupCancel(id);
-        ui.toast('已取消补课', 'success');
+        const { message } = await api.makeupCancel(id);
+        ui.toast(message, 'success');
       } catch (err) {
         api.showError(err); // e.g. compensation_already_used: the server explains why
       }

@@ -119,14 +119,14 @@ Component({
       }
       this.setData({ busy: true, notice: '' });
       try {
-        const data = await api.makeupBook({
+        const { data, message } = await api.makeupBook({
           course_schedule_id: item.id,
           profile_id: ui.profileId(),
           original_booking_id: this.data.original.bookingId,
           ...flags,
         });
-        this.setData({ result: { title: ui.TEXT.makeupBooked, lines: summary(data) } });
-        ui.toast(ui.TEXT.makeupBooked, 'success');
+        this.setData({ result: { title: message, lines: summary(data) } });
+        ui.toast(message, 'success');
       } catch (err) {
         await this.bookFailed(item, flags, err);
       }
@@ -152,9 +152,9 @@ Component({
       if (item.duration_difference > 0) body.use_compensation = true;
       this.setData({ busy: true, notice: '' });
       try {
-        const data = await api.waitlistJoin(body);
-        this.setData({ result: { title: ui.TEXT.joined, lines: [data.display] } });
-        ui.toast(ui.TEXT.joined, 'success');
+        const { data, message } = await api.waitlistJoin(body);
+        this.setData({ result: { title: message, lines: [data.display] } });
+        ui.toast(message, 'success');
       } catch (err) {
         if (err.error === 'insufficient_compensation') this.setData({ notice: err.message });
         else api.showError(err);

@@ -43,7 +43,10 @@ Component({
       this.setData({ busy: true });
       await api.subscribe(TEMPLATES); // one-time subscriptions must be asked on the tap
       try {
-        const data = await api.waitlistJoin({ course_schedule_id: Number(this.scheduleId), profile_id: ui.profileId() });
+        const { data, message } = await api.waitlistJoin({
+          course_schedule_id: Number(this.scheduleId),
+          profile_id: ui.profileId(),
+        });
         this.setData({
           joinedText: data.display,
           action: 'joined',
@@ -51,7 +54,7 @@ Component({
           'schedule.my.waitlist_id': data.waitlist_id,
           'schedule.waitlist.display': `候补: ${data.count}/${data.capacity}人`,
         });
-        ui.toast(ui.TEXT.joined, 'success');
+        ui.toast(message, 'success');
       } catch (err) {
         api.showError(err);
         if (err.error !== 'network_error') await this.load(); // e.g. a seat opened up meanwhile

@@ -66,8 +66,8 @@ Component({
     async onCancel() {
       if (!(await ui.confirm(ui.TEXT.cancelWaitlist))) return;
       try {
-        await api.waitlistCancel(this.entryId);
-        ui.toast('已取消候补', 'success');
+        const { message } = await api.waitlistCancel(this.entryId);
+        ui.toast(message, 'success');
       } catch (err) {
         api.showError(err);
       }

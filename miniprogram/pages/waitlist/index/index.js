@@ -49,8 +49,8 @@ Component({
       const id = ui.eventId(e);
       if (!(await ui.confirm(ui.TEXT.cancelWaitlist))) return;
       try {
-        await api.waitlistCancel(id);
-        ui.toast('已取消候补', 'success');
+        const { message } = await api.waitlistCancel(id);
+        ui.toast(message, 'success');
       } catch (err) {
         api.showError(err);
       }

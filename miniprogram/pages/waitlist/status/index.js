@@ -44,7 +44,7 @@ Component({
       if (this.data.busy) return;
       this.setData({ busy: true });
       try {
-        const data = await api.waitlistRespond(this.entryId, 'start');
+        const { data } = await api.waitlistRespond(this.entryId, 'start');
         this.setData({
           state: 'confirming',
           prompt: data.prompt,
@@ -61,9 +61,9 @@ Component({
       if (this.data.busy || this.data.state !== 'confirming') return;
       this.setData({ busy: true });
       try {
-        await api.waitlistRespond(this.entryId, 'accept');
-        this.setData({ state: 'booked', message: ui.TEXT.booked });
-        ui.toast(ui.TEXT.booked, 'success');
+        const { message } = await api.waitlistRespond(this.entryId, 'accept');
+        this.setData({ state: 'booked', message });
+        ui.toast(message, 'success');
         const schedule = this.data.entry && this.data.entry.schedule;
         if (schedule) wx.redirectTo({ url: `/pages/schedule/detail/index?id=${schedule.id}` });
       } catch (err) {
@@ -77,8 +77,8 @@ Component({
       if (!(await ui.confirm(ui.TEXT.declineOffer))) return;
       this.setData({ busy: true });
       try {
-        await api.waitlistRespond(this.entryId, 'decline');
-        this.setData({ state: 'declined', message: '已放弃本次候补' });
+        const { message } = await api.waitlistRespond(this.entryId, 'decline');
+        this.setData({ state: 'declined', message });
       } catch (err) {
         this.handleError(err);
       }
