@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
-from accounts import selectors, services
+from accounts import messages, selectors, services
 from accounts.models import Profile
 from core import messages as core_messages
 from core.api import LoginRateThrottle, ok
@@ -91,4 +91,4 @@ class ProfileViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         payload = ProfileInput(data=request.data)
         payload.is_valid(raise_exception=True)
         profile = services.profile_create(owner=request.user, **payload.validated_data)
-        return ok(ProfileOutput(profile).data)
+        return ok(ProfileOutput(profile).data, message=messages.PROFILE_CREATED.format(name=profile.name))

@@ -115,6 +115,7 @@ function showError(error) {
 // Every endpoint the client uses (tests/miniprogram checks them against the OpenAPI schema).
 const endpoints = {
   profiles: () => request({ path: 'profiles' }),
+  addProfile: (body) => said({ method: 'POST', path: 'profiles', data: body }),
   schedule: (id, profileId) => request({ path: `schedules/${id}${query({ profile_id: profileId })}` }),
   book: (body) => said({ method: 'POST', path: 'bookings', data: body }),
   waitlistJoin: (body) => said({ method: 'POST', path: 'waitlist/join', data: body }),

@@ -112,3 +112,8 @@ def test_another_parent_without_children_sees_no_my(other_client, profile):
     (item,) = other_client.get("/api/v1/schedules").json()["data"]["items"]
     assert item["my"] is None
     assert other_client.get(f"/api/v1/schedules/{schedule.pk}").json()["data"]["my"] is None
+
+
+def test_adding_a_child_answers_in_words(parent_client):
+    response = parent_client.post("/api/v1/profiles", {"name": "乐乐", "level": 2}, format="json").json()
+    assert (response["code"], response["message"], response["data"]["name"]) == (200, "已添加乐乐的档案", "乐乐")

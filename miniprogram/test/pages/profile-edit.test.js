@@ -1,0 +1,74 @@
+// Adding a child (pages/profile/edit), and the first run that leads a new parent there (app.js).
+const { ok, fail, respond, settle } = require('../wx-mock');
+const { loadPage, renderPage, text, exists, tap, requests } = require('./helpers');
+
+const pageId = loadPage('profile/edit');
+
+async function openedPage(options = { first: '1' }) {
+  const page = renderPage(pageId);
+  const app = { globalData: { profileId: null } };
+  global.getApp = () => app;
+  await page.instance.onLoad(options);
+  await settle();
+  return { page, app };
+}
+
+test('the first run welcomes, adds the child, makes it current and goes on to the waitlists', async () => {
+  const { page, app } = await openedPage();
+  expect(exists(page, '.welcome')).toBe(true);
+
+  tap(page, '.save');
+  await settle();
+  expect(text(page, '.error')).toBe('请填写孩子的姓名');
+  expect(requests()).toHaveLength(0);
+
+  page.instance.onName({ detail: { value: ' 乐乐 ' } });
+  page.instance.onLevel({ detail: { value: '1' } });
+  page.instance.onBirthDate({ detail: { value: '2019-05-01' } });
+  respond(ok({ id: 12, name: '乐乐', level: 2, birth_date: '2019-05-01' }, '已添加乐乐的档案'));
+  tap(page, '.save');
+  await settle();
+
+  expect(requests()).toEqual([
+    { method: 'POST', path: 'profiles', query: {}, data: { name: '乐乐', level: 2, birth_date: '2019-05-01' } },
+  ]);
+  expect(app.globalData.profileId).toBe(12);
+  expect(wx.__state.toasts.map((t) => t.title)).toEqual(['已添加乐乐的档案']);
+  expect(wx.__state.navigations).toEqual(['/pages/waitlist/index/index']);
+});
+
+test('a refusal shows the server message and stays on the page', async () => {
+  const { page, app } = await openedPage({});
+  expect(exists(page, '.welcome')).toBe(false);
+  page.instance.onName({ detail: { value: '乐乐' } });
+  respond(fail(400, 'validation_error', '参数错误', { name: ['请确保这个字段不超过64个字符。'] }));
+  tap(page, '.save');
+  await settle();
+
+  expect(wx.__state.toasts.map((t) => t.title)).toEqual(['参数错误']);
+  expect(app.globalData.profileId).toBe(null);
+  expect(wx.__state.navigations).toEqual([]);
+});
+
+test('a new parent without a child is led to add one at launch', async () => {
+  let app;
+  global.App = (definition) => { app = definition; };
+  jest.isolateModules(() => require('../../app'));
+  app.globalData = { profileId: null };
+  respond(ok({ access: 'A1', refresh: 'R1', user: { id: 1, nickname: '' } }), ok({ items: [], count: 0, next: null, previous: null }));
+  app.onLaunch();
+  await settle(8);
+  expect(wx.__state.navigations).toEqual(['/pages/profile/edit/index?first=1']);
+});
+
+test('a parent with children starts on the first child', async () => {
+  let app;
+  global.App = (definition) => { app = definition; };
+  jest.isolateModules(() => require('../../app'));
+  app.globalData = { profileId: null };
+  respond(ok({ access: 'A1', refresh: 'R1', user: { id: 1, nickname: '' } }), ok({ items: [{ id: 5, name: '乐乐', level: 2 }], count: 1, next: null, previous: null }));
+  app.onLaunch();
+  await settle(8);
+  expect(app.globalData.profileId).toBe(5);
+  expect(wx.__state.navigations).toEqual([]);
+});
