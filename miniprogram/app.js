@@ -8,7 +8,9 @@ App({
     api.login()
       .then(() => api.profiles())
       .then((page) => {
-        if (page.items.length) this.globalData.profileId = page.items[0].id;
+        // The child chosen on 我的 is remembered; otherwise the first child.
+        const remembered = page.items.find((child) => child.id === wx.getStorageSync('profile_id'));
+        if (page.items.length) this.globalData.profileId = (remembered || page.items[0]).id;
         else wx.redirectTo({ url: '/pages/profile/edit/index?first=1' });
       })
       .catch(api.showError);

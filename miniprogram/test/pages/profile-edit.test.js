@@ -72,3 +72,16 @@ test('a parent with children starts on the first child', async () => {
   expect(app.globalData.profileId).toBe(5);
   expect(wx.__state.navigations).toEqual([]);
 });
+
+test('the child chosen on 我的 is remembered at the next launch', async () => {
+  let app;
+  global.App = (definition) => { app = definition; };
+  jest.isolateModules(() => require('../../app'));
+  app.globalData = { profileId: null };
+  wx.setStorageSync('profile_id', 6);
+  const children = [{ id: 5, name: '乐乐', level: 2 }, { id: 6, name: '安安', level: 1 }];
+  respond(ok({ access: 'A1', refresh: 'R1', user: { id: 1, nickname: '' } }), ok({ items: children, count: 2, next: null, previous: null }));
+  app.onLaunch();
+  await settle(8);
+  expect(app.globalData.profileId).toBe(6);
+});
