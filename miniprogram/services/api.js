@@ -116,6 +116,7 @@ function showError(error) {
 const endpoints = {
   profiles: () => request({ path: 'profiles' }),
   addProfile: (body) => said({ method: 'POST', path: 'profiles', data: body }),
+  schedules: (params) => request({ path: `schedules${query(params)}` }),
   schedule: (id, profileId) => request({ path: `schedules/${id}${query({ profile_id: profileId })}` }),
   book: (body) => said({ method: 'POST', path: 'bookings', data: body }),
   bookingsMy: (params) => request({ path: `bookings/my${query(params)}` }),

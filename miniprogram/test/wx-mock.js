@@ -28,6 +28,7 @@ function installWx() {
     navigateTo(options) { state.navigations.push(options.url); },
     redirectTo(options) { state.navigations.push(options.url); },
     navigateBack() { state.navigations.push('back'); },
+    switchTab(options) { state.navigations.push(`tab:${options.url}`); },
     requestSubscribeMessage(options) {
       state.subscribeAsked.push(options.tmplIds);
       setTimeout(() => options.success(state.subscribeAnswer || {}), 0);

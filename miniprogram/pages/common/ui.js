@@ -34,8 +34,19 @@ function toast(title, icon = 'none') {
   wx.showToast({ title, icon, duration: 2000 });
 }
 
+// The tab bar's pages (app.json): reached with switchTab, which takes no query.
+const TAB_PAGES = [
+  '/pages/schedule/index/index',
+  '/pages/waitlist/index/index',
+  '/pages/makeup/index/index',
+  '/pages/notifications/waitlist/index',
+  '/pages/me/index',
+];
+
 function go(url) {
-  wx.navigateTo({ url });
+  const path = url.split('?')[0];
+  if (TAB_PAGES.includes(path)) wx.switchTab({ url: path });
+  else wx.navigateTo({ url });
 }
 
 // The id an event refers to: the component's detail ({id} or {entry}/{item}), else data-id.

@@ -45,7 +45,7 @@ test('请假 confirms, shows the server message and leads to 待补课', async (
   expect(text(page, '.empty')).toBe('暂无已预约的课程');
   tap(page, '.to-makeups');
   await settle();
-  expect(wx.__state.navigations).toEqual(['/pages/makeup/index/index']);
+  expect(wx.__state.navigations).toEqual(['tab:/pages/makeup/index/index']);
 });
 
 test('a leave too late shows the server refusal and keeps the seat', async () => {

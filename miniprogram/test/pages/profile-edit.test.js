@@ -13,7 +13,7 @@ async function openedPage(options = { first: '1' }) {
   return { page, app };
 }
 
-test('the first run welcomes, adds the child, makes it current and goes on to the waitlists', async () => {
+test('the first run welcomes, adds the child, makes it current and goes on to 课程', async () => {
   const { page, app } = await openedPage();
   expect(exists(page, '.welcome')).toBe(true);
 
@@ -34,7 +34,7 @@ test('the first run welcomes, adds the child, makes it current and goes on to th
   ]);
   expect(app.globalData.profileId).toBe(12);
   expect(wx.__state.toasts.map((t) => t.title)).toEqual(['已添加乐乐的档案']);
-  expect(wx.__state.navigations).toEqual(['/pages/waitlist/index/index']);
+  expect(wx.__state.navigations).toEqual(["tab:/pages/schedule/index/index"]);
 });
 
 test('a refusal shows the server message and stays on the page', async () => {

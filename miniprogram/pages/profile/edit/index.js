@@ -1,5 +1,5 @@
 // Add a child (添加孩子): name, level and birth date. The first run lands here when the parent has
-// no child yet; the child added becomes the current one, and the parent goes on to the waitlists.
+// no child yet; the child added becomes the current one, and the parent goes on to 课程.
 const api = require('../../../services/api');
 const ui = require('../../common/ui');
 
@@ -40,7 +40,7 @@ Component({
         const app = typeof getApp === 'function' ? getApp() : null;
         if (app && app.globalData) app.globalData.profileId = data.id; // the child just added is the current one
         ui.toast(message, 'success');
-        if (this.data.first) wx.redirectTo({ url: '/pages/waitlist/index/index' });
+        if (this.data.first) ui.go('/pages/schedule/index/index'); // the first run goes on to 课程
         else wx.navigateBack();
       } catch (err) {
         api.showError(err); // e.g. 参数错误 with the field's message
