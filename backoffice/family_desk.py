@@ -187,9 +187,9 @@ def _log(request, obj, action: str, reason: str) -> None:
     )
 
 
-def _perform(request, desk: Desk, which: str, form) -> str:
-    """Runs the posted action through its flow; returns the message in words."""
-    profile, now, data = desk.profile, desk.now, form.cleaned_data
+def _perform(request, desk: Desk, which: str, data: dict) -> str:
+    """Runs the action through its flow with the form's cleaned data; returns the message in words."""
+    profile, now = desk.profile, desk.now
     reason, by = data["reason"].strip(), request.user
     if which == "leave":
         seat = data["booking"]
@@ -273,7 +273,7 @@ def family_desk_view(request, profile_id: int, admin_site):
                 preview = desk.makeup_effect(form.cleaned_data["makeup"], form.cleaned_data["session"])
             else:
                 try:
-                    text = _perform(request, desk, which, form)
+                    text = _perform(request, desk, which, form.cleaned_data)
                 except BusinessError as error:
                     messages.error(request, desk_messages.REFUSED.format(message=error.message))
                 else:
@@ -319,10 +319,8 @@ def class_family_view(request, schedule_id: int, admin_site):
     if request.method == "POST" and form.is_valid():
         profile, which = form.cleaned_data["profile"], form.cleaned_data["action"]
         desk = Desk(profile=profile, now=timezone.now())
-        bound = ClassForm({"x-schedule": schedule.pk, "x-reason": form.cleaned_data["reason"]}, prefix="x")
-        bound.is_valid()
         try:
-            text = _perform(request, desk, which, bound)
+            text = _perform(request, desk, which, {"schedule": schedule, "reason": form.cleaned_data["reason"]})
         except BusinessError as error:
             messages.error(request, desk_messages.REFUSED.format(message=error.message))
         else:

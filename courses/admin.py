@@ -42,7 +42,7 @@ class BookingAdmin(ForbidForgedActionsMixin, ExportMixin, admin.ModelAdmin):
     export_form_class = ExportForm  # the operator picks the format; the list's filters apply
     list_display = [number, "profile", "schedule", "kind", "status", "booked_at", "cancelled_at", "leave_at"]
     list_filter = ["status", "kind", ("schedule__starts_at", admin.DateFieldListFilter)]
-    list_select_related = ["profile", "schedule__course"]
+    list_select_related = ["profile__owner", "schedule__course"]  # the roster export reads the parent too
     search_fields = ["profile__name", "schedule__course__name"]
     raw_id_fields = ["profile", "schedule"]
     readonly_fields = ["profile", "schedule", "kind", "status", "booked_at", "cancelled_at", "leave_at", "leave_reason"]

@@ -26,7 +26,12 @@ class MakeupBookingAdmin(ExportMixin, admin.ModelAdmin):
         "duration_difference",
     ]
     list_filter = ["status"]
-    list_select_related = ["profile", "original_course", "original_booking", "booking__schedule__course"]
+    list_select_related = [
+        "profile__owner",
+        "original_course",
+        "original_booking__schedule__course",
+        "booking__schedule__course",
+    ]
     search_fields = ["profile__name", "original_course__name"]
     fields = readonly_fields = [
         "profile",

@@ -1,6 +1,7 @@
 from django.db import models
 
 from core.models import TimeStampedModel
+from courses.models import Booking
 
 
 class MakeupBooking(TimeStampedModel):
@@ -52,7 +53,7 @@ class MakeupBooking(TimeStampedModel):
     def leave_time(self):
         """When the child took leave — only for a make-up a leave owes: a class the studio cancelled
         (its make-up is owed the same way) and a redemption of minutes have none to show."""
-        if self.original_booking_id and self.original_booking.status == "on_leave":
+        if self.original_booking_id and self.original_booking.status == Booking.Status.ON_LEAVE:
             return self.leave_at
         return None
 

@@ -40,7 +40,7 @@ class WaitlistEntryAdmin(ForbidForgedActionsMixin, ExportMixin, admin.ModelAdmin
         "ended_by",
     ]
     list_filter = ["status", ("joined_at", admin.DateFieldListFilter)]
-    list_select_related = ["schedule__course", "profile", "ended_by"]
+    list_select_related = ["schedule__course", "profile__owner", "ended_by"]  # the export reads the parent
     search_fields = ["profile__name", "schedule__course__name"]
     raw_id_fields = ["schedule", "profile", "makeup"]
     readonly_fields = [f.name for f in WaitlistEntry._meta.fields if f.name not in ("id", "active")]
