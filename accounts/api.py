@@ -73,6 +73,10 @@ class ProfileInput(serializers.Serializer):
     birth_date = serializers.DateField(required=False, allow_null=True)
 
 
+class ProfilePatchInput(ProfileInput):
+    """PATCH profiles/{id}: any of the fields; a field given is validated as on create."""
+
+
 class ProfileOutput(serializers.ModelSerializer):
     class Meta:
         model = Profile
@@ -82,6 +86,8 @@ class ProfileOutput(serializers.ModelSerializer):
 @extend_schema(tags=["profiles"])
 class ProfileViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = ProfileOutput
+    lookup_value_regex = r"\d+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return selectors.profiles_of(user=self.request.user)
@@ -92,3 +98,11 @@ class ProfileViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         payload.is_valid(raise_exception=True)
         profile = services.profile_create(owner=request.user, **payload.validated_data)
         return ok(ProfileOutput(profile).data, message=messages.PROFILE_CREATED.format(name=profile.name))
+
+    @extend_schema(request=ProfilePatchInput, responses=ProfileOutput)
+    def partial_update(self, request, pk=None):
+        profile = selectors.profile_of_owner(user=request.user, profile_id=int(pk))
+        payload = ProfilePatchInput(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        profile = services.profile_update(profile=profile, **payload.validated_data)
+        return ok(ProfileOutput(profile).data, message=messages.PROFILE_UPDATED.format(name=profile.name))

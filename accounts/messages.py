@@ -8,3 +8,4 @@ WECHAT_UNAVAILABLE = "微信服务繁忙，请稍后再试"
 # Admin labels
 WECHAT_FIELDSET = "微信"
 PROFILE_CREATED = "已添加{name}的档案"
+PROFILE_UPDATED = "已更新{name}的档案"

@@ -89,3 +89,17 @@ def user_login_wechat(*, code: str) -> LoginResult:
 
 def profile_create(*, owner: User, name: str, level: int, birth_date: date | None = None) -> Profile:
     return Profile.objects.create(owner=owner, name=name, level=level, birth_date=birth_date)
+
+
+PROFILE_EDITABLE = ("name", "level", "birth_date")
+
+
+def profile_update(*, profile: Profile, **changes) -> Profile:
+    """PATCH profiles/{id}: the parent corrects a child's name, level or birth date. Only the fields
+    given change; bookings and waitlists already made keep the class they are for."""
+    fields = [name for name in PROFILE_EDITABLE if name in changes]
+    for name in fields:
+        setattr(profile, name, changes[name])
+    if fields:
+        profile.save(update_fields=[*fields, "updated_at"])
+    return profile

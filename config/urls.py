@@ -8,6 +8,7 @@ from core.api import healthz
 api_v1 = [
     path("", include("accounts.urls")),
     path("", include("notifications.urls")),
+    path("", include("courses.urls")),
     path("", include("waitlist.urls")),
     path("", include("flows.urls")),
     path("", include("compensation.urls")),

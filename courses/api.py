@@ -1,11 +1,32 @@
-"""Serializers of courses' shapes: a course, a class in brief, a booking. The schedule list and
-detail, which show seats and the waitlist, are in waitlist/api.py; the booking endpoints in
-flows/api.py."""
+"""Serializers of courses' shapes (a course, a class in brief, a booking) and `GET course-types`.
+The schedule list and detail, which show seats and the waitlist, are in waitlist/api.py; the
+booking endpoints in flows/api.py."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.views import APIView
 
+from core.api import ok
 from core.fields import IdField
+from courses import selectors
 from courses.models import Booking, Course, CourseSchedule
+
+
+class CourseTypeOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class CourseTypeListOutput(serializers.Serializer):
+    items = CourseTypeOutput(many=True)
+
+
+class CourseTypeListView(APIView):
+    """The course types a parent can filter the class list by (`GET schedules?course_type=code`)."""
+
+    @extend_schema(responses=CourseTypeListOutput, tags=["schedules"])
+    def get(self, request):
+        return ok({"items": CourseTypeOutput(selectors.course_type_list(), many=True).data})
 
 
 class CourseOutput(serializers.ModelSerializer):
@@ -46,6 +67,9 @@ class BookingOutput(serializers.ModelSerializer):
 class BookingsMyQuery(serializers.Serializer):
     profile_id = IdField(required=False)
     status = serializers.ChoiceField(choices=Booking.Status.choices, required=False)
+    when = serializers.ChoiceField(
+        choices=["upcoming", "past"], required=False, help_text="upcoming: not yet ended; past: ended, latest first"
+    )
 
 
 class LeaveInput(serializers.Serializer):

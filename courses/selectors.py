@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Profile, User
 from core.errors import BusinessError
-from courses.models import Booking, CourseSchedule
+from courses.models import Booking, CourseSchedule, CourseType
 
 
 def profile_has_time_conflict(*, profile: Profile, schedule: CourseSchedule) -> bool:
@@ -23,6 +23,11 @@ def profile_has_time_conflict(*, profile: Profile, schedule: CourseSchedule) -> 
 
 def local_midnight(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min), timezone.get_default_timezone())
+
+
+def course_type_list() -> QuerySet[CourseType]:
+    """Course types with at least one course, by code: the class list's type filter."""
+    return CourseType.objects.filter(courses__isnull=False).distinct().order_by("code")
 
 
 def schedule_list(
@@ -49,13 +54,28 @@ def schedule_list(
     return queryset.order_by("starts_at", "id")
 
 
-def booking_list_of(*, user: User, profile: Profile | None = None, status: str | None = None) -> QuerySet[Booking]:
+def booking_list_of(
+    *,
+    user: User,
+    profile: Profile | None = None,
+    status: str | None = None,
+    when: str | None = None,
+    now: datetime | None = None,
+) -> QuerySet[Booking]:
+    """The caller's bookings in class order. `when="upcoming"`: classes not yet ended, soonest first;
+    `when="past"`: classes ended, latest first (我的 shows both)."""
     queryset = Booking.objects.filter(profile__owner=user)
     if profile is not None:
         queryset = queryset.filter(profile=profile)
     if status:
         queryset = queryset.filter(status=status)
-    return queryset.select_related("profile", "schedule__course__course_type").order_by("schedule__starts_at", "id")
+    order = ("schedule__starts_at", "id")
+    if when == "upcoming":
+        queryset = queryset.filter(schedule__ends_at__gt=now or timezone.now())
+    elif when == "past":
+        queryset = queryset.filter(schedule__ends_at__lte=now or timezone.now())
+        order = ("-schedule__starts_at", "-id")
+    return queryset.select_related("profile", "schedule__course__course_type").order_by(*order)
 
 
 def booking_of_owner(*, user: User, booking_id: int) -> Booking:

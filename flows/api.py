@@ -79,7 +79,10 @@ class BookingViewSet(viewsets.GenericViewSet):
         profile_id = query.validated_data.get("profile_id")
         profile = profile_of_owner(user=request.user, profile_id=profile_id) if profile_id else None
         bookings = course_selectors.booking_list_of(
-            user=request.user, profile=profile, status=query.validated_data.get("status")
+            user=request.user,
+            profile=profile,
+            status=query.validated_data.get("status"),
+            when=query.validated_data.get("when"),
         )
         page = self.paginate_queryset(bookings)
         return self.get_paginated_response(BookingOutput(page, many=True).data)

@@ -116,6 +116,8 @@ function showError(error) {
 const endpoints = {
   profiles: () => request({ path: 'profiles' }),
   addProfile: (body) => said({ method: 'POST', path: 'profiles', data: body }),
+  updateProfile: (id, body) => said({ method: 'PATCH', path: `profiles/${id}`, data: body }),
+  courseTypes: () => request({ path: 'course-types' }),
   schedules: (params) => request({ path: `schedules${query(params)}` }),
   schedule: (id, profileId) => request({ path: `schedules/${id}${query({ profile_id: profileId })}` }),
   book: (body) => said({ method: 'POST', path: 'bookings', data: body }),

@@ -365,3 +365,29 @@ def test_leave_of_a_makeup_seat_answers_makeup_cancelled(parent_client, profile,
         "data": {"booking_id": seat.pk, "status": "cancelled", "makeup_id": None},
     }
     assert list(MakeupBooking.objects.values_list("pk", "status")) == [(makeup_id, "pending")]
+
+
+def test_my_bookings_split_into_upcoming_and_past_at_the_class_end(
+    parent_client, profile, wednesday_class, time_machine
+):
+    earlier = ScheduleFactory(starts_at=WEDNESDAY_19 - timedelta(hours=3))  # 16:00–17:00
+    first = BookingFactory(profile=profile, schedule=earlier)
+    second = BookingFactory(profile=profile, schedule=wednesday_class)  # 19:00–20:00
+    old = BookingFactory(profile=profile, schedule=ScheduleFactory(starts_at=at("2026-12-01 09:00")))
+
+    def listed(when):
+        url = f"/api/v1/bookings/my?profile_id={profile.pk}&when={when}"
+        return [row["id"] for row in parent_client.get(url).json()["data"]["items"]]
+
+    assert listed("upcoming") == [first.pk, second.pk]
+    assert listed("past") == [old.pk]
+    time_machine.move_to(earlier.ends_at - timedelta(seconds=1), tick=False)
+    assert listed("upcoming") == [first.pk, second.pk]  # still in class: not past yet
+    time_machine.move_to(earlier.ends_at, tick=False)
+    assert listed("upcoming") == [second.pk]
+    assert listed("past") == [first.pk, old.pk]  # latest first
+
+
+def test_my_bookings_refuse_an_unknown_when(parent_client, profile):
+    response = parent_client.get(f"/api/v1/bookings/my?profile_id={profile.pk}&when=tomorrow")
+    assert response.status_code == 400 and response.json()["error"] == "validation_error"

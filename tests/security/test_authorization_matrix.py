@@ -8,6 +8,7 @@ import pytest
 import yaml
 from django.utils import timezone
 
+from accounts.models import Profile
 from compensation.models import ClassCreditCompensation, CompensationUsage
 from courses.models import Booking
 from flows import offers
@@ -59,6 +60,8 @@ def operations(v):
     return [
         ("get", "/api/v1/profiles", "/api/v1/profiles", None),
         ("post", "/api/v1/profiles", "/api/v1/profiles", {"name": "x", "level": 1}),
+        ("patch", "/api/v1/profiles/{id}", f"/api/v1/profiles/{p}", {"name": "改名"}),
+        ("get", "/api/v1/course-types", "/api/v1/course-types", None),
         ("get", "/api/v1/schedules", f"/api/v1/schedules?profile_id={p}", None),
         ("get", "/api/v1/schedules/{id}", f"/api/v1/schedules/{v['schedule']}?profile_id={p}", None),
         ("post", "/api/v1/bookings", "/api/v1/bookings", {"course_schedule_id": v["schedule"], "profile_id": p}),
@@ -101,9 +104,11 @@ def operations(v):
     ]
 
 
-def state():
+def state(caller=None):
     """Everything a request could have changed."""
     return (
+        # Every child that is not the caller's own (POST profiles may add one to the caller's).
+        list(Profile.objects.exclude(owner=caller).order_by("pk").values_list("pk", "name", "level", "birth_date")),
         list(Booking.objects.order_by("pk").values_list("pk", "status")),
         list(WaitlistEntry.objects.order_by("pk").values_list("pk", "status")),
         WaitlistOffer.objects.count(),
@@ -142,11 +147,13 @@ def test_an_expired_token_is_401_everywhere(victim, time_machine):
 
 
 def test_another_parents_ids_are_404_and_change_nothing(victim):
-    attacker = client_for(UserFactory())
-    before = state()
+    attacker_user = UserFactory()
+    attacker = client_for(attacker_user)
+    before = state(attacker_user)
     own_only = {
         ("get", "/api/v1/profiles"),
         ("post", "/api/v1/profiles"),
+        ("get", "/api/v1/course-types"),
         ("get", "/api/v1/notifications"),
         ("get", "/api/v1/notifications/unread-count"),
         ("post", "/api/v1/notifications/subscriptions"),
@@ -166,7 +173,7 @@ def test_another_parents_ids_are_404_and_change_nothing(victim):
         else:
             assert response.status_code == 404, (method, path, response.status_code, response.json())
             assert response.json()["error"] == "not_found"
-    assert state() == before
+    assert state(attacker_user) == before
 
 
 @pytest.mark.parametrize(
