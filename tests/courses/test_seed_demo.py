@@ -100,3 +100,42 @@ def test_seed_demo_gives_each_role_an_operator(settings):
     assert list(User.objects.get(username="frontdesk").groups.values_list("name", flat=True)) == ["前台"]
     assert list(User.objects.get(username="manager").groups.values_list("name", flat=True)) == ["运营主管"]
     assert "Operators: 'frontdesk' (前台) and 'manager' (运营主管)" in out.getvalue()
+
+
+def test_parent1s_child_can_join_every_full_class_ahead(settings, time_machine):
+    """The docs send a developer in as parent1: the demo must let that family try the waitlist."""
+    from courses.selectors import profile_has_time_conflict
+
+    settings.DEBUG = True
+    time_machine.move_to(at("2026-12-01 08:00"), tick=False)
+    call_command("seed_demo", stdout=StringIO())
+    child = Profile.objects.get(owner__wechat_openid="dev_parent1")
+    full = [s for s in schedules_with_seats(queryset=CourseSchedule.objects.all()) if s.available <= 0]
+    assert len(full) >= 3
+    for schedule in full:
+        assert not Booking.objects.filter(profile=child, schedule=schedule).exists()
+        assert not profile_has_time_conflict(profile=child, schedule=schedule)
+    assert Booking.objects.filter(profile=child, status="booked").exists()  # 我的 has classes to show
+
+
+def test_parent1_opens_on_a_waiting_entry_an_offer_and_its_message(settings, time_machine):
+    from notifications.models import Notification
+    from waitlist.models import WaitlistEntry, WaitlistOffer
+
+    settings.DEBUG = True
+    time_machine.move_to(at("2026-12-01 08:00"), tick=False)
+    call_command("seed_demo", stdout=StringIO())
+    child = Profile.objects.get(owner__wechat_openid="dev_parent1")
+    entries = WaitlistEntry.objects.filter(profile=child, status="waiting").order_by("schedule__starts_at")
+    assert entries.count() == 2
+    offered, waiting = entries
+    assert WaitlistOffer.objects.filter(schedule=offered.schedule, status="open").count() == 1
+    assert offered.notifications.filter(status="open").count() == 1  # the offer is this child's
+    assert not WaitlistOffer.objects.filter(schedule=waiting.schedule).exists()
+    assert offered.schedule.starts_at < waiting.schedule.starts_at
+    assert list(Notification.objects.filter(user=child.owner).values_list("template", flat=True)) == [
+        "waitlist_seat_available"
+    ]
+    call_command("seed_demo", stdout=StringIO())  # a second run joins and cancels nothing more
+    assert WaitlistEntry.objects.filter(profile=child).count() == 2
+    assert WaitlistOffer.objects.count() == 1

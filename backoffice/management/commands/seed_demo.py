@@ -20,7 +20,10 @@ from compensation.services import compensation_adjust
 from core.errors import BusinessError
 from courses.models import Booking, Course, CourseSchedule, CourseType
 from flows import booking as booking_flows
+from flows import offers
 from makeup.models import MakeupBooking
+from waitlist.models import WaitlistEntry
+from waitlist.selectors import schedules_with_seats
 
 COURSE_TYPES = [("regular", "常规班", 8), ("vip", "VIP小班", 5)]
 
@@ -77,6 +80,7 @@ class Command(BaseCommand):
             self._admin()
         booked = self._fill(schedules, profiles)
         self._makeup_and_credit(profiles[0])
+        self._waitlists(profiles[0])
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data: {len(types)} course types, {len(courses)} courses, {len(schedules)} schedules, "
@@ -86,6 +90,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Admin login: username 'admin', password '{self.admin_password}'")
         self.stdout.write(f"Operators: 'frontdesk' (前台) and 'manager' (运营主管), password '{self.admin_password}'")
         self.stdout.write("Parents (dev login, POST /api/v1/auth/wechat-login): codes 'parent1' … 'parent8'")
+        self.stdout.write("parent1: a pending make-up, 30 minutes of compensation, a waiting entry, an open offer")
 
     def _course_types(self) -> dict[str, CourseType]:
         types = {}
@@ -192,15 +197,42 @@ class Command(BaseCommand):
             admin = User.objects.get(username="admin")
             compensation_adjust(profile_id=profile.pk, minutes=30, reason="演示数据", by=admin, now=now)
 
+    def _waitlists(self, profile: Profile) -> None:
+        """The first child waits for the last two full classes ahead; in the earlier of them another
+        family then cancels, so the demo opens with an offer (有名额，立即预约) and its message, and
+        a plain waiting entry with its position. Classes before those stay free for trying 加入候补."""
+        if WaitlistEntry.objects.filter(profile=profile).exists():
+            return
+        now = timezone.now()
+        full = [
+            s
+            for s in schedules_with_seats(queryset=CourseSchedule.objects.filter(starts_at__gt=now))
+            if s.available <= 0
+        ]
+        joined = []
+        for schedule in sorted(full, key=lambda s: s.starts_at, reverse=True):
+            try:
+                offers.waitlist_join(profile=profile, schedule_id=schedule.pk, now=now)
+            except BusinessError:
+                continue  # closed, or a time conflict for this child
+            joined.append(schedule)
+            if len(joined) == 2:
+                break
+        if len(joined) == 2:
+            seat = Booking.objects.filter(schedule=joined[1], status=Booking.Status.BOOKED).order_by("pk").first()
+            booking_flows.booking_cancel(booking_id=seat.pk, now=now)
+
     def _fill(self, schedules, profiles) -> int:
-        """Books upcoming classes through the booking service; every third evening class is full."""
+        """Books upcoming classes through the booking service; every third evening class is full.
+        The first child (parent1's, the login the docs suggest) is kept free in the evenings, so
+        that it can join a full class's waitlist: a seat at the same hour would be a time conflict."""
         now = timezone.now()
         upcoming = [s for s in schedules if s.starts_at > now]
         evening = [s for s in upcoming if timezone.localtime(s.starts_at).hour == 19]
         booked = 0
         for index, schedule in enumerate(upcoming):
             wanted = schedule.capacity if (schedule in evening and index % 3 == 0) else index % 3
-            for profile in profiles:
+            for profile in profiles[1:] if schedule in evening else profiles:
                 # Every row counts (a seeded leave frees a seat that a second run must not refill).
                 if Booking.objects.filter(schedule=schedule).count() >= wanted:
                     break
