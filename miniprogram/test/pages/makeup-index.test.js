@@ -51,6 +51,7 @@ test('no pending make-up: 暂无待补课, the hint and 查看我的预约 leadi
   const page = await shownPage();
   expect(text(page, '.empty')).toBe('暂无待补课');
   expect(text(page, '.hint')).toBe('请假后，待补课会出现在这里');
+  expect(text(page, '.to-me')).toBe('查看我的预约');
   tap(page, '.to-me');
   await settle();
   expect(wx.__state.navigations).toEqual(['tab:/pages/me/index']);

@@ -173,6 +173,7 @@ test('no session: 暂无可补课的课程 with 包括较低级别, which turns 
   const page = await loadedPage();
   expect(text(page, '.empty')).toBe('暂无可补课的课程');
   expect(exists(page, '.back')).toBe(false);
+  expect(text(page, '.include-lower')).toBe('包括较低级别');
 
   respond(ok(listOf(SAME)));
   tap(page, '.include-lower');
@@ -196,6 +197,7 @@ test('no session with lower levels included: 返回 goes back', async () => {
   await settle();
   expect(requests()[3].query).toEqual({ makeup_id: '12', include_full: 'true', time_of_day: 'morning', include_lower_levels: 'true' });
 
+  expect(text(page, '.back')).toBe('返回');
   tap(page, '.back');
   await settle();
   expect(wx.__state.navigations).toEqual(['back']);

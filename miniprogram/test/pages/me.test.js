@@ -98,6 +98,7 @@ test('加载更多 taps load the next page of 已结束', async () => {
 test('empty segments: 暂无已预约的课程 with 去选课, 暂无已结束的课程', async () => {
   const page = await openedPage(page1());
   expect(text(page, '.empty')).toBe('暂无已预约的课程');
+  expect(text(page, '.to-schedules')).toBe('去选课');
   tap(page, '.to-schedules');
   await settle();
   expect(wx.__state.navigations).toEqual(['tab:/pages/schedule/index/index']);
@@ -120,6 +121,7 @@ test('no child yet: 还没有添加孩子 with 添加孩子, no bookings asked',
   expect(requests().map((r) => r.path)).toEqual(['profiles']);
   expect(text(page, '.empty')).toBe('还没有添加孩子');
   expect(exists(page, '.tabs')).toBe(false);
+  expect(text(page, '.add-child')).toBe('添加孩子');
   tap(page, '.add-child');
   await settle();
   expect(wx.__state.navigations).toEqual(['/pages/profile/edit/index']);

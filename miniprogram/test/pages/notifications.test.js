@@ -60,6 +60,7 @@ test('no message: 暂无消息 with 去看看课程 leading to the 课程 tab', 
   await settle();
 
   expect(text(page, '.empty')).toBe('暂无消息');
+  expect(text(page, '.to-schedules')).toBe('去看看课程');
   tap(page, '.to-schedules');
   await settle();
   expect(wx.__state.navigations).toEqual(['tab:/pages/schedule/index/index']);
