@@ -1,6 +1,6 @@
-// 课程: the classes ahead, filtered by date, level and course type, for the current child. Each row shows time,
-// coach, venue, the free seats or 已满员, and the waitlist (候补: n/m人); tapping a row opens the
-// class, where the child is booked, joins the waitlist or takes an offer.
+// 课程: the classes ahead, filtered by date, level and course type, for the current child. Each
+// row shows time, coach, venue, the free seats or 已满员, and the waitlist (候补: n/m人); tapping a
+// row opens the class, where the child is booked, joins the waitlist or takes an offer.
 const api = require('../../../services/api');
 const ui = require('../../common/ui');
 
