@@ -25,6 +25,7 @@ function installWx() {
       setTimeout(() => options.success && options.success({ confirm, cancel: !confirm }), 0);
     },
     showLoading() {}, hideLoading() {}, stopPullDownRefresh() {},
+    setNavigationBarTitle(options) { state.title = options.title; },
     navigateTo(options) { state.navigations.push(options.url); },
     redirectTo(options) { state.navigations.push(options.url); },
     navigateBack() { state.navigations.push('back'); },

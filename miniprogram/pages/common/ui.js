@@ -87,6 +87,13 @@ function formatRange(start, end) {
   return b ? `${a.date} ${a.clock}-${b.clock}` : `${a.date} ${a.clock}`;
 }
 
+// Whether a class has started by the phone's clock: only to hide buttons the server would refuse
+// anyway (it decides, with its own clock).
+function hasStarted(iso) {
+  const ms = Date.parse(iso);
+  return !Number.isNaN(ms) && ms <= Date.now();
+}
+
 // Schedule lines every page shows the same way.
 function describeSchedule(schedule) {
   const s = schedule || {};
@@ -98,4 +105,4 @@ function describeSchedule(schedule) {
   };
 }
 
-module.exports = { TEXT, profileId, confirm, toast, go, eventId, formatTime, formatRange, describeSchedule };
+module.exports = { TEXT, profileId, confirm, toast, go, eventId, formatTime, formatRange, hasStarted, describeSchedule };

@@ -1,17 +1,37 @@
-// 我的: the parent's children (the current one is chosen here and remembered) and the current
-// child's booked classes, each with 取消预约 and 请假. A leave answers with the server's message and
-// leads to 待补课, where the make-up it owes is waiting.
+// 我的: the parent's children (the current one is chosen here and remembered, each can be edited)
+// and the current child's bookings in two segments: 待上课 (booked, not yet ended; 取消预约 and 请假
+// until the class starts) and 已结束 (every status, latest first, paged). A leave answers with the
+// server's message and leads to 待补课, where the make-up it owes is waiting.
 const api = require('../../services/api');
 const ui = require('../common/ui');
 
 const KIND = { regular: '正常预约', waitlist: '候补递补', makeup: '补课' };
+const STATUS = { booked: '已预约', cancelled: '已取消', on_leave: '已请假', attended: '已出勤', absent: '缺勤' };
+const SEGMENTS = [{ key: 'upcoming', title: '待上课' }, { key: 'past', title: '已结束' }];
 
 function seat(booking) {
-  return { ...booking, kindText: KIND[booking.kind] || '', info: ui.describeSchedule(booking.schedule) };
+  return {
+    ...booking,
+    kindText: KIND[booking.kind] || '',
+    statusText: STATUS[booking.status] || '',
+    info: ui.describeSchedule(booking.schedule),
+    // The server refuses a cancel or a leave once the class has begun; the buttons go with it.
+    canChange: booking.status === 'booked' && !ui.hasStarted(booking.schedule && booking.schedule.starts_at),
+  };
 }
 
 Component({
-  data: { children: [], currentId: null, seats: [], loaded: false, leaveDone: '' },
+  data: {
+    children: [],
+    currentId: null,
+    loaded: false,
+    leaveDone: '',
+    segments: SEGMENTS,
+    segment: 'upcoming',
+    seats: [],
+    seatsLoaded: false,
+    hasMore: false,
+  },
 
   methods: {
     onShow() {
@@ -22,15 +42,60 @@ Component({
       return this.load().then(() => wx.stopPullDownRefresh());
     },
 
+    onReachBottom() {
+      return this.onMore();
+    },
+
     async load() {
       try {
         const children = (await api.profiles()).items || [];
         const currentId = ui.profileId() || (children[0] && children[0].id) || null;
-        const seats = currentId ? await api.bookingsMy({ profile_id: currentId, status: 'booked' }) : { items: [] };
-        this.setData({ loaded: true, children, currentId, seats: (seats.items || []).map(seat) });
+        this.setData({ loaded: true, children, currentId });
+      } catch (err) {
+        api.showError(err);
+        return;
+      }
+      await this.loadSeats();
+    },
+
+    // One page of the current segment's bookings; only the answer to the latest request is shown
+    // (segments may be switched quickly).
+    async loadSeats(page = 1) {
+      const { currentId, segment } = this.data;
+      if (!currentId) return;
+      this.seq = (this.seq || 0) + 1;
+      const seq = this.seq;
+      const params = segment === 'upcoming'
+        ? { profile_id: currentId, status: 'booked', when: 'upcoming' }
+        : { profile_id: currentId, when: 'past' };
+      if (page > 1) params.page = page;
+      try {
+        const answer = await api.bookingsMy(params);
+        if (seq !== this.seq) return;
+        const rows = (answer.items || []).map(seat);
+        this.page = page;
+        this.setData({
+          seatsLoaded: true,
+          seats: page > 1 ? [...this.data.seats, ...rows] : rows,
+          hasMore: Boolean(answer.next),
+        });
       } catch (err) {
         api.showError(err);
       }
+    },
+
+    onSegment(e) {
+      const { key } = e.currentTarget.dataset;
+      if (key === this.data.segment) return Promise.resolve();
+      this.setData({ segment: key, seats: [], seatsLoaded: false, hasMore: false });
+      return this.loadSeats();
+    },
+
+    // 加载更多 (also on reaching the bottom): the next page of the segment.
+    onMore() {
+      if (!this.data.hasMore || this.loadingMore) return Promise.resolve();
+      this.loadingMore = true;
+      return this.loadSeats(this.page + 1).then(() => { this.loadingMore = false; });
     },
 
     // 设为当前: the pages act for this child from now on, also after a restart.
@@ -45,6 +110,14 @@ Component({
 
     onAddChild() {
       ui.go('/pages/profile/edit/index');
+    },
+
+    onEditChild(e) {
+      ui.go(`/pages/profile/edit/index?id=${ui.eventId(e)}`);
+    },
+
+    onSchedules() {
+      ui.go('/pages/schedule/index/index');
     },
 
     async onCancel(e) {

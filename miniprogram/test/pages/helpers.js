@@ -16,12 +16,14 @@ function stub(name) {
   return simulate.load({ template: `<view class="stub-${name}"></view>`, properties: STUBS[name] });
 }
 
-// Load once per test file (the page's JS module runs once), render once per test.
+// Load once per test file (the page's JS module runs once), render once per test. The templates of
+// all pages are compiled together (rootPath), as in the app, so that one test file can render
+// several pages (test/pages/tab-flow.test.js); compiled one root each, they clash.
 function loadPage(relative) {
   const usingComponents = {};
   Object.keys(STUBS).forEach((name) => { usingComponents[name] = stub(name); });
   const tag = relative.replace(/\W+/g, '-');
-  return simulate.load(path.join(PAGES, relative, 'index'), tag, { usingComponents });
+  return simulate.load(path.join(PAGES, relative, 'index'), tag, { usingComponents, rootPath: PAGES });
 }
 
 function renderPage(id) {

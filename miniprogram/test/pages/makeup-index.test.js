@@ -1,6 +1,6 @@
 // My make-ups (pages/makeup/index).
 const { ok, fail, respond, settle } = require('../wx-mock');
-const { loadPage, renderPage, text, tap, requests } = require('./helpers');
+const { loadPage, renderPage, text, exists, tap, requests } = require('./helpers');
 const { listOf, schedule } = require('./fixtures');
 
 const pageId = loadPage('makeup/index');
@@ -45,4 +45,25 @@ test('已预约 tab: 取消补课 confirms, then DELETEs makeup/{id}/cancel', as
   expect(wx.__state.modals[0].content).toBe('确定取消补课吗？');
   expect(requests()[2]).toMatchObject({ method: 'DELETE', path: 'makeup/13/cancel' });
   expect(wx.__state.toasts.map((t) => t.title)).toEqual(['该补课产生的课时补偿已被使用，无法取消']);
+});
+
+test('no pending make-up: 暂无待补课, the hint and 查看我的预约 leading to the 我的 tab', async () => {
+  const page = await shownPage();
+  expect(text(page, '.empty')).toBe('暂无待补课');
+  expect(text(page, '.hint')).toBe('请假后，待补课会出现在这里');
+  expect(text(page, '.to-me')).toBe('查看我的预约');
+  tap(page, '.to-me');
+  await settle();
+  expect(wx.__state.navigations).toEqual(['tab:/pages/me/index']);
+});
+
+test('no booked make-up: 暂无已预约补课 without the pending hint', async () => {
+  const page = await shownPage(PENDING);
+  expect(exists(page, '.empty')).toBe(false);
+  respond(ok(listOf()));
+  tap(page, '.tab-booked');
+  await settle();
+  expect(text(page, '.empty')).toBe('暂无已预约补课');
+  expect(exists(page, '.hint')).toBe(false);
+  expect(exists(page, '.to-me')).toBe(false);
 });

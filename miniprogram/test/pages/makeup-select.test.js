@@ -168,3 +168,37 @@ test('a session that filled up meanwhile offers the waitlist (schedule_full)', a
   expect(wx.__state.modals.map((m) => m.content)).toEqual(['课程已满员,是否加入候补']);
   expect(requests()[3]).toMatchObject({ method: 'POST', path: 'waitlist/join', data: { course_schedule_id: 50, makeup_id: 12 } });
 });
+
+test('no session: 暂无可补课的课程 with 包括较低级别, which turns the filter on and searches again', async () => {
+  const page = await loadedPage();
+  expect(text(page, '.empty')).toBe('暂无可补课的课程');
+  expect(exists(page, '.back')).toBe(false);
+  expect(text(page, '.include-lower')).toBe('包括较低级别');
+
+  respond(ok(listOf(SAME)));
+  tap(page, '.include-lower');
+  await settle();
+  expect(requests()[2].query).toEqual({ makeup_id: '12', include_full: 'true', include_lower_levels: 'true' });
+  expect(page.querySelector('.selector').instance.data.filters.include_lower_levels).toBe(true);
+  expect(exists(page, '.empty')).toBe(false);
+});
+
+test('no session with lower levels included: 返回 goes back', async () => {
+  const page = await loadedPage();
+  respond(ok(listOf()));
+  tap(page, '.include-lower');
+  await settle();
+  expect(text(page, '.empty')).toBe('暂无可补课的课程');
+  expect(exists(page, '.include-lower')).toBe(false);
+
+  // A later filter from the selector keeps lower levels included.
+  respond(ok(listOf()));
+  page.querySelector('.selector').instance.triggerEvent('filter', { time_of_day: 'morning' });
+  await settle();
+  expect(requests()[3].query).toEqual({ makeup_id: '12', include_full: 'true', time_of_day: 'morning', include_lower_levels: 'true' });
+
+  expect(text(page, '.back')).toBe('返回');
+  tap(page, '.back');
+  await settle();
+  expect(wx.__state.navigations).toEqual(['back']);
+});

@@ -52,3 +52,22 @@ test('a read message without a page sends nothing and stays', async () => {
   expect(requests()).toHaveLength(2);
   expect(wx.__state.navigations).toEqual([]);
 });
+
+test('no message: 暂无消息 with 去看看课程 leading to the 课程 tab', async () => {
+  respond(ok(listOf()), ok({ count: 0 }));
+  const page = renderPage(pageId);
+  await page.instance.onShow();
+  await settle();
+
+  expect(text(page, '.empty')).toBe('暂无消息');
+  expect(text(page, '.to-schedules')).toBe('去看看课程');
+  tap(page, '.to-schedules');
+  await settle();
+  expect(wx.__state.navigations).toEqual(['tab:/pages/schedule/index/index']);
+});
+
+test('messages: no empty state', async () => {
+  const page = await shownPage();
+  expect(exists(page, '.empty')).toBe(false);
+  expect(exists(page, '.to-schedules')).toBe(false);
+});

@@ -1,4 +1,5 @@
-// Adding a child (pages/profile/edit), and the first run that leads a new parent there (app.js).
+// Adding and editing a child (pages/profile/edit), and the first run that leads a new parent there
+// (app.js).
 const { ok, fail, respond, settle } = require('../wx-mock');
 const { loadPage, renderPage, text, exists, tap, requests } = require('./helpers');
 
@@ -48,6 +49,80 @@ test('a refusal shows the server message and stays on the page', async () => {
   expect(wx.__state.toasts.map((t) => t.title)).toEqual(['参数错误']);
   expect(app.globalData.profileId).toBe(null);
   expect(wx.__state.navigations).toEqual([]);
+});
+
+const CHILDREN = {
+  items: [{ id: 5, name: '乐乐', level: 2, birth_date: '2019-05-01' }, { id: 6, name: '安安', level: 1, birth_date: null }],
+  count: 2, next: null, previous: null,
+};
+
+async function editPage(id = '5') {
+  respond(ok(CHILDREN));
+  return openedPage({ id });
+}
+
+test('?id= loads that child into the form, titled 编辑孩子 with 保存', async () => {
+  const { page } = await editPage();
+  expect(requests()).toEqual([{ method: 'GET', path: 'profiles', query: {}, data: undefined }]);
+  expect(wx.__state.title).toBe('编辑孩子');
+  expect(page.instance.data.name).toBe('乐乐'); // the input's value (a native input renders no text here)
+  expect(text(page, '.level')).toBe('2级');
+  expect(text(page, '.birth')).toBe('2019-05-01');
+  expect(text(page, '.save')).toBe('保存');
+  expect(exists(page, '.welcome')).toBe(false);
+});
+
+test('saving an edit PATCHes only the changed fields, shows the server message and goes back', async () => {
+  const { page, app } = await editPage();
+  page.instance.onName({ detail: { value: ' 乐乐 ' } }); // the same name, once trimmed
+  page.instance.onLevel({ detail: { value: '2' } });
+  respond(ok({ id: 5, name: '乐乐', level: 3, birth_date: '2019-05-01' }, '已更新乐乐的档案'));
+  tap(page, '.save');
+  await settle();
+
+  expect(requests()[1]).toEqual({ method: 'PATCH', path: 'profiles/5', query: {}, data: { level: 3 } });
+  expect(wx.__state.toasts.map((t) => t.title)).toEqual(['已更新乐乐的档案']);
+  expect(wx.__state.navigations).toEqual(['back']);
+  expect(app.globalData.profileId).toBe(null); // editing does not change the current child
+});
+
+test('an edit of name and birth date sends both; an unchanged form sends nothing', async () => {
+  const { page } = await editPage('6');
+  expect(text(page, '.birth')).toBe('请选择');
+  page.instance.onName({ detail: { value: '安安宝' } });
+  page.instance.onBirthDate({ detail: { value: '2020-01-02' } });
+  respond(ok({ id: 6, name: '安安宝', level: 1, birth_date: '2020-01-02' }, '已更新安安宝的档案'));
+  tap(page, '.save');
+  await settle();
+  expect(requests()[1]).toMatchObject({ method: 'PATCH', path: 'profiles/6', data: { name: '安安宝', birth_date: '2020-01-02' } });
+
+  const again = await editPage('6');
+  tap(again.page, '.save');
+  await settle();
+  expect(requests().filter((r) => r.method === 'PATCH')).toHaveLength(1);
+  expect(wx.__state.navigations).toEqual(['back', 'back']);
+});
+
+test('an edit with an empty name asks for it; a refusal shows the server message and stays', async () => {
+  const { page } = await editPage();
+  page.instance.onName({ detail: { value: '  ' } });
+  tap(page, '.save');
+  await settle();
+  expect(text(page, '.error')).toBe('请填写孩子的姓名');
+  expect(requests()).toHaveLength(1);
+
+  page.instance.onName({ detail: { value: '乐' } });
+  respond(fail(400, 'validation_error', '参数错误', { level: ['"11" 不是合法选项。'] }));
+  tap(page, '.save');
+  await settle();
+  expect(wx.__state.toasts.map((t) => t.title)).toEqual(['参数错误']);
+  expect(wx.__state.navigations).toEqual([]);
+});
+
+test('an unknown child goes back', async () => {
+  await editPage('99');
+  expect(wx.__state.toasts.map((t) => t.title)).toEqual(['未找到孩子的档案']);
+  expect(wx.__state.navigations).toEqual(['back']);
 });
 
 test('a new parent without a child is led to add one at launch', async () => {

@@ -1,4 +1,4 @@
-// Schedule detail (pages/schedule/detail): fullness, waitlist count, join / take buttons.
+// Schedule detail (pages/schedule/detail): fullness, waitlist count, book / join / take buttons.
 const { ok, fail, respond, settle } = require('../wx-mock');
 const { loadPage, renderPage, text, exists, tap, requests } = require('./helpers');
 const { schedule } = require('./fixtures');
@@ -12,6 +12,21 @@ function fullSchedule(my) {
     my: { booking_id: null, waitlist_id: null, waitlist_status: null, position: null, offer: null, button: '加入候补', ...my },
   });
 }
+
+// A class with free seats, the child not booked in it.
+function freeSchedule(overrides = {}, my = {}) {
+  return schedule({
+    capacity: 6, booked_count: 4, available: 2, is_full: false, label: null,
+    waitlist: { count: 0, capacity: 5, is_open: false, display: '候补: 0/5人' },
+    my: { booking_id: null, waitlist_id: null, waitlist_status: null, position: null, offer: null, button: null, ...my },
+    ...overrides,
+  });
+}
+
+// The phone's clock: the day before the fixtures' class (12月2日 19:00).
+const BEFORE_CLASS = Date.parse('2026-12-01T12:00:00+08:00');
+beforeEach(() => { jest.spyOn(Date, 'now').mockReturnValue(BEFORE_CLASS); });
+afterEach(() => { jest.restoreAllMocks(); });
 
 async function loadedPage(data) {
   respond(ok(data));
@@ -76,4 +91,57 @@ test('an open offer shows 有名额，立即预约 leading to the status page of
   tap(page, '.take');
   await settle();
   expect(wx.__state.navigations).toEqual(['/pages/waitlist/status/index?id=70']);
+});
+
+test('a free seat shows 预约; booking posts bookings, toasts the server message and reloads', async () => {
+  const page = await loadedPage(freeSchedule());
+  expect(text(page, '.book')).toBe('预约');
+  expect(exists(page, '.join')).toBe(false);
+  expect(exists(page, '.booked')).toBe(false);
+
+  respond(ok({ booking_id: 31, status: 'booked', kind: 'regular' }, '预约成功'), ok(freeSchedule({ booked_count: 5, available: 1 }, { booking_id: 31 })));
+  tap(page, '.book');
+  await settle(8);
+
+  expect(requests()[1]).toEqual({ method: 'POST', path: 'bookings', query: {}, data: { course_schedule_id: 42, profile_id: 5 } });
+  expect(wx.__state.toasts).toEqual([expect.objectContaining({ title: '预约成功', icon: 'success' })]);
+  expect(requests()[2]).toMatchObject({ method: 'GET', path: 'schedules/42', query: { profile_id: '5' } });
+  expect(text(page, '.booked')).toBe('您已预约该课程');
+  expect(exists(page, '.book')).toBe(false);
+});
+
+test('a refusal because the class just filled shows the server message and reloads to 加入候补', async () => {
+  const page = await loadedPage(freeSchedule());
+  respond(fail(409, 'schedule_full', '课程已满员', { can_join_waitlist: true }), ok(fullSchedule()));
+  tap(page, '.book');
+  await settle(8);
+
+  expect(wx.__state.toasts.map((t) => t.title)).toEqual(['课程已满员']);
+  expect(requests()[2]).toMatchObject({ method: 'GET', path: 'schedules/42' });
+  expect(exists(page, '.book')).toBe(false);
+  expect(text(page, '.join')).toBe('加入候补');
+});
+
+test('another refusal shows the server message and keeps the page', async () => {
+  const page = await loadedPage(freeSchedule());
+  respond(fail(409, 'time_conflict', '与已预约课程时间冲突'));
+  tap(page, '.book');
+  await settle(8);
+
+  expect(wx.__state.toasts.map((t) => t.title)).toEqual(['与已预约课程时间冲突']);
+  expect(requests()).toHaveLength(2);
+  expect(text(page, '.book')).toBe('预约');
+});
+
+test('no 预约 once booked, after the start or for a cancelled class', async () => {
+  let page = await loadedPage(freeSchedule({}, { booking_id: 31 }));
+  expect(text(page, '.booked')).toBe('您已预约该课程');
+  expect(exists(page, '.book')).toBe(false);
+
+  page = await loadedPage(freeSchedule({ status: 'cancelled', label: '已取消' }));
+  expect(exists(page, '.book')).toBe(false);
+
+  Date.now.mockReturnValue(Date.parse('2026-12-02T19:00:00+08:00'));
+  page = await loadedPage(freeSchedule());
+  expect(exists(page, '.book')).toBe(false);
 });

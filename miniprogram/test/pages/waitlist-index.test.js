@@ -1,6 +1,6 @@
 // My waitlists (pages/waitlist/index).
 const { ok, respond, settle } = require('../wx-mock');
-const { loadPage, renderPage, text, tap, requests } = require('./helpers');
+const { loadPage, renderPage, text, exists, tap, requests } = require('./helpers');
 const { listOf, entry } = require('./fixtures');
 
 const pageId = loadPage('waitlist/index');
@@ -30,6 +30,21 @@ test('the 全部 tab asks for status=all', async () => {
 
   expect(requests()[1]).toMatchObject({ path: 'waitlist/my', query: { status: 'all' } });
   expect(text(page, '.empty')).toBe('暂无候补记录');
+});
+
+test('no entry: 暂无候补记录 with 去看看课程 leading to the 课程 tab', async () => {
+  const page = await shownPage();
+  expect(text(page, '.empty')).toBe('暂无候补记录');
+  expect(text(page, '.to-schedules')).toBe('去看看课程');
+  tap(page, '.to-schedules');
+  await settle();
+  expect(wx.__state.navigations).toEqual(['tab:/pages/schedule/index/index']);
+});
+
+test('entries: no empty state', async () => {
+  const page = await shownPage(entry());
+  expect(exists(page, '.empty')).toBe(false);
+  expect(exists(page, '.to-schedules')).toBe(false);
 });
 
 test('pull-down refreshes and stops the spinner', async () => {

@@ -64,6 +64,11 @@ Component({
       await this.refresh();
     },
 
+    // No make-up owed: a leave on 我的 is what creates one.
+    onBookings() {
+      ui.go('/pages/me/index');
+    },
+
     onCompensation() {
       ui.go('/pages/makeup/compensation/index');
     },

@@ -89,6 +89,12 @@ Component({
       return this.search();
     },
 
+    // The empty list's next step: sessions of lower levels too (the include_lower_levels filter).
+    onIncludeLower() {
+      this.setData({ 'filters.include_lower_levels': true });
+      return this.search();
+    },
+
     itemOf(e) {
       const detail = e.detail || {};
       if (detail.item) return detail.item;

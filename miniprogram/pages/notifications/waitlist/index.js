@@ -46,6 +46,10 @@ Component({
       return this.load();
     },
 
+    onSchedules() {
+      ui.go('/pages/schedule/index/index');
+    },
+
     async onOpen(e) {
       const { index } = e.currentTarget.dataset;
       const note = this.data.items[index];

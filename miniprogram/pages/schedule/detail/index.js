@@ -1,16 +1,21 @@
-// One schedule: course, time, coach, venue, fullness, waitlist count and my waitlist button.
+// One schedule: course, time, coach, venue, fullness, waitlist count and my button: 预约 a free
+// seat, 加入候补 a full class, 已候补, or take an open offer.
 const api = require('../../../services/api');
 const ui = require('../../common/ui');
 
 const BUTTON_JOIN = '加入候补'; // the value of my.button when joining is possible (API.md)
 const TEMPLATES = ['waitlist_seat_available', 'waitlist_seat_reserved', 'waitlist_closed', 'waitlist_session_cancelled'];
 
-// Which action the button performs: take an open offer, join, already joined, or none.
-function actionOf(my) {
+// Which action the button performs: take an open offer, join, already joined, book a free seat
+// (not booked yet, the class neither full, cancelled nor started), or none.
+function actionOf(schedule) {
+  const { my } = schedule;
   if (!my) return null;
   if (my.offer) return 'take';
   if (my.button === BUTTON_JOIN) return 'join';
   if (my.button) return 'joined';
+  const bookable = !my.booking_id && !schedule.is_full && schedule.status !== 'cancelled';
+  if (bookable && !ui.hasStarted(schedule.starts_at)) return 'book';
   return null;
 }
 
@@ -32,7 +37,7 @@ Component({
       try {
         const schedule = await api.schedule(this.scheduleId, ui.profileId());
         this.loadedOnce = true;
-        this.setData({ schedule, info: ui.describeSchedule(schedule), action: actionOf(schedule.my) });
+        this.setData({ schedule, info: ui.describeSchedule(schedule), action: actionOf(schedule) });
       } catch (err) {
         api.showError(err);
       }
@@ -58,6 +63,22 @@ Component({
       } catch (err) {
         api.showError(err);
         if (err.error !== 'network_error') await this.load(); // e.g. a seat opened up meanwhile
+      }
+      this.setData({ busy: false });
+    },
+
+    // 预约: the server's message as the toast, then the class again (您已预约该课程). A refusal shows
+    // the server's message; when the class filled up meanwhile, the reload brings 加入候补.
+    async onBook() {
+      if (this.data.busy) return;
+      this.setData({ busy: true });
+      try {
+        const { message } = await api.book({ course_schedule_id: Number(this.scheduleId), profile_id: ui.profileId() });
+        ui.toast(message, 'success');
+        await this.load();
+      } catch (err) {
+        api.showError(err); // e.g. 与已预约课程时间冲突
+        if (err.data && err.data.can_join_waitlist) await this.load();
       }
       this.setData({ busy: false });
     },

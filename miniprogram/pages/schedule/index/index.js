@@ -1,10 +1,11 @@
-// 课程: the classes ahead, filtered by date and level, for the current child. Each row shows time,
-// coach, venue, the free seats or 已满员, and the waitlist (候补: n/m人); tapping a row opens the
-// class, where the child is booked, joins the waitlist or takes an offer.
+// 课程: the classes ahead, filtered by date, level and course type, for the current child. Each
+// row shows time, coach, venue, the free seats or 已满员, and the waitlist (候补: n/m人); tapping a
+// row opens the class, where the child is booked, joins the waitlist or takes an offer.
 const api = require('../../../services/api');
 const ui = require('../../common/ui');
 
 const LEVELS = ['全部级别', ...Array.from({ length: 10 }, (_, i) => `${i + 1}级`)];
+const ALL_TYPES = '全部类型';
 
 function row(item) {
   const info = ui.describeSchedule(item);
@@ -20,11 +21,33 @@ function row(item) {
 }
 
 Component({
-  data: { items: [], loaded: false, hasMore: false, date: '', levels: LEVELS, levelIndex: 0 },
+  data: {
+    items: [],
+    loaded: false,
+    hasMore: false,
+    date: '',
+    levels: LEVELS,
+    levelIndex: 0,
+    typeNames: [ALL_TYPES], // the picker's texts: 全部类型, then each course type's name
+    typeIndex: 0,
+  },
 
   methods: {
+    // The course types come once, with the first show; the list on every show.
     onShow() {
+      if (!this.typesAsked) this.loadTypes();
       return this.load();
+    },
+
+    // Without the types the picker offers 全部类型 only; the next show asks again.
+    async loadTypes() {
+      this.typesAsked = true;
+      try {
+        this.types = (await api.courseTypes()).items || [];
+        this.setData({ typeNames: [ALL_TYPES, ...this.types.map((type) => type.name)] });
+      } catch (err) {
+        this.typesAsked = false;
+      }
     },
 
     onPullDownRefresh() {
@@ -46,8 +69,19 @@ Component({
       return this.load();
     },
 
+    onType(e) {
+      this.setData({ typeIndex: Number(e.detail.value) });
+      return this.load();
+    },
+
     onClearDate() {
       this.setData({ date: '' });
+      return this.load();
+    },
+
+    // The empty list's next step: every class ahead again.
+    onClearFilters() {
+      this.setData({ date: '', levelIndex: 0, typeIndex: 0 });
       return this.load();
     },
 
@@ -55,6 +89,8 @@ Component({
       const params = { profile_id: ui.profileId(), page: page > 1 ? page : undefined };
       if (this.data.date) Object.assign(params, { date_from: this.data.date, date_to: this.data.date });
       if (this.data.levelIndex > 0) params.level = this.data.levelIndex;
+      const type = this.data.typeIndex > 0 && this.types && this.types[this.data.typeIndex - 1];
+      if (type) params.course_type = type.code;
       try {
         const answer = await api.schedules(params);
         const rows = (answer.items || []).map(row);

@@ -37,6 +37,11 @@ Component({
       return this.refresh();
     },
 
+    // The empty list's next step: a full class on 课程 is where a waitlist starts.
+    onSchedules() {
+      ui.go('/pages/schedule/index/index');
+    },
+
     onTake(e) {
       ui.go(`/pages/waitlist/status/index?id=${ui.eventId(e)}`);
     },
