@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test test-js test-mysql install lint migrate seed clean bench-notifications bench-waitlist bench-ledger bench-makeup-search bench-dashboard bench
+.PHONY: run test test-js test-journey test-mysql install lint migrate seed clean bench-notifications bench-waitlist bench-ledger bench-makeup-search bench-dashboard bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt bin/install-system-deps
 	bin/install-system-deps
@@ -29,6 +29,10 @@ miniprogram/node_modules/.installed: miniprogram/package.json miniprogram/packag
 
 test-js: miniprogram/node_modules/.installed
 	cd miniprogram && npm test --silent
+
+## The parent's journey in the mini-program against a real server (seed_demo on a throwaway database).
+test-journey: install test-js
+	$(BIN)/pytest tests/miniprogram/test_journey.py
 
 ## The suite on the local MariaDB and Redis, as CI's second pass runs it.
 test-mysql: install test-js

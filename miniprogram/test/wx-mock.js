@@ -12,7 +12,7 @@ function installWx() {
         if (!next) { options.fail && options.fail({ errMsg: 'request:fail no canned response' }); return; }
         if (next.fail) { options.fail && options.fail({ errMsg: 'request:fail' }); return; }
         options.success && options.success({ statusCode: next.status || 200, data: next.body });
-      }, 0);
+      }, (next && next.delay) || 0);
     },
     login(options) { setTimeout(() => options.success({ code: 'wx-code' }), 0); },
     getStorageSync(key) { return storage[key]; },
@@ -38,7 +38,8 @@ function installWx() {
   return state;
 }
 
-// Queue answers: ok(data, message?) for success, fail(status, error, message, data?) for errors.
+// Queue answers: ok(data, message?) for success, fail(status, error, message, data?) for errors;
+// `{ ...ok(data), delay: ms }` answers later than the answers queued after it.
 function ok(data, message = '操作成功') { return { status: 200, body: { code: 200, message, data } }; }
 function fail(status, error, message, data = null) { return { status, body: { code: status, message, error, data } }; }
 function respond(...answers) { global.wx.__state.responses.push(...answers); }

@@ -16,6 +16,8 @@ Component({
     items: { type: Array, value: [], observer: 'updateRows' },
     // The filters in force: {time_of_day, venue, coach, weekday, ...}; other keys pass through.
     filters: { type: Object, value: {} },
+    // The page shows its own empty state (with a next step): the selector's line is left out.
+    hideEmpty: { type: Boolean, value: false },
   },
 
   data: { rows: [], times: TIMES, weekdays: WEEKDAYS, weekdayLabel: '星期不限' },

@@ -100,3 +100,8 @@ test('the same value again (blur after confirm) does not fire twice', async () =
   expect(events).toEqual([{ coach: '王老师' }]);
   expect(text(comp, '.empty')).toBe('暂无可补课的课程');
 });
+
+test('a page with its own empty state hides the selector\'s line', () => {
+  const comp = mount('makeup-selector', { items: [], filters: {}, hideEmpty: true });
+  expect(text(comp, '.empty')).toBeNull();
+});

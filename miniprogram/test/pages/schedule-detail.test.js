@@ -122,6 +122,17 @@ test('a refusal because the class just filled shows the server message and reloa
   expect(text(page, '.join')).toBe('加入候补');
 });
 
+test('already booked (from another phone) shows the message and reloads to 您已预约该课程', async () => {
+  const page = await loadedPage(freeSchedule());
+  respond(fail(409, 'already_booked', '您已预约该课程'), ok(freeSchedule({ booked_count: 5, available: 1 }, { booking_id: 31 })));
+  tap(page, '.book');
+  await settle(8);
+
+  expect(wx.__state.toasts.map((t) => t.title)).toEqual(['您已预约该课程']);
+  expect(requests()[2]).toMatchObject({ method: 'GET', path: 'schedules/42' });
+  expect(text(page, '.booked')).toBe('您已预约该课程');
+});
+
 test('another refusal shows the server message and keeps the page', async () => {
   const page = await loadedPage(freeSchedule());
   respond(fail(409, 'time_conflict', '与已预约课程时间冲突'));

@@ -50,11 +50,22 @@ test('filters by date and level ask the server again', async () => {
   await page.instance.onDate({ detail: { value: '2026-12-05' } });
   await settle();
   expect(requests()[2].query).toEqual({ profile_id: '5', date_from: '2026-12-05', date_to: '2026-12-05' });
-  expect(text(page, '.empty')).toBe('这段时间没有可预约的课程，换个日期或级别看看');
+  expect(text(page, '.empty')).toBe('这段时间没有可预约的课程，换个日期、类型或级别看看');
   respond(ok(answer([])));
   await page.instance.onLevel({ detail: { value: '2' } });
   await settle();
   expect(requests()[3].query).toEqual({ profile_id: '5', date_from: '2026-12-05', date_to: '2026-12-05', level: '2' });
+});
+
+test('a late answer to an earlier filter does not replace the latest one', async () => {
+  const page = await openedPage();
+  respond({ ...ok(answer([item({ id: 50 })])), delay: 30 }, ok(answer([item({ id: 51 })])));
+  const first = page.instance.onDate({ detail: { value: '2026-12-05' } });
+  const second = page.instance.onLevel({ detail: { value: '2' } });
+  await Promise.all([first, second]);
+  await new Promise((resolve) => setTimeout(resolve, 40));
+  await settle();
+  expect(page.instance.data.items.map((row) => row.id)).toEqual([51]);
 });
 
 test('the course-type picker offers 全部类型 and the types; the chosen code is sent', async () => {
@@ -84,7 +95,7 @@ test('the course types are asked once; later shows reload only the classes', asy
 
 test('an empty list without filters has no 清除筛选', async () => {
   const page = await openedPage(answer([]));
-  expect(text(page, '.empty')).toBe('这段时间没有可预约的课程，换个日期或级别看看');
+  expect(text(page, '.empty')).toBe('这段时间没有可预约的课程，换个日期、类型或级别看看');
   expect(exists(page, '.clear-filters')).toBe(false);
 });
 

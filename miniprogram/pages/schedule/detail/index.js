@@ -78,7 +78,8 @@ Component({
         await this.load();
       } catch (err) {
         api.showError(err); // e.g. 与已预约课程时间冲突
-        if (err.data && err.data.can_join_waitlist) await this.load();
+        // The class filled, or the child got a seat meanwhile: show the class as it is now.
+        if ((err.data && err.data.can_join_waitlist) || err.error === 'already_booked') await this.load();
       }
       this.setData({ busy: false });
     },

@@ -85,7 +85,10 @@ Component({
       return this.load();
     },
 
+    // Only the answer to the latest request is shown (filters may be changed quickly).
     async load(page = 1) {
+      this.seq = (this.seq || 0) + 1;
+      const seq = this.seq;
       const params = { profile_id: ui.profileId(), page: page > 1 ? page : undefined };
       if (this.data.date) Object.assign(params, { date_from: this.data.date, date_to: this.data.date });
       if (this.data.levelIndex > 0) params.level = this.data.levelIndex;
@@ -93,6 +96,7 @@ Component({
       if (type) params.course_type = type.code;
       try {
         const answer = await api.schedules(params);
+        if (seq !== this.seq) return;
         const rows = (answer.items || []).map(row);
         this.page = page;
         this.setData({
@@ -101,7 +105,7 @@ Component({
           hasMore: Boolean(answer.next),
         });
       } catch (err) {
-        api.showError(err);
+        if (seq === this.seq) api.showError(err);
       }
     },
 
