@@ -8,13 +8,19 @@ The lock order of the whole system, stated once:
   The profile lock serialises one child's bookings across classes (the time-conflict check) and
   every write to the child's compensation ledger.
 - No second schedule is locked while a profile is held: a make-up booked in one class leaves its
-  other waitlists after the commit (tests/drills/test_lock_order.py).
+  other waitlists after the commit (tests/drills/test_lock_order.py). RULES §13 ends a child's
+  entries in other classes only under those classes' locks taken with SKIP LOCKED (never waiting),
+  the rest after the commit.
+- 自动递补 (RULES §12) books a second child inside a transaction that may already hold a profile (a
+  leave): it takes that child's profile with SKIP LOCKED, and a busy child is offered the seat as
+  usual instead, so no transaction waits for a second profile.
 - The hourly ledger jobs lock one credit at a time, in short transactions of their own.
 """
 
 from accounts.models import Profile
 
 
-def profile_lock(*, profile_id: int) -> None:
-    """Locks one child's profile row for the caller's transaction (no JOIN: that row only)."""
-    Profile.objects.select_for_update().filter(pk=profile_id).first()
+def profile_lock(*, profile_id: int, skip_locked: bool = False) -> bool:
+    """Locks one child's profile row for the caller's transaction (no JOIN: that row only). With
+    skip_locked, False when another transaction holds it (nothing waits)."""
+    return Profile.objects.select_for_update(skip_locked=skip_locked).filter(pk=profile_id).first() is not None

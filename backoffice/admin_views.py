@@ -131,6 +131,18 @@ def _cards(figures: dict) -> list[dict]:
             ),
         },
         {
+            "id": "auto-booked",
+            "label": messages.AUTO_BOOKED_LABEL,
+            "value": str(figures["entries_auto_booked"]),
+            "detail": messages.AUTO_BOOKED_DETAIL,
+        },
+        {
+            "id": "conflict-ended",
+            "label": messages.CONFLICT_ENDED_LABEL,
+            "value": str(figures["entries_conflict_ended"]),
+            "detail": messages.CONFLICT_ENDED_DETAIL,
+        },
+        {
             "id": "closed-late",
             "label": messages.CLOSED_LATE_LABEL,
             "value": f"{figures['entries_closed_late']} / {figures['entries_closed']}",

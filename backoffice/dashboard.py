@@ -47,10 +47,15 @@ def _minutes(total: object) -> int:
 
 def _waitlist_entries(start: datetime, end: datetime) -> dict:
     joined = Q(joined_at__gte=start, joined_at__lt=end)
+    ended = Q(ended_at__gte=start, ended_at__lt=end)
     closed = Q(status=WaitlistEntry.Status.CLOSED, ended_at__gte=start, ended_at__lt=end)
+    auto_booked = ended & Q(status=WaitlistEntry.Status.BOOKED, end_reason="auto_accept")  # RULES §12
+    conflict_ended = ended & Q(status=WaitlistEntry.Status.CANCELLED, end_reason="time_conflict")  # RULES §13
     cutoff_late = F("schedule__starts_at") - (settings.WAITLIST_CUTOFF - CLOSED_LATE_AFTER)
-    return WaitlistEntry.objects.filter(joined | closed).aggregate(
+    return WaitlistEntry.objects.filter(joined | ended).aggregate(
         joined=Count("pk", filter=joined),
+        auto_booked=Count("pk", filter=auto_booked),
+        conflict_ended=Count("pk", filter=conflict_ended),
         booked=Count("pk", filter=joined & Q(status=WaitlistEntry.Status.BOOKED)),
         closed=Count("pk", filter=closed),
         closed_late=Count("pk", filter=closed & Q(ended_at__gt=cutoff_late)),
@@ -175,6 +180,8 @@ def dashboard_figures(*, date_from: date, date_to: date, now: datetime) -> dict:
         "notifications_total": sum(by_status.values()),
         "notifications_by_status": by_status,
         "notification_delivery_rate": _rate(sent, sent + failed),
+        "entries_auto_booked": entries["auto_booked"],
+        "entries_conflict_ended": entries["conflict_ended"],
         "entries_closed": entries["closed"],
         "entries_closed_late": entries["closed_late"],
         "queues_full_now": _queues_full(now),

@@ -43,6 +43,7 @@ from waitlist import messages as waitlist_messages
 from waitlist import selectors as waitlist_selectors
 from waitlist import services as waitlist_services
 from waitlist.api import (
+    AutoAcceptInput,
     EntryOutput,
     JoinInput,
     JoinOutput,
@@ -213,6 +214,16 @@ class MakeupViewSet(viewsets.GenericViewSet):
         )
 
 
+def _entry_item(request, entry_id: int) -> dict:
+    """One of the caller's entries as its `waitlist/my` item (any status), or 404 资源不存在."""
+    entries = list(waitlist_selectors.waitlist_entries_of(user=request.user, status=None).filter(pk=entry_id))
+    if not entries:
+        raise BusinessError.not_found()
+    now = timezone.now()
+    takeable = waitlist_selectors.waitlist_takeable_offers_for(entries=entries, now=now)
+    return entry_items(entries, takeable, now)[0]
+
+
 @extend_schema(tags=["waitlist"])
 class WaitlistViewSet(viewsets.GenericViewSet):
     lookup_value_regex = r"\d+"
@@ -233,6 +244,7 @@ class WaitlistViewSet(viewsets.GenericViewSet):
             confirm_shorter=data["confirm_shorter"],
             use_compensation=data["use_compensation"],
             makeup_id=data.get("makeup_id"),
+            auto_accept=data["auto_accept"],
         )
         schedule = result.entry.schedule
         history = waitlist_selectors.waitlist_offers_released_history(course_ids=[schedule.course_id], now=now)
@@ -278,12 +290,18 @@ class WaitlistViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         """GET waitlist/{id}: one of the parent's entries, as its `waitlist/my` item (any status);
         another parent's id answers 404 资源不存在, as for any id that is not theirs."""
-        entries = list(waitlist_selectors.waitlist_entries_of(user=request.user, status=None).filter(pk=int(pk)))
-        if not entries:
-            raise BusinessError.not_found()
-        now = timezone.now()
-        takeable = waitlist_selectors.waitlist_takeable_offers_for(entries=entries, now=now)
-        return ok(entry_items(entries, takeable, now)[0])
+        return ok(_entry_item(request, int(pk)))
+
+    @extend_schema(request=AutoAcceptInput, responses=EntryOutput)
+    def partial_update(self, request, pk=None):
+        """PATCH waitlist/{id} {auto_accept} (RULES §12): owner only, only while waiting (409 not_waiting)."""
+        payload = AutoAcceptInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        entry = entry_of_owner(request, int(pk))
+        auto_accept = payload.validated_data["auto_accept"]
+        waitlist_services.waitlist_entry_set_auto_accept(entry_id=entry.pk, auto_accept=auto_accept)
+        message = waitlist_messages.AUTO_ACCEPT_ON if auto_accept else waitlist_messages.AUTO_ACCEPT_OFF
+        return ok(_entry_item(request, entry.pk), message=message)
 
     @extend_schema(
         request=None,

@@ -31,8 +31,8 @@ def booking_book_seat_locked(
     *, schedule: CourseSchedule, profile: Profile, kind: str, now: datetime, by=None, reason: str = ""
 ) -> Booking:
     """A direct booking (RULES §1): the seat, then the child's own waiting entry on that class ends
-    (`booked`), its reservation passing on. Caller holds the schedule lock. `by`/`reason`: the
-    operator booking for the family (RULES §11)."""
+    (`booked`), its reservation passing on, and its entries for overlapping classes end (RULES §13).
+    Caller holds the schedule lock. `by`/`reason`: the operator booking for the family (RULES §11)."""
     booking = course_services.booking_create_locked(
         schedule=schedule,
         profile=profile,
@@ -44,6 +44,7 @@ def booking_book_seat_locked(
         reason=reason,
     )
     waitlist_services.waitlist_entry_booked_directly(profile=profile, schedule=schedule, now=now)
+    waitlist_services.waitlist_entries_end_conflicting(profile=profile, schedule=schedule, now=now)  # RULES §13
     return booking
 
 

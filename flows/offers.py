@@ -12,6 +12,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.locks import profile_lock
 from accounts.models import Profile
 from core.db import retry_on_deadlock
 from core.errors import BusinessError
@@ -20,6 +21,7 @@ from courses.models import Booking, CourseSchedule
 from makeup import services as makeup_services
 from waitlist import selectors as waitlist_selectors
 from waitlist import services as waitlist_services
+from waitlist.locks import waitlist_entry_lock
 from waitlist.models import WaitlistEntry
 
 
@@ -32,6 +34,7 @@ def waitlist_join(
     confirm_shorter: bool = False,
     use_compensation: bool = False,
     makeup_id: int | None = None,
+    auto_accept: bool = False,
     by=None,
     reason: str = "",
 ) -> waitlist_services.JoinResult:
@@ -60,27 +63,56 @@ def waitlist_join(
             makeup=makeup,
             confirm_shorter=confirm_shorter,
             use_compensation=use_compensation,
+            auto_accept=auto_accept,
             by=by,
             reason=reason,
         )
 
 
 def _book_for_offer(*, entry: WaitlistEntry, schedule: CourseSchedule, now: datetime) -> Booking:
-    """The held seat becomes the entry's booking: a waitlist seat, or the make-up's with RULES §6.3."""
+    """The held seat becomes the entry's booking: a waitlist seat, or the make-up's with RULES §6.3;
+    then the child's entries for overlapping classes end (RULES §13)."""
 
     def seat(kind: str) -> Booking:
         return course_services.booking_create_for_offer(profile=entry.profile, schedule=schedule, kind=kind, now=now)
 
     if entry.makeup_id is None:
-        return seat(Booking.Kind.WAITLIST)
-    return makeup_services.makeup_settle(
-        makeup=entry.makeup,
-        schedule=schedule,
-        confirm_shorter=entry.confirm_shorter,
-        use_compensation=entry.use_compensation,
-        now=now,
-        book=lambda: seat(Booking.Kind.MAKEUP),
-    ).booking
+        booking = seat(Booking.Kind.WAITLIST)
+    else:
+        booking = makeup_services.makeup_settle(
+            makeup=entry.makeup,
+            schedule=schedule,
+            confirm_shorter=entry.confirm_shorter,
+            use_compensation=entry.use_compensation,
+            now=now,
+            book=lambda: seat(Booking.Kind.MAKEUP),
+        ).booking
+    waitlist_services.waitlist_entries_end_conflicting(profile=entry.profile, schedule=schedule, now=now)
+    return booking
+
+
+def waitlist_auto_accept_locked(*, offer, entry: WaitlistEntry, schedule: CourseSchedule, now: datetime) -> bool:
+    """RULES §12: 自动递补 books the seat of `offer` for `entry` with every rule of the accept (a
+    time conflict, a make-up's §6.3 check); True when booked. A refusal undoes only this attempt and
+    answers False: the offer then runs on as if auto-accept were off. Called by the offer engine
+    (waitlist/hooks.py) with the schedule locked, when a seat is released or reserved for the entry."""
+    entry = waitlist_entry_lock(entry_id=entry.pk)
+    if entry.status != WaitlistEntry.Status.WAITING:
+        return False
+    # This transaction may hold another child's profile already (a leave): never wait for a second
+    # one (accounts/locks.py). A child another request is changing right now is offered the seat.
+    if not profile_lock(profile_id=entry.profile_id, skip_locked=True):
+        return False
+    try:
+        with transaction.atomic():
+            booking = _book_for_offer(entry=entry, schedule=schedule, now=now)
+    except BusinessError:
+        return False
+    choice = waitlist_selectors.Takeable(offer=offer, flow=None, deadline=offer.deadline)
+    waitlist_services.waitlist_offer_claimed(
+        entry=entry, choice=choice, schedule=schedule, booking=booking, now=now, auto=True
+    )
+    return True
 
 
 @retry_on_deadlock

@@ -11,6 +11,8 @@ module.exports = {
     waitlist_closed: '',
     // The class was cancelled by the studio: by default the same template id as waitlist_closed.
     waitlist_session_cancelled: '',
+    // 自动递补 booked the seat (RULES §12): by default the server uses the waitlist_booked template.
+    waitlist_auto_booked: '',
     makeup_booked: '',
   },
 };

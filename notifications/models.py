@@ -21,11 +21,25 @@ class Notification(TimeStampedModel):
         SKIPPED_NO_SUBSCRIPTION = "skipped_no_subscription", "未订阅，仅站内信"
         IN_APP_ONLY = "in_app_only", "仅站内信（模板未配置微信模板）"
 
+    # No database constraint on these two (Django still applies on_delete): an outbox row written
+    # for another family inside a transaction would otherwise take a shared lock on that family's
+    # user and profile rows, and a transaction holding one child's profile while telling others
+    # could deadlock with one doing the same the other way round (RULES §12-13 under load).
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name="家长"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name="家长",
+        db_constraint=False,
     )
     profile = models.ForeignKey(
-        "accounts.Profile", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="学员"
+        "accounts.Profile",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="学员",
+        db_constraint=False,
     )
     template = models.CharField("模板", max_length=64)
     title = models.CharField("标题", max_length=100)

@@ -31,15 +31,16 @@ class WaitlistEntryAdmin(ForbidForgedActionsMixin, ExportMixin, admin.ModelAdmin
         "profile",
         "status",
         "position",
+        "auto_accept",
         "priority",
         "priority_reason",
         "joined_at",
         "makeup",
         "ended_at",
-        "end_reason",
+        "end_reason_column",
         "ended_by",
     ]
-    list_filter = ["status", ("joined_at", admin.DateFieldListFilter)]
+    list_filter = ["status", "auto_accept", ("joined_at", admin.DateFieldListFilter)]
     list_select_related = ["schedule__course", "profile__owner", "ended_by"]  # the export reads the parent
     search_fields = ["profile__name", "schedule__course__name"]
     raw_id_fields = ["schedule", "profile", "makeup"]
@@ -56,6 +57,10 @@ class WaitlistEntryAdmin(ForbidForgedActionsMixin, ExportMixin, admin.ModelAdmin
     @admin.display(description=messages.POSITION_COLUMN)
     def position(self, entry):
         return entry.ahead + 1 if entry.status == WaitlistEntry.Status.WAITING else "—"
+
+    @admin.display(description=messages.EXPORT_END_REASON, ordering="end_reason")
+    def end_reason_column(self, entry):
+        return entry.end_reason_text
 
     def has_add_permission(self, request):
         return False  # parents join through the API (its checks and locks)

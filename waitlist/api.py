@@ -215,6 +215,13 @@ class JoinInput(serializers.Serializer):
     makeup_id = IdField(required=False, allow_null=True)
     confirm_shorter = serializers.BooleanField(required=False, default=False)
     use_compensation = serializers.BooleanField(required=False, default=False)
+    auto_accept = serializers.BooleanField(
+        required=False, default=False, help_text="自动递补 (RULES §12): book a freed seat at once"
+    )
+
+
+class AutoAcceptInput(serializers.Serializer):
+    auto_accept = serializers.BooleanField()
 
 
 class JoinOutput(serializers.Serializer):
@@ -237,6 +244,7 @@ class EntryOutput(serializers.Serializer):
     schedule = ScheduleBriefOutput()
     offer = ScheduleOfferOutput(allow_null=True)
     makeup_id = serializers.IntegerField(allow_null=True)
+    auto_accept = serializers.BooleanField()
 
 
 class WaitlistMyQuery(serializers.Serializer):
@@ -307,6 +315,7 @@ def entry_items(entries: list[WaitlistEntry], takeable: dict, now) -> list[dict]
                 "schedule": entry.schedule,
                 "offer": offer_view(offers[0], now) if offers else None,
                 "makeup_id": entry.makeup_id,
+                "auto_accept": entry.auto_accept,
             }
         )
     return EntryOutput(items, many=True).data

@@ -17,7 +17,8 @@ class WaitlistResource(resources.ModelResource):
     state = fields.Field(column_name=course_messages.EXPORT_STATUS)
     joined_at = fields.Field(column_name=messages.EXPORT_JOINED_AT)
     priority_reason = fields.Field(attribute="priority_reason", column_name=messages.EXPORT_PRIORITY_REASON)
-    end_reason = fields.Field(attribute="end_reason", column_name=messages.EXPORT_END_REASON)
+    end_reason = fields.Field(column_name=messages.EXPORT_END_REASON)
+    auto_accept = fields.Field(column_name=messages.EXPORT_AUTO_ACCEPT)
 
     class Meta:
         model = WaitlistEntry
@@ -30,6 +31,7 @@ class WaitlistResource(resources.ModelResource):
             "state",
             "joined_at",
             "priority_reason",
+            "auto_accept",
             "end_reason",
         ]
         export_order = fields
@@ -45,3 +47,9 @@ class WaitlistResource(resources.ModelResource):
 
     def dehydrate_joined_at(self, entry):
         return local_time_text(entry.joined_at)
+
+    def dehydrate_end_reason(self, entry):
+        return entry.end_reason_text
+
+    def dehydrate_auto_accept(self, entry):
+        return messages.YES if entry.auto_accept else messages.NO

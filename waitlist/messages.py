@@ -27,6 +27,9 @@ REASON_REQUIRED = "请填写原因"
 ACCEPTED = "预约成功"
 DECLINED = "已放弃本次名额"
 CANCELLED = "已取消候补"
+AUTO_ACCEPT_ON = "已开启自动递补"
+AUTO_ACCEPT_OFF = "已关闭自动递补"
+WAITLIST_LIMIT = "候补数量已达上限（{limit}个）"
 
 # Admin actions and columns
 PRIORITIZE_ACTION = "移到队首"
@@ -41,6 +44,16 @@ PRIORITY_REASON_BY = "{reason}（{operator}）"
 EXPORT_JOINED_AT = "加入时间"
 EXPORT_PRIORITY_REASON = "优先原因"
 EXPORT_END_REASON = "结束原因"
+EXPORT_AUTO_ACCEPT = "自动递补"
+YES = "是"
+NO = "否"
+# The end reasons the system writes (an operator's are free text, shown as written).
+END_REASONS = {
+    "direct_booking": "已直接预约",
+    "auto_accept": "自动递补",
+    "time_conflict": "已预约时间冲突的课程，自动取消",
+    "makeup_booked_elsewhere": "补课已在其他课程预约",
+}
 
 # Operators' queue actions, in words
 PRIORITIZED = "已将{name}移到队首：{schedule}"

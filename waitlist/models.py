@@ -36,6 +36,8 @@ class WaitlistEntry(TimeStampedModel):
     )
     confirm_shorter = models.BooleanField("确认较短补课", default=False)
     use_compensation = models.BooleanField("使用课时补偿", default=False)
+    # RULES §12: a freed seat is booked for this entry at once (while the class is far enough ahead).
+    auto_accept = models.BooleanField("自动递补", default=False)
     ended_at = models.DateTimeField("结束时间", null=True, blank=True)
     end_reason = models.CharField("结束原因", max_length=200, blank=True, default="")
     ended_by = models.ForeignKey(
@@ -81,6 +83,13 @@ class WaitlistEntry(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.profile.name} · {self.schedule} · {self.get_status_display()}"
+
+    @property
+    def end_reason_text(self) -> str:
+        """The end reason as people read it: the system's codes in words, an operator's as written."""
+        from waitlist.messages import END_REASONS
+
+        return END_REASONS.get(self.end_reason, self.end_reason)
 
 
 class WaitlistOffer(TimeStampedModel):
@@ -150,6 +159,7 @@ class WaitlistNotification(models.Model):
         EXPIRED = "expired", "确认过期"
         CLOSED = "closed", "候补截止"
         OFFER_TAKEN = "offer_taken", "名额被抢占"
+        CONFLICT_ENDED = "conflict_ended", "时间冲突取消"
 
     class Status(models.TextChoices):
         OPEN = "open", "待响应"

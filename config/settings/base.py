@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "notifications",
     "waitlist",
     "makeup",
+    "flows",  # no models: its ready() lends the waitlist the auto-accept (waitlist/hooks.py)
     "compensation",
     "backoffice",
 ]
@@ -293,6 +294,31 @@ NOTIFICATION_TEMPLATES = {
             "thing4": "候补成功，已为您预约",
         },
     },
+    "waitlist_auto_booked": {  # RULES §12
+        "wechat_template_id": env("WECHAT_TEMPLATE_WAITLIST_AUTO_BOOKED", env("WECHAT_TEMPLATE_WAITLIST_BOOKED", "")),
+        "page": "pages/waitlist/detail/index?id={entry_id}",
+        "title": "已自动递补",
+        "body": "已为{profile_name}自动预约{course_name}（{starts_at}），如不能参加请在开课前{hours}小时前请假",
+        "fields": {
+            "thing1": "{course_name}",
+            "time2": "{starts_at}",
+            "name3": "{profile_name}",
+            "thing4": "已自动预约，不能参加请提前请假",
+        },
+    },
+    "waitlist_conflict_ended": {  # RULES §13
+        "wechat_template_id": env(
+            "WECHAT_TEMPLATE_WAITLIST_CONFLICT_ENDED", env("WECHAT_TEMPLATE_WAITLIST_CLOSED", "")
+        ),
+        "page": "pages/waitlist/index/index",
+        "title": "候补已自动取消",
+        "body": "{profile_name}已预约{course_name}，时间冲突的候补已自动取消",
+        "fields": {
+            "thing1": "{waitlist_course_name}",
+            "time2": "{waitlist_starts_at}",
+            "thing3": "与已预约课程时间冲突，候补已取消",
+        },
+    },
     "waitlist_expired": {
         "wechat_template_id": env("WECHAT_TEMPLATE_WAITLIST_EXPIRED", ""),
         "page": "pages/waitlist/index/index",
@@ -382,6 +408,10 @@ WAITLIST_CUTOFF = timedelta(minutes=int(env("WAITLIST_CUTOFF_MINUTES", "360")))
 WAITLIST_DEFAULT_CAPACITY = int(env("WAITLIST_DEFAULT_CAPACITY", "8"))
 WAITLIST_RESPONSE_WINDOW = timedelta(minutes=int(env("WAITLIST_RESPONSE_WINDOW_MINUTES", "15")))
 FLOW_GRACE = timedelta(minutes=int(env("FLOW_GRACE_MINUTES", "5")))
+# RULES §12: auto-accept books only while the class starts at least this long after the release.
+AUTO_ACCEPT_MIN_NOTICE = timedelta(minutes=int(env("AUTO_ACCEPT_MIN_NOTICE_MINUTES", "120")))
+# RULES §13: waiting entries one child may hold at once.
+WAITLIST_MAX_ACTIVE_PER_PROFILE = int(env("WAITLIST_MAX_ACTIVE_PER_PROFILE", "10"))
 # Response windows count waking time only (RULES §5.4): ("22:00", "08:00") in Asia/Shanghai; "off" disables.
 _quiet = env("WAITLIST_QUIET_HOURS", "22:00-08:00")
 WAITLIST_QUIET_HOURS = None if _quiet.lower() in {"off", "none", ""} else tuple(_quiet.split("-", 1))

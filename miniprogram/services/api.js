@@ -128,6 +128,7 @@ const endpoints = {
   waitlistMy: (params) => request({ path: `waitlist/my${query(params)}` }),
   waitlistEntry: (id) => request({ path: `waitlist/${id}` }),
   waitlistCancel: (id) => said({ method: 'DELETE', path: `waitlist/${id}` }),
+  waitlistSetAutoAccept: (id, autoAccept) => said({ method: 'PATCH', path: `waitlist/${id}`, data: { auto_accept: autoAccept } }),
   waitlistPosition: (id) => request({ path: `waitlist/position/${id}` }),
   waitlistRespond: (id, action) => said({ method: 'PUT', path: `waitlist/${id}/respond`, data: { action } }),
   waitlistNotifications: (id) => request({ path: `waitlist/${id}/notifications` }),

@@ -52,10 +52,22 @@ def test_a_class_roster_exports_with_chinese_headers_and_only_that_class(client,
 def test_the_waitlist_makeups_ledger_and_deliveries_export(client, desk):
     schedule = ScheduleFactory(capacity=1, course=CourseFactory(name="少儿游泳"))
     BookingFactory(schedule=schedule)
-    offers.waitlist_join(profile=ProfileFactory(name="安安"), schedule_id=schedule.pk)
+    offers.waitlist_join(profile=ProfileFactory(name="安安"), schedule_id=schedule.pk, auto_accept=True)
     waiting = rows_of(export(client, "/admin/waitlist/waitlistentry/export/?status__exact=waiting"))
-    assert waiting[0][:6] == ["学员", "家长", "电话", "课程", "上课时间", "状态"]
+    assert waiting[0] == [
+        "学员",
+        "家长",
+        "电话",
+        "课程",
+        "上课时间",
+        "状态",
+        "加入时间",
+        "优先原因",
+        "自动递补",
+        "结束原因",
+    ]
     assert [row[0] for row in waiting[1:]] == ["安安"]
+    assert waiting[1][8] == "是"
 
     child = ProfileFactory(name="乐乐")
     booking_leave(booking_id=BookingFactory(profile=child).pk)

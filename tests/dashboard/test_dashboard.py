@@ -71,6 +71,9 @@ def test_the_three_days_in_figures(studio):
         # P1 closed at 13:05 for A's 13:00 cutoff (late), P5 at 13:02 for B's (exactly 2 minutes: on time).
         "entries_closed": 2,
         "entries_closed_late": 1,
+        # Nobody in these three days had 自动递补 on, or booked over another waiting entry.
+        "entries_auto_booked": 0,
+        "entries_conflict_ended": 0,
         # D (3 waiting, capacity 3); E's queue is full too but the class has started, F was cancelled.
         "queues_full_now": 1,
         "series": [
@@ -79,6 +82,29 @@ def test_the_three_days_in_figures(studio):
             {"day": DEC_3, "joined": 4, "booked": 0, "offers": 1},
         ],
     }
+
+
+def test_auto_bookings_and_conflict_endings_count_on_the_day_they_happened(db, time_machine):
+    """RULES §12-13: a seat freed on 2 December books A's entry by 自动递补, which ends A's entry in
+    an overlapping class: one of each on 2 December, none on 3 December."""
+    from flows import booking as booking_flows
+    from flows import offers
+    from tests.factories import BookingFactory
+
+    time_machine.move_to(at("2026-12-02 10:00"), tick=False)
+    child = ProfileFactory()
+    x = ScheduleFactory(starts_at=at("2026-12-05 19:00"), capacity=1)
+    y = ScheduleFactory(starts_at=at("2026-12-05 19:30"), capacity=1)
+    holder = BookingFactory(schedule=x)
+    BookingFactory(schedule=y)
+    offers.waitlist_join(profile=child, schedule_id=x.pk, auto_accept=True)
+    offers.waitlist_join(profile=child, schedule_id=y.pk)
+    booking_flows.booking_cancel(booking_id=holder.pk)
+
+    counted = figures(now=at("2026-12-04 12:00"))
+    assert (counted["entries_auto_booked"], counted["entries_conflict_ended"]) == (1, 1)
+    later = figures(date_from=DEC_3, date_to=DEC_3, now=at("2026-12-04 12:00"))
+    assert (later["entries_auto_booked"], later["entries_conflict_ended"]) == (0, 0)
 
 
 def test_days_are_shanghai_days(studio):

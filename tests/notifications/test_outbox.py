@@ -81,6 +81,8 @@ def test_every_template_of_the_rules_exists_and_renders(parent, settings):
         "session_cancelled",
         "session_changed",  # RULES §11.6
         "compensation_expiring",
+        "waitlist_auto_booked",  # RULES §12
+        "waitlist_conflict_ended",  # RULES §13
     }
     assert set(settings.NOTIFICATION_TEMPLATES) == keys
     payload = {
@@ -91,6 +93,9 @@ def test_every_template_of_the_rules_exists_and_renders(parent, settings):
         "old": "2026年12月2日 19:00（王教练，朝阳馆）",
         "new": "2026年12月2日 18:00（王教练，朝阳馆）",
         "schedule_id": 11,
+        "hours": "2",
+        "waitlist_course_name": "少儿体能·进阶",
+        "waitlist_starts_at": "2026年12月2日 19:30",
     }
     for key in keys:
         row = services.notification_create(user_id=parent.pk, template=key, payload=payload)

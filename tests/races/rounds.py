@@ -37,8 +37,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 # sweep (the sweeper looks at every class), and 10:00 keeps the windows out of the quiet hours.
 BASE = datetime(2031, 3, 12, 10, 0, tzinfo=SHANGHAI)
 NIGHT_START = (21, 52)  # one round in ten releases its seats just before the quiet hours (22:00-08:00)
-KINDS = ("respond", "join", "cancel", "leave", "sweep", "makeup")
-WEIGHTS = (34, 14, 12, 12, 10, 18)
+KINDS = ("respond", "join", "cancel", "leave", "sweep", "makeup", "overlap", "book")
+WEIGHTS = (30, 12, 10, 10, 9, 15, 7, 7)
+AUTO_ACCEPT_SHARE = 0.4  # waiting entries with 自动递补 (RULES §12)
 ACTIONS = (("accept", 60), ("start", 25), ("decline", 15))
 THREAD_TIMEOUT = 120.0
 SAMPLES = 20
@@ -93,11 +94,14 @@ class Round:
     schedule: object  # the raced class
     others: list  # the make-up sessions and the make-up child's original classes
     bookings: list[int]  # seats of the raced class (cancel / leave)
-    entries: list[int]  # waiting entries at the start of the round
+    entries: list[int]  # waiting entries at the start of the round (raced and overlapping class)
     joiners: list
     child: object  # the child with make-ups and the shared small balance
     originals: list[int]  # original booking ids of its make-ups
     makeup_seat: int | None  # a make-up booked before the round (its cancel restores minutes)
+    overlap_seats: list[int] = field(default_factory=list)  # seats of the class overlapping the raced one
+    next_door: object = None  # a class with free seats overlapping the raced one (RULES §13 by booking)
+    waiters: list = field(default_factory=list)
     operations: list = field(default_factory=list)  # (label, callable)
 
     @property
@@ -157,6 +161,9 @@ def _setup(rng: random.Random, index: int, tag: str, catalogue: Catalogue) -> Ro
         _schedule(catalogue.longer, t0 + timedelta(days=2, hours=6), 2),
     ]
     original_classes = [_schedule(catalogue.short, t0 + timedelta(days=1, hours=3 * n), 6) for n in range(3)]
+    # RULES §13: a full class 30 minutes after the raced one (they overlap), and one with free seats.
+    overlap = _schedule(catalogue.long, t0 + timedelta(days=3, minutes=30), rng.randint(1, 3), waitlist_capacity=20)
+    next_door = _schedule(catalogue.short, t0 + timedelta(days=3, minutes=45), 3)
 
     holders = _profiles(tag, index, capacity, "h")
     waiters = _profiles(tag, index, waiting, "w")
@@ -164,6 +171,10 @@ def _setup(rng: random.Random, index: int, tag: str, catalogue: Catalogue) -> Ro
     (child,) = _profiles(tag, index, 1, "m")
     seats = Booking.objects.bulk_create(
         [Booking(profile=p, schedule=schedule, booked_at=t0 - timedelta(days=2), active=True) for p in holders]
+    )
+    overlap_holders = _profiles(tag, index, overlap.capacity, "o")
+    overlap_seats = Booking.objects.bulk_create(
+        [Booking(profile=p, schedule=overlap, booked_at=t0 - timedelta(days=2), active=True) for p in overlap_holders]
     )
 
     # The child's owed make-ups: booked 60-minute classes, then leave (RULES §6.1).
@@ -197,11 +208,21 @@ def _setup(rng: random.Random, index: int, tag: str, catalogue: Catalogue) -> Ro
             now=t0 - timedelta(minutes=30),
         ).booking.pk
 
-    WaitlistEntry.objects.bulk_create(
-        [
-            WaitlistEntry(profile=p, schedule=schedule, joined_at=t0 - timedelta(minutes=30 - n), active=True)
-            for n, p in enumerate(waiters)
+    def waiting(profiles, where, minutes_before):
+        return [
+            WaitlistEntry(
+                profile=p,
+                schedule=where,
+                joined_at=t0 - timedelta(minutes=minutes_before - n),
+                active=True,
+                auto_accept=rng.random() < AUTO_ACCEPT_SHARE,
+            )
+            for n, p in enumerate(profiles)
         ]
+
+    # Some of the same children wait in the overlapping class too (RULES §13 ends one on a booking).
+    WaitlistEntry.objects.bulk_create(
+        waiting(waiters, schedule, 30) + waiting([p for p in waiters if rng.random() < 0.5], overlap, 40)
     )
     if rng.random() < 0.5:  # the child also waits in the raced class for its third make-up (RULES §6.4)
         makeup_id = MakeupBooking.objects.get(original_booking_id=originals[2]).pk
@@ -213,9 +234,11 @@ def _setup(rng: random.Random, index: int, tag: str, catalogue: Catalogue) -> Ro
                 use_compensation=True,
                 now=t0 - timedelta(minutes=1),
             )
-    entries = list(WaitlistEntry.objects.filter(schedule=schedule, status="waiting").values_list("pk", flat=True))
+    entries = list(
+        WaitlistEntry.objects.filter(schedule__in=[schedule, overlap], status="waiting").values_list("pk", flat=True)
+    )
     freed = rng.sample(seats, min(capacity - 1, rng.choice([0, 0, 1, 1, 2])))
-    for booking in freed:  # seats freed at t0: open broadcast offers
+    for booking in freed:  # seats freed at t0: open broadcast offers (or auto-bookings)
         booking_flows.booking_cancel(booking_id=booking.pk, now=t0)
     deadline = waking_deadline(t0, cap=waitlist_cutoff(schedule=schedule))
     current = Round(
@@ -223,13 +246,16 @@ def _setup(rng: random.Random, index: int, tag: str, catalogue: Catalogue) -> Ro
         t0,
         deadline,
         schedule,
-        [*sessions, *original_classes],
+        [*sessions, *original_classes, overlap, next_door],
         [b.pk for b in seats if b not in freed],
         entries,
         joiners,
         child,
         originals,
         makeup_seat,
+        [b.pk for b in overlap_seats],
+        next_door,
+        waiters,
     )
     current.operations = [_operation(rng, kind, current, [schedule, *sessions]) for kind in kinds]
     return current
@@ -276,6 +302,13 @@ def _operation(rng: random.Random, kind: str, r: Round, targets: list):
             + (timedelta(minutes=15) if rng.random() < 0.25 else timedelta())
         )
         return "sweep", lambda: waitlist_services.waitlist_offers_sweep(now=at)
+    if kind == "overlap":  # a seat of the overlapping class freed: offers or auto-bookings there
+        booking_id = rng.choice(r.overlap_seats)
+        how = rng.choice([booking_flows.booking_cancel, booking_flows.booking_leave])
+        return f"overlap:{how.__name__}", lambda: how(booking_id=booking_id, now=now)
+    if kind == "book":  # a waiting child books the free class next door: RULES §13 ends its overlapping entries
+        profile = rng.choice(r.waiters)
+        return "book", lambda: booking_flows.booking_create(profile=profile, schedule_id=r.next_door.pk, now=now)
     original = rng.choice(r.originals)
     target = rng.choice(targets).pk
     return "makeup", lambda: booking_flows.makeup_book(
@@ -358,6 +391,29 @@ def check_invariants(*, schedule_ids: list[int], profile_ids: list[int]) -> list
                 f"open reservation {offer.pk} for entry {offer.reserved_for_id} "
                 f"({offer.reserved_for and offer.reserved_for.status})"
             )
+
+    # RULES §13: no child booked in two overlapping classes, no child waiting for a class that
+    # overlaps one it is booked in.
+    seats = list(
+        Booking.objects.filter(
+            status="booked",
+            profile_id__in=Booking.objects.filter(schedule_id__in=schedule_ids).values("profile_id"),
+        ).values_list("profile_id", "schedule_id", "schedule__starts_at", "schedule__ends_at")
+    )
+    by_child: dict[int, list] = defaultdict(list)
+    for profile_id, schedule_id, starts_at, ends_at in seats:
+        by_child[profile_id].append((schedule_id, starts_at, ends_at))
+    for profile_id, booked in by_child.items():
+        for i, (a, a_start, a_end) in enumerate(booked):
+            for b, b_start, b_end in booked[i + 1 :]:
+                if a_start < b_end and b_start < a_end:
+                    bad.append(f"child {profile_id} booked in overlapping classes {a} and {b}")
+    for profile_id, schedule_id, starts_at, ends_at in WaitlistEntry.objects.filter(
+        schedule_id__in=schedule_ids, status="waiting"
+    ).values_list("profile_id", "schedule_id", "schedule__starts_at", "schedule__ends_at"):
+        for other, o_start, o_end in by_child.get(profile_id, []):
+            if other != schedule_id and o_start < ends_at and starts_at < o_end:
+                bad.append(f"child {profile_id} waits in class {schedule_id} overlapping its seat in {other}")
 
     # Make-ups and their seats: a booked make-up has its booked seat, and the other way round.
     makeup_seats = Counter(

@@ -76,6 +76,7 @@ def operations(v):
         ),
         ("get", "/api/v1/waitlist/my", f"/api/v1/waitlist/my?profile_id={p}", None),
         ("get", "/api/v1/waitlist/{id}", f"/api/v1/waitlist/{v['entry']}", None),
+        ("patch", "/api/v1/waitlist/{id}", f"/api/v1/waitlist/{v['entry']}", {"auto_accept": True}),
         ("delete", "/api/v1/waitlist/{id}", f"/api/v1/waitlist/{v['entry']}", None),
         ("get", "/api/v1/waitlist/position/{entry_id}", f"/api/v1/waitlist/position/{v['entry']}", None),
         ("put", "/api/v1/waitlist/{id}/respond", f"/api/v1/waitlist/{v['entry']}/respond", {"action": "decline"}),
@@ -110,7 +111,7 @@ def state(caller=None):
         # Every child that is not the caller's own (POST profiles may add one to the caller's).
         list(Profile.objects.exclude(owner=caller).order_by("pk").values_list("pk", "name", "level", "birth_date")),
         list(Booking.objects.order_by("pk").values_list("pk", "status")),
-        list(WaitlistEntry.objects.order_by("pk").values_list("pk", "status")),
+        list(WaitlistEntry.objects.order_by("pk").values_list("pk", "status", "auto_accept")),
         WaitlistOffer.objects.count(),
         list(MakeupBooking.objects.order_by("pk").values_list("pk", "status")),
         list(ClassCreditCompensation.objects.order_by("pk").values_list("pk", "remaining")),

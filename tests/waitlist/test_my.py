@@ -84,7 +84,8 @@ def test_bad_status_is_400(wednesday_class, queue_of):
     assert parent.client.get("/api/v1/waitlist/my?status=nope").status_code == 400
 
 
-def test_my_waitlists_query_count_does_not_grow(make_parent, free_a_seat, django_assert_max_num_queries):
+def test_my_waitlists_query_count_does_not_grow(make_parent, free_a_seat, django_assert_max_num_queries, settings):
+    settings.WAITLIST_MAX_ACTIVE_PER_PROFILE = 100  # one child in many queues (RULES §13's limit aside)
     parent = make_parent()
 
     def join(n, start):
@@ -105,10 +106,11 @@ def test_my_waitlists_query_count_does_not_grow(make_parent, free_a_seat, django
 
 
 def test_my_waitlists_query_count_does_not_grow_with_overdue_offers(
-    make_parent, free_a_seat, clock, django_assert_max_num_queries
+    make_parent, free_a_seat, clock, django_assert_max_num_queries, settings
 ):
     """STYLE / brief (4): list query counts must not grow with the list. Even with the sweeper late and many
     classes overdue, the list costs the same queries."""
+    settings.WAITLIST_MAX_ACTIVE_PER_PROFILE = 100  # one child in many queues (RULES §13's limit aside)
     parent = make_parent()
 
     def classes(n, start):
@@ -132,7 +134,10 @@ def test_my_waitlists_query_count_does_not_grow_with_overdue_offers(
     assert response.json()["data"]["count"] == 11
 
 
-def test_schedules_query_count_with_waitlists_does_not_grow(make_parent, free_a_seat, django_assert_max_num_queries):
+def test_schedules_query_count_with_waitlists_does_not_grow(
+    make_parent, free_a_seat, django_assert_max_num_queries, settings
+):
+    settings.WAITLIST_MAX_ACTIVE_PER_PROFILE = 100  # one child in many queues (RULES §13's limit aside)
     parent = make_parent()
     for i in range(2):
         parent.join(full_class(hours_later=2 * i))

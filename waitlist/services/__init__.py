@@ -13,12 +13,15 @@ the reverse (the `waitlist-services` contract in pyproject.toml).
 
 from waitlist.services.entries import (
     JoinResult,
+    waitlist_conflicts_settle,
+    waitlist_entries_end_conflicting,
     waitlist_entries_end_for_makeup,
     waitlist_entry_booked_directly,
     waitlist_entry_cancel,
     waitlist_entry_create,
     waitlist_entry_prioritize,
     waitlist_entry_remove,
+    waitlist_entry_set_auto_accept,
     waitlist_join_check,
 )
 from waitlist.services.offers import (
@@ -60,6 +63,9 @@ __all__ = [
     "waitlist_entry_end",
     "waitlist_entry_prioritize",
     "waitlist_entry_remove",
+    "waitlist_entry_set_auto_accept",
+    "waitlist_entries_end_conflicting",
+    "waitlist_conflicts_settle",
     "waitlist_join_check",
     "waitlist_locked",
     "waitlist_notify",

@@ -31,17 +31,23 @@ def waitlist_notices_create(
     offer: WaitlistOffer | None = None,
     response_deadline: datetime | None = None,
     status: str = WaitlistNotification.Status.CLOSED,
+    extra: dict | None = None,
 ) -> int:
-    """Outbox rows (one INSERT) and their WaitlistNotification rows (one INSERT), in this transaction."""
+    """Outbox rows (one INSERT) and their WaitlistNotification rows (one INSERT), in this transaction.
+    `extra` adds to (or replaces in) every payload."""
     entries = list(entries)
     if not entries:
         return 0
+
+    def payload(entry):
+        return {**waitlist_notice_payload(entry=entry, schedule=schedule, deadline=response_deadline), **(extra or {})}
+
     rows = notification_create_many(
         specs=[
             NotificationSpec(
                 entry.profile.owner_id,
                 template,
-                waitlist_notice_payload(entry=entry, schedule=schedule, deadline=response_deadline),
+                payload(entry),
                 entry.profile_id,
             )
             for entry in entries

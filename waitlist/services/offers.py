@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from courses.locks import schedule_lock_or_404
 from courses.models import CourseSchedule
 from waitlist import selectors
 from waitlist.clock import waking_deadline
+from waitlist.hooks import waitlist_auto_accept
 from waitlist.locks import waitlist_entry_lock
 from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistNotification, WaitlistOffer
 from waitlist.services.notices import waitlist_notices_create
@@ -65,7 +67,9 @@ def waitlist_seat_released(
     """RULES §3: seats were freed (schedule locked by the caller, inside its transaction).
 
     Before the cutoff and while there are more waiting entries than open offers, each seat becomes
-    a broadcast offer; every entry waiting at this moment is notified of it.
+    a broadcast offer; every entry waiting at this moment is notified of it. RULES §12: when the
+    first waiting entry holding no reservation has 自动递补, the seat is booked for it at once
+    instead, and nobody is told of that seat but its family.
     """
     waitlist_apply_overdue(schedule=schedule, now=now)
     # A seat freed at the cutoff instant or later is open to anyone (RULES §3: t >= cutoff, no offer).
@@ -73,11 +77,11 @@ def waitlist_seat_released(
         return []
     # Only seats that exist under the capacity (it may have been lowered below the bookings).
     seats = min(seats, selectors.schedule_seats(schedule=schedule))
-    waiting = list(selectors.waitlist_queue(schedule_id=schedule.pk).select_related("profile"))
-    open_offers = WaitlistOffer.objects.filter(schedule=schedule, status=WaitlistOffer.Status.OPEN).count()
     cutoff = selectors.waitlist_cutoff(schedule=schedule)
     offers = []
     for _ in range(max(0, seats)):
+        waiting = list(selectors.waitlist_queue(schedule_id=schedule.pk).select_related("profile"))
+        open_offers = WaitlistOffer.objects.filter(schedule=schedule, status=WaitlistOffer.Status.OPEN).count()
         if open_offers >= len(waiting):
             break
         deadline = waking_deadline(now, cap=cutoff)
@@ -91,6 +95,10 @@ def waitlist_seat_released(
             round=1,
             phase_started_at=now,
         )
+        offers.append(offer)
+        head = _first_unreserved(schedule, waiting)
+        if head is not None and _auto_accepted(offer, head, schedule, now):
+            continue
         waitlist_notices_create(
             schedule=schedule,
             entries=waiting,
@@ -101,9 +109,26 @@ def waitlist_seat_released(
             response_deadline=deadline,
             status=WaitlistNotification.Status.OPEN,
         )
-        offers.append(offer)
-        open_offers += 1
     return offers
+
+
+def _first_unreserved(schedule: CourseSchedule, waiting: list[WaitlistEntry]) -> WaitlistEntry | None:
+    """The first waiting entry in position order that holds no reservation on this class."""
+    reserved = set(
+        WaitlistOffer.objects.filter(
+            schedule=schedule, status=WaitlistOffer.Status.OPEN, reserved_for__isnull=False
+        ).values_list("reserved_for_id", flat=True)
+    )
+    return next((entry for entry in waiting if entry.pk not in reserved), None)
+
+
+def _auto_accepted(offer: WaitlistOffer, entry: WaitlistEntry, schedule: CourseSchedule, now: datetime) -> bool:
+    """RULES §12: an entry with 自动递补 is booked into the seat at once while the class starts at
+    least AUTO_ACCEPT_MIN_NOTICE later (at that instant exactly too); inside it the parent confirms.
+    The accept's every rule applies: a refusal leaves the offer running as if auto-accept were off."""
+    if not entry.auto_accept or now > schedule.starts_at - settings.AUTO_ACCEPT_MIN_NOTICE:
+        return False
+    return waitlist_auto_accept(offer=offer, entry=entry, schedule=schedule, now=now)
 
 
 def _end_round(offer: WaitlistOffer, now: datetime) -> None:
@@ -149,6 +174,8 @@ def _reserve_next(offer: WaitlistOffer, schedule: CourseSchedule, now: datetime)
     offer.phase_started_at = now
     offer.deadline = waking_deadline(now, cap=cutoff)  # counted from the moment of the reservation
     offer.save(update_fields=["phase", "reserved_for", "round", "phase_started_at", "deadline", "updated_at"])
+    if _auto_accepted(offer, candidate, schedule, now):
+        return
     waitlist_notices_create(
         schedule=schedule,
         entries=[candidate],
@@ -175,8 +202,11 @@ def waitlist_entry_end(
     reason: str = "",
     by=None,
     keep_offer: WaitlistOffer | None = None,
+    pass_on: bool = True,
 ) -> None:
-    """The entry leaves the queue (positions behind it move up at once); seats reserved for it pass on."""
+    """The entry leaves the queue (positions behind it move up at once); seats reserved for it pass
+    on, unless `pass_on` is False: then the schedule's next catch-up passes them on (an entry ended
+    from another class's transaction, RULES §13, where no hand-over may lock a further profile)."""
     entry.status = status
     entry.active = None
     entry.ended_at = now
@@ -189,6 +219,8 @@ def waitlist_entry_end(
     WaitlistNotification.objects.filter(entry=entry, status=WaitlistNotification.Status.OPEN).update(
         status=WaitlistNotification.Status.CLOSED
     )
+    if not pass_on:
+        return
     reservations = (
         WaitlistOffer.objects.select_for_update()
         .filter(schedule=schedule, status=WaitlistOffer.Status.OPEN, reserved_for=entry)
@@ -216,6 +248,17 @@ def waitlist_apply_overdue(*, schedule: CourseSchedule, now: datetime) -> None:
         .order_by("released_at", "id")
     )
     if offers:
+        # A reservation whose entry ended without passing it on (RULES §13 from another class's
+        # transaction) passes on now.
+        ended = set(
+            WaitlistEntry.objects.filter(pk__in=[o.reserved_for_id for o in offers if o.reserved_for_id])
+            .exclude(status=WaitlistEntry.Status.WAITING)
+            .values_list("pk", flat=True)
+        )
+        for offer in offers:
+            if offer.reserved_for_id in ended and not past_cutoff and schedule.status == CourseSchedule.Status.OPEN:
+                _pass_on(offer, schedule, now)
+        offers = [offer for offer in offers if offer.status == WaitlistOffer.Status.OPEN]
         flows = selectors.waitlist_flows_of_offers(offers=offers)
         for offer in offers:
             if past_cutoff or schedule.status != CourseSchedule.Status.OPEN:

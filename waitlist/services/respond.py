@@ -5,10 +5,12 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.utils import timezone
 
 from core.db import retry_on_deadlock
 from core.errors import BusinessError
+from core.formatting import hours_text
 from courses.models import Booking, CourseSchedule
 from notifications.services import NotificationSpec, notification_create_many
 from waitlist import messages, selectors
@@ -16,6 +18,8 @@ from waitlist.locks import waitlist_entry_lock_waiting
 from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistNotification, WaitlistOffer
 from waitlist.services.notices import waitlist_notice_payload, waitlist_notices_create
 from waitlist.services.offers import waitlist_entry_end, waitlist_locked, waitlist_offer_lapse
+
+AUTO_ACCEPT_REASON = "auto_accept"  # an entry booked by 自动递补 (RULES §12) ends with this reason
 
 
 @dataclass(frozen=True)
@@ -78,11 +82,18 @@ def waitlist_offer_refused(*, choice: selectors.Takeable, error: BusinessError, 
 
 
 def waitlist_offer_claimed(
-    *, entry: WaitlistEntry, choice: selectors.Takeable, schedule: CourseSchedule, booking: Booking, now: datetime
+    *,
+    entry: WaitlistEntry,
+    choice: selectors.Takeable,
+    schedule: CourseSchedule,
+    booking: Booking,
+    now: datetime,
+    auto: bool = False,
 ) -> None:
     """RULES §4 accept, after the seat was booked for the entry: the offer is claimed, the others
     notified of it are superseded and told, the entry ends `booked` (its other reservations pass on)
-    and the family hears it. Caller holds `waitlist_locked`."""
+    and the family hears it (`waitlist_auto_booked` when 自动递补 took it, RULES §12). Caller holds
+    the schedule's lock."""
     offer = choice.offer
     if choice.flow is not None:
         WaitlistFlow.objects.filter(pk=choice.flow.pk).update(status=WaitlistFlow.Status.COMPLETED, completed_at=now)
@@ -118,17 +129,19 @@ def waitlist_offer_claimed(
         now=now,
         offer=offer,
     )
-    waitlist_entry_end(entry=entry, status=WaitlistEntry.Status.BOOKED, now=now, schedule=schedule, keep_offer=offer)
-    notification_create_many(
-        specs=[
-            NotificationSpec(
-                entry.profile.owner_id,
-                "waitlist_booked",
-                waitlist_notice_payload(entry=entry, schedule=schedule, deadline=None),
-                entry.profile_id,
-            )
-        ]
+    waitlist_entry_end(
+        entry=entry,
+        status=WaitlistEntry.Status.BOOKED,
+        now=now,
+        schedule=schedule,
+        keep_offer=offer,
+        reason=AUTO_ACCEPT_REASON if auto else "",
     )
+    payload = waitlist_notice_payload(entry=entry, schedule=schedule, deadline=None)
+    if auto:
+        payload["hours"] = hours_text(settings.LEAVE_DEADLINE.total_seconds() / 60)
+    template = "waitlist_auto_booked" if auto else "waitlist_booked"
+    notification_create_many(specs=[NotificationSpec(entry.profile.owner_id, template, payload, entry.profile_id)])
 
 
 @retry_on_deadlock

@@ -7,6 +7,7 @@ const TEXT = {
   declineOffer: '放弃后将退出本课程的候补，确定放弃吗？',
   fullPrompt: '课程已满员,是否加入候补',
   offerExpired: '候补确认已过期，名额已顺位给下一位候补用户',
+  autoAcceptHint: '有名额时自动为您预约，开课前2小时内需手动确认',
 };
 
 const WEEKDAYS = '日一二三四五六';

@@ -29,6 +29,7 @@ function entry(overrides = {}) {
     schedule: schedule(),
     offer: null,
     makeup_id: null,
+    auto_accept: false,
     ...overrides,
   };
 }

@@ -54,12 +54,26 @@ test('加入候补 posts waitlist/join and shows 您是第4位候补', async () 
   await settle();
 
   const join = requests()[1];
-  expect(join).toEqual({ method: 'POST', path: 'waitlist/join', query: {}, data: { course_schedule_id: 42, profile_id: 5 } });
+  expect(join).toEqual({ method: 'POST', path: 'waitlist/join', query: {}, data: { course_schedule_id: 42, profile_id: 5, auto_accept: false } });
   expect(text(page, '.joined-text')).toBe('您是第4位候补');
   expect(text(page, '.waitlist')).toBe('候补: 4/5人');
   expect(exists(page, '.join')).toBe(false);
   expect(text(page, '.joined')).toBe('已候补');
   expect(wx.__state.toasts.map((t) => t.title)).toContain('加入候补成功');
+});
+
+test('自动递补 is offered beside 加入候补, off by default; switched on, the join asks for it', async () => {
+  const page = await loadedPage(fullSchedule());
+  expect(text(page, '.hint')).toBe('有名额时自动为您预约，开课前2小时内需手动确认');
+  expect(page.instance.data.autoAccept).toBe(false);
+  page.querySelector('.auto-accept-switch').dispatchEvent('change', { detail: { value: true } });
+  await settle();
+  expect(page.instance.data.autoAccept).toBe(true);
+  respond(ok({ waitlist_id: 70, position: 1, count: 1, capacity: 5, display: '您是第1位候补', estimated_wait_time: '约6小时', promotion_chance: null }, '加入候补成功'));
+  tap(page, '.join');
+  await settle();
+  expect(requests()[1].data).toEqual({ course_schedule_id: 42, profile_id: 5, auto_accept: true });
+  expect(exists(page, '.auto-accept-switch')).toBe(false); // joined: the switch lives on the entry's page now
 });
 
 test('a refused join shows the server message and reloads the schedule', async () => {

@@ -90,7 +90,7 @@ test('first run → add a child → 课程 → a full class → 加入候补', a
   respond(ok({ waitlist_id: 70, position: 4, count: 4, capacity: 5, display: '您是第4位候补' }, '加入候补成功'));
   tap(detail, '.join');
   await settle();
-  expect(requests()[6]).toEqual({ method: 'POST', path: 'waitlist/join', query: {}, data: { course_schedule_id: 42, profile_id: 12 } });
+  expect(requests()[6]).toEqual({ method: 'POST', path: 'waitlist/join', query: {}, data: { course_schedule_id: 42, profile_id: 12, auto_accept: false } });
   expect(wx.__state.toasts.map((t) => t.title)).toEqual(['已添加乐乐的档案', '加入候补成功']);
   expect(text(detail, '.joined-text')).toBe('您是第4位候补');
   expect(text(detail, '.joined')).toBe('已候补');

@@ -1,5 +1,5 @@
 // One waitlist entry (pages/waitlist/detail).
-const { ok, respond, settle } = require('../wx-mock');
+const { ok, fail, respond, settle } = require('../wx-mock');
 const { loadPage, renderPage, text, exists, tap, requests } = require('./helpers');
 const { listOf, entry } = require('./fixtures');
 
@@ -30,6 +30,32 @@ test('shows position, joined time, wait, chance and the notifications', async ()
   expect(text(page, '.chance')).toBe('35%');
   expect(text(page, '.note')).toContain('名额已被抢占');
   expect(exists(page, '.take')).toBe(false);
+});
+
+test('自动递补 on a waiting entry: PATCH waitlist/7, the server message, the switch follows the answer', async () => {
+  const page = await loadedPage();
+  expect(text(page, '.hint')).toBe('有名额时自动为您预约，开课前2小时内需手动确认');
+  expect(page.instance.data.entry.auto_accept).toBe(false);
+  respond(ok(entry({ auto_accept: true }), '已开启自动递补'));
+  await page.instance.onAutoAccept({ detail: { value: true } });
+  await settle();
+  expect(requests()[3]).toEqual({ method: 'PATCH', path: 'waitlist/7', query: {}, data: { auto_accept: true } });
+  expect(wx.__state.toasts.map((t) => t.title)).toEqual(['已开启自动递补']);
+  expect(page.instance.data.entry.auto_accept).toBe(true);
+});
+
+test('a refused switch shows the server message and turns the switch back', async () => {
+  const page = await loadedPage();
+  respond(fail(409, 'not_waiting', '该候补已结束'));
+  await page.instance.onAutoAccept({ detail: { value: true } });
+  await settle();
+  expect(wx.__state.toasts.map((t) => t.title)).toEqual(['该候补已结束']);
+  expect(page.instance.data.entry.auto_accept).toBe(false);
+});
+
+test('an entry no longer waiting has no switch', async () => {
+  const page = await loadedPage(entry({ status: 'booked', position: null }));
+  expect(exists(page, '.auto-accept-switch')).toBe(false);
 });
 
 test('取消候补 asks the same confirmation, then DELETEs', async () => {

@@ -5,6 +5,8 @@ const ui = require('../../common/ui');
 
 const BUTTON_JOIN = '加入候补'; // the value of my.button when joining is possible (API.md)
 const TEMPLATES = ['waitlist_seat_available', 'waitlist_seat_reserved', 'waitlist_closed', 'waitlist_session_cancelled'];
+// With 自动递补 the booking itself is the news; a seat inside the last 2 hours still asks to confirm.
+const AUTO_TEMPLATES = ['waitlist_auto_booked', 'waitlist_seat_available', 'waitlist_closed', 'waitlist_session_cancelled'];
 
 // Which action the button performs: take an open offer, join, already joined, book a free seat
 // (not booked yet, the class neither full, cancelled nor started), or none.
@@ -20,7 +22,7 @@ function actionOf(schedule) {
 }
 
 Component({
-  data: { schedule: null, info: null, action: null, joinedText: '', busy: false },
+  data: { schedule: null, info: null, action: null, joinedText: '', busy: false, autoAccept: false, autoAcceptHint: ui.TEXT.autoAcceptHint },
 
   methods: {
     onLoad(options) {
@@ -43,14 +45,20 @@ Component({
       }
     },
 
+    onAutoAccept(e) {
+      this.setData({ autoAccept: Boolean(e.detail.value) });
+    },
+
     async onJoin() {
       if (this.data.busy) return;
       this.setData({ busy: true });
-      await api.subscribe(TEMPLATES); // one-time subscriptions must be asked on the tap
+      const autoAccept = this.data.autoAccept;
+      await api.subscribe(autoAccept ? AUTO_TEMPLATES : TEMPLATES); // asked on the tap, as WeChat requires
       try {
         const { data, message } = await api.waitlistJoin({
           course_schedule_id: Number(this.scheduleId),
           profile_id: ui.profileId(),
+          auto_accept: autoAccept,
         });
         this.setData({
           joinedText: data.display,

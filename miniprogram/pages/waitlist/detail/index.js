@@ -8,6 +8,7 @@ const STATUS = {
 };
 const KIND = {
   seat_available: '有名额', seat_reserved: '名额保留', expired: '确认过期', closed: '候补截止', offer_taken: '名额被抢占',
+  conflict_ended: '时间冲突取消',
 };
 const RESPONSE = { open: '待响应', accepted: '已接受', superseded: '名额已被抢占', expired: '已过期', closed: '已结束' };
 const DELIVERY = {
@@ -16,7 +17,7 @@ const DELIVERY = {
 };
 
 Component({
-  data: { entry: null, info: null, position: null, notifications: [], loaded: false },
+  data: { entry: null, info: null, position: null, notifications: [], loaded: false, busy: false, autoAcceptHint: ui.TEXT.autoAcceptHint },
 
   methods: {
     onLoad(options) {
@@ -57,6 +58,22 @@ Component({
       } catch (err) {
         api.showError(err);
       }
+    },
+
+    // 自动递补 (RULES §12): switched on the server, which answers the entry and its message.
+    async onAutoAccept(e) {
+      const wanted = Boolean(e.detail.value);
+      if (this.data.busy) return;
+      this.setData({ busy: true });
+      try {
+        const { data, message } = await api.waitlistSetAutoAccept(this.entryId, wanted);
+        this.setData({ 'entry.auto_accept': data.auto_accept });
+        ui.toast(message, 'success');
+      } catch (err) {
+        api.showError(err); // e.g. 该候补已结束
+        this.setData({ 'entry.auto_accept': !wanted });
+      }
+      this.setData({ busy: false });
     },
 
     onTake() {
