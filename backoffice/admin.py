@@ -20,6 +20,7 @@ from core.admin_actions import ForbidForgedActionsMixin, reason_action
 from courses.admin import BookingInline
 from courses.models import CourseSchedule
 from flows import studio
+from waitlist import messages as waitlist_messages
 from waitlist import selectors as waitlist_selectors
 from waitlist import services as waitlist_services
 from waitlist.models import WaitlistEntry, WaitlistOffer
@@ -54,11 +55,12 @@ class QueueInline(admin.TabularInline):
         "position",
         "profile",
         "status",
+        "auto_accept",
         "priority",
         "priority_reason",
         "joined_at",
         "makeup",
-        "end_reason",
+        "end_reason_text",
     ]
     show_change_link = True
 
@@ -72,6 +74,10 @@ class QueueInline(admin.TabularInline):
     @admin.display(description=backoffice_messages.QUEUE_POSITION_COLUMN)
     def position(self, entry):
         return entry.ahead + 1 if entry.status == WaitlistEntry.Status.WAITING else "—"
+
+    @admin.display(description=waitlist_messages.EXPORT_END_REASON)
+    def end_reason_text(self, entry):
+        return entry.end_reason_text
 
     def has_add_permission(self, request, obj=None):
         return False

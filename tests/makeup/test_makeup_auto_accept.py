@@ -47,3 +47,23 @@ def test_a_makeup_whose_minutes_no_longer_suffice_is_not_auto_booked(world):
     offer = WaitlistOffer.objects.get(schedule=longer)
     assert (offer.status, offer.phase) == ("open", "broadcast")
     assert ClassCreditCompensation.objects.get(pk=credit.pk).remaining == 10  # nothing spent
+
+
+def test_booking_a_makeup_ends_the_childs_overlapping_waiting_entry(world):
+    """RULES §13 by the make-up route: the child waits for a full 10:00 class and books its make-up
+    into the 09:00–10:30 session: the 10:00 entry ends (time_conflict) in the same transaction."""
+    from datetime import timedelta
+
+    from tests.factories import ScheduleFactory
+
+    session = world.sessions["90"]
+    ten = ScheduleFactory(starts_at=session.starts_at + timedelta(hours=1), capacity=1)
+    fill(ten)
+    body = {"course_schedule_id": ten.pk, "profile_id": world.profile.pk}
+    entry_id = world.client.post("/api/v1/waitlist/join", body, format="json").json()["data"]["waitlist_id"]
+
+    from tests.makeup.conftest import book
+
+    assert book(world, session, confirm_shorter=True).status_code == 200
+    entry = WaitlistEntry.objects.get(pk=entry_id)
+    assert (entry.status, entry.end_reason) == ("cancelled", "time_conflict")

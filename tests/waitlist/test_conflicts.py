@@ -199,3 +199,6 @@ def test_operators_read_the_end_reasons_in_words(clock, admin_client):
     assert "已预约时间冲突的课程，自动取消" in page and "time_conflict" not in page
     booked = admin_client.get("/admin/waitlist/waitlistentry/?status__exact=booked").content.decode()
     assert "自动递补" in booked and "auto_accept</td>" not in booked
+    # The class page's queue and the child's desk page show it too.
+    queue = admin_client.get(f"/admin/courses/courseschedule/{ten.pk}/change/").content.decode()
+    assert 'class="column-auto_accept">自动递补' in queue
