@@ -67,6 +67,53 @@ class TokenRefreshView(APIView):
         return ok({"access": refreshed.validated_data["access"]})
 
 
+class PhoneInput(serializers.Serializer):
+    code = serializers.CharField(max_length=128, help_text="The code of a getPhoneNumber button")
+
+
+class MeInput(serializers.Serializer):
+    sms_enabled = serializers.BooleanField()
+
+
+class MeOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    nickname = serializers.CharField()
+    phone = serializers.SerializerMethodField(help_text="masked: 138****0000; empty when none")
+    sms_enabled = serializers.BooleanField()
+
+    def get_phone(self, user) -> str:
+        """Enough for the parent to recognise the number, not enough to read it out."""
+        phone = user.phone or ""
+        return f"{phone[:3]}****{phone[-4:]}" if len(phone) >= 7 else ""
+
+
+@extend_schema(tags=["auth"])
+class PhoneView(APIView):
+    @extend_schema(request=PhoneInput, responses=MeOutput)
+    def post(self, request):
+        """POST auth/phone (RULES §14): the parent's mobile number from WeChat's getPhoneNumber."""
+        payload = PhoneInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        user = services.user_phone_set(user=request.user, code=payload.validated_data["code"])
+        return ok(MeOutput(user).data, message=messages.PHONE_SAVED)
+
+
+@extend_schema(tags=["auth"])
+class MeView(APIView):
+    @extend_schema(responses=MeOutput)
+    def get(self, request):
+        return ok(MeOutput(request.user).data)
+
+    @extend_schema(request=MeInput, responses=MeOutput)
+    def patch(self, request):
+        """PATCH auth/me {sms_enabled} (RULES §14): SMS needs a number first (409 phone_required)."""
+        payload = MeInput(data=request.data)
+        payload.is_valid(raise_exception=True)
+        enabled = payload.validated_data["sms_enabled"]
+        user = services.user_sms_set(user=request.user, enabled=enabled)
+        return ok(MeOutput(user).data, message=messages.SMS_ON if enabled else messages.SMS_OFF)
+
+
 class ProfileInput(serializers.Serializer):
     name = serializers.CharField(max_length=64)
     level = serializers.IntegerField(min_value=1, max_value=20)

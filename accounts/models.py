@@ -11,6 +11,8 @@ class User(AbstractUser):
     wechat_unionid = models.CharField("微信 unionid", max_length=64, blank=True, default="")
     nickname = models.CharField("昵称", max_length=64, blank=True, default="")
     phone = models.CharField("手机号", max_length=20, blank=True, default="")
+    # RULES §14: urgent messages also by SMS when WeChat cannot reach the parent.
+    sms_enabled = models.BooleanField("短信提醒", default=False)
 
     class Meta:
         verbose_name = "用户"

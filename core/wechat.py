@@ -7,6 +7,7 @@ need; this subclass fixes both so the same code talks to WeChat or to the loopba
 
 from django.conf import settings
 from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
 from wechatpy.session.memorystorage import MemoryStorage
 
 
@@ -25,6 +26,19 @@ class StudioWeChatClient(WeChatClient):
             url=self.api_root + "cgi-bin/token",
             params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
         )
+
+    def user_phone_number(self, code: str) -> dict:
+        """getuserphonenumber (a `getPhoneNumber` button's code): {phoneNumber, purePhoneNumber,
+        countryCode}. Raises WeChatClientException on errcode; a token WeChat revoked early is
+        fetched again once."""
+        url = self.api_root + "wxa/business/getuserphonenumber"
+        try:
+            return self.post(url, data={"code": code}).get("phone_info") or {}
+        except WeChatClientException as exc:
+            if exc.errcode not in (40001, 40014, 42001):
+                raise
+            self.fetch_access_token()
+            return self.post(url, data={"code": code}).get("phone_info") or {}
 
     def code_to_session(self, js_code: str) -> dict:
         """code2session: {openid, session_key, unionid?}. Raises WeChatClientException on errcode.

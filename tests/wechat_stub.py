@@ -78,11 +78,21 @@ class WeChatStub:
             self.openid_errors: dict[str, Failure] = {}
             self.latency: dict[str, float] = {}
             self.sent_messages: list[dict] = []
+            self.phones: dict[str, dict] = {}  # getPhoneNumber code -> phone_info
 
     # --- configuration by tests ------------------------------------------------------------
     def add_session(self, code: str, openid: str, unionid: str | None = None) -> None:
         with self._lock:
             self.sessions[code] = {"openid": openid, **({"unionid": unionid} if unionid else {})}
+
+    def add_phone(self, code: str, number: str, country: str = "86") -> None:
+        """getuserphonenumber answers this number for `code` (other codes: 40029)."""
+        with self._lock:
+            self.phones[code] = {
+                "phoneNumber": number if country == "86" else f"+{country}{number}",
+                "purePhoneNumber": number,
+                "countryCode": country,
+            }
 
     def fail(
         self, path: str, *, errcode: int | None = None, http_status: int | None = None, times: int | None = 1
@@ -149,6 +159,8 @@ class WeChatStub:
             return 200, self._token(params)
         if path == "cgi-bin/message/subscribe/send":
             return 200, self._subscribe_send(params, body or {})
+        if path == "wxa/business/getuserphonenumber":
+            return 200, self._phone(params, body or {})
         return 404, {"errcode": 404, "errmsg": "unknown path"}
 
     def _code2session(self, params: dict) -> dict:
@@ -187,6 +199,15 @@ class WeChatStub:
                 return {"errcode": failure.errcode, "errmsg": f"injected error {failure.errcode}"}
             self.sent_messages.append(body)
         return {"errcode": 0, "errmsg": "ok", "msgid": next(self._ids)}
+
+    def _phone(self, params: dict, body: dict) -> dict:
+        with self._lock:
+            if params.get("access_token") not in self.tokens:
+                return {"errcode": 42001, "errmsg": "access_token expired"}
+            info = self.phones.get(body.get("code", ""))
+        if info is None:
+            return {"errcode": 40029, "errmsg": "invalid code"}
+        return {"errcode": 0, "errmsg": "ok", "phone_info": {**info, "watermark": {"appid": self.appid}}}
 
     def _handler_class(self):
         stub = self

@@ -114,6 +114,9 @@ function showError(error) {
 
 // Every endpoint the client uses (tests/miniprogram checks them against the OpenAPI schema).
 const endpoints = {
+  me: () => request({ path: 'auth/me' }),
+  setSms: (enabled) => said({ method: 'PATCH', path: 'auth/me', data: { sms_enabled: enabled } }),
+  setPhone: (code) => said({ method: 'POST', path: 'auth/phone', data: { code } }),
   profiles: () => request({ path: 'profiles' }),
   addProfile: (body) => said({ method: 'POST', path: 'profiles', data: body }),
   updateProfile: (id, body) => said({ method: 'PATCH', path: `profiles/${id}`, data: body }),

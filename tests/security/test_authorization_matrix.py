@@ -62,6 +62,9 @@ def operations(v):
         ("post", "/api/v1/profiles", "/api/v1/profiles", {"name": "x", "level": 1}),
         ("patch", "/api/v1/profiles/{id}", f"/api/v1/profiles/{p}", {"name": "改名"}),
         ("get", "/api/v1/course-types", "/api/v1/course-types", None),
+        ("post", "/api/v1/auth/phone", "/api/v1/auth/phone", {"code": "13800000000"}),
+        ("get", "/api/v1/auth/me", "/api/v1/auth/me", None),
+        ("patch", "/api/v1/auth/me", "/api/v1/auth/me", {"sms_enabled": False}),
         ("get", "/api/v1/schedules", f"/api/v1/schedules?profile_id={p}", None),
         ("get", "/api/v1/schedules/{id}", f"/api/v1/schedules/{v['schedule']}?profile_id={p}", None),
         ("post", "/api/v1/bookings", "/api/v1/bookings", {"course_schedule_id": v["schedule"], "profile_id": p}),
@@ -147,7 +150,8 @@ def test_an_expired_token_is_401_everywhere(victim, time_machine):
         assert send(stale, method, url, body).status_code == 401, (method, path)
 
 
-def test_another_parents_ids_are_404_and_change_nothing(victim):
+def test_another_parents_ids_are_404_and_change_nothing(victim, wechat_stub):
+    wechat_stub.add_phone("13800000000", "13800000000")  # the attacker's own number: a write of one's own
     attacker_user = UserFactory()
     attacker = client_for(attacker_user)
     before = state(attacker_user)
@@ -155,6 +159,9 @@ def test_another_parents_ids_are_404_and_change_nothing(victim):
         ("get", "/api/v1/profiles"),
         ("post", "/api/v1/profiles"),
         ("get", "/api/v1/course-types"),
+        ("post", "/api/v1/auth/phone"),
+        ("get", "/api/v1/auth/me"),
+        ("patch", "/api/v1/auth/me"),
         ("get", "/api/v1/notifications"),
         ("get", "/api/v1/notifications/unread-count"),
         ("post", "/api/v1/notifications/subscriptions"),

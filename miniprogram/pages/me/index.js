@@ -22,6 +22,7 @@ function seat(booking) {
 
 Component({
   data: {
+    account: null, // {phone (masked), sms_enabled}
     children: [],
     currentId: null,
     loaded: false,
@@ -48,9 +49,10 @@ Component({
 
     async load() {
       try {
-        const children = (await api.profiles()).items || [];
+        const [account, page] = await Promise.all([api.me(), api.profiles()]);
+        const children = page.items || [];
         const currentId = ui.profileId() || (children[0] && children[0].id) || null;
-        this.setData({ loaded: true, children, currentId });
+        this.setData({ loaded: true, account, children, currentId });
       } catch (err) {
         api.showError(err);
         return;
@@ -106,6 +108,32 @@ Component({
       wx.setStorageSync('profile_id', id);
       this.setData({ leaveDone: '' });
       return this.load();
+    },
+
+    // 绑定手机号 (open-type="getPhoneNumber"): WeChat hands a code, the server asks WeChat for the number.
+    async onPhone(e) {
+      const code = e && e.detail && e.detail.code;
+      if (!code) return; // the parent declined
+      try {
+        const { data, message } = await api.setPhone(code);
+        this.setData({ account: data });
+        ui.toast(message, 'success');
+      } catch (err) {
+        api.showError(err);
+      }
+    },
+
+    // 短信提醒: urgent messages also by SMS when WeChat cannot reach the parent.
+    async onSms(e) {
+      const wanted = Boolean(e.detail.value);
+      try {
+        const { data, message } = await api.setSms(wanted);
+        this.setData({ account: data });
+        ui.toast(message, 'success');
+      } catch (err) {
+        api.showError(err); // e.g. 请先授权手机号
+        this.setData({ 'account.sms_enabled': !wanted });
+      }
     },
 
     onAddChild() {

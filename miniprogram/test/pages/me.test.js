@@ -26,8 +26,10 @@ function past(id, status, startsAt) {
   return { ...SEAT, id, status, schedule: { ...SEAT.schedule, starts_at: startsAt, ends_at: startsAt.replace('T19', 'T20') } };
 }
 
+const ACCOUNT = { id: 1, nickname: '', phone: '', sms_enabled: false };
+
 async function openedPage(seats = page1(SEAT), children = CHILDREN) {
-  respond(ok(children), ok(seats));
+  respond(ok(ACCOUNT), ok(children), ok(seats));
   const page = renderPage(pageId);
   await page.instance.onShow();
   await settle();
@@ -36,8 +38,8 @@ async function openedPage(seats = page1(SEAT), children = CHILDREN) {
 
 test('lists the children with the current one and its classes 待上课', async () => {
   const page = await openedPage();
-  expect(requests().map((r) => `${r.method} ${r.path}`)).toEqual(['GET profiles', 'GET bookings/my']);
-  expect(requests()[1].query).toEqual(UPCOMING);
+  expect(requests().map((r) => `${r.method} ${r.path}`)).toEqual(['GET auth/me', 'GET profiles', 'GET bookings/my']);
+  expect(requests()[2].query).toEqual(UPCOMING);
   expect(text(page, '.current')).toBe('当前');
   expect(text(page, '.tab-active')).toBe('待上课');
   expect(text(page, '.seat-title')).toBe('少儿游泳初级班');
@@ -65,8 +67,8 @@ test('已结束 lists every status in Chinese, no buttons, and pages with 加载
   tap(page, '.tab-past');
   await settle();
 
-  expect(requests()[2]).toMatchObject({ method: 'GET', path: 'bookings/my' });
-  expect(requests()[2].query).toEqual({ profile_id: '5', when: 'past' });
+  expect(requests()[3]).toMatchObject({ method: 'GET', path: 'bookings/my' });
+  expect(requests()[3].query).toEqual({ profile_id: '5', when: 'past' });
   expect(text(page, '.tab-active')).toBe('已结束');
   expect(page.querySelectorAll('.status').map((node) => node.dom.textContent)).toEqual(['已出勤', '缺勤', '已请假']);
   expect(exists(page, '.cancel')).toBe(false);
@@ -76,11 +78,11 @@ test('已结束 lists every status in Chinese, no buttons, and pages with 加载
   respond(ok({ items: [past(37, 'cancelled', '2026-11-04T19:00:00+08:00'), past(36, 'booked', '2026-10-28T19:00:00+08:00')], count: 5, next: null, previous: 'x' }));
   await page.instance.onReachBottom();
   await settle();
-  expect(requests()[3].query).toEqual({ profile_id: '5', when: 'past', page: '2' });
+  expect(requests()[4].query).toEqual({ profile_id: '5', when: 'past', page: '2' });
   expect(page.querySelectorAll('.status').map((node) => node.dom.textContent)).toEqual(['已出勤', '缺勤', '已请假', '已取消', '已预约']);
   expect(exists(page, '.more')).toBe(false);
   await page.instance.onReachBottom();
-  expect(requests()).toHaveLength(4);
+  expect(requests()).toHaveLength(5);
 });
 
 test('加载更多 taps load the next page of 已结束', async () => {
@@ -91,7 +93,7 @@ test('加载更多 taps load the next page of 已结束', async () => {
   respond(ok({ items: [past(39, 'absent', '2026-11-18T19:00:00+08:00')], count: 2, next: null, previous: 'x' }));
   tap(page, '.more');
   await settle();
-  expect(requests()[3].query).toEqual({ profile_id: '5', when: 'past', page: '2' });
+  expect(requests()[4].query).toEqual({ profile_id: '5', when: 'past', page: '2' });
   expect(page.querySelectorAll('.seat')).toHaveLength(2);
 });
 
@@ -112,13 +114,13 @@ test('empty segments: 暂无已预约的课程 with 去选课, 暂无已结束�
 
 test('no child yet: 还没有添加孩子 with 添加孩子, no bookings asked', async () => {
   const app = { globalData: { profileId: null } };
-  respond(ok(page1()));
+  respond(ok(ACCOUNT), ok(page1()));
   const page = renderPage(pageId);
   global.getApp = () => app;
   await page.instance.onShow();
   await settle();
 
-  expect(requests().map((r) => r.path)).toEqual(['profiles']);
+  expect(requests().map((r) => r.path)).toEqual(['auth/me', 'profiles']);
   expect(text(page, '.empty')).toBe('还没有添加孩子');
   expect(exists(page, '.tabs')).toBe(false);
   expect(text(page, '.add-child')).toBe('添加孩子');
@@ -138,12 +140,12 @@ test('编辑 opens the child in the edit page', async () => {
 
 test('请假 confirms, shows the server message and leads to 待补课', async () => {
   const page = await openedPage();
-  respond(ok({ booking_id: 31, status: 'on_leave', makeup_id: 8 }, '请假成功，已生成待补课记录'), ok(CHILDREN), ok(page1()));
+  respond(ok({ booking_id: 31, status: 'on_leave', makeup_id: 8 }, '请假成功，已生成待补课记录'), ok(ACCOUNT), ok(CHILDREN), ok(page1()));
   tap(page, '.leave');
   await settle(8);
 
   expect(wx.__state.modals[0].content).toBe('确定请假吗？请假后将生成一条待补课记录。');
-  expect(requests()[2]).toMatchObject({ method: 'POST', path: 'bookings/31/leave', data: { reason: '' } });
+  expect(requests()[3]).toMatchObject({ method: 'POST', path: 'bookings/31/leave', data: { reason: '' } });
   expect(text(page, '.leave-done')).toContain('请假成功，已生成待补课记录');
   expect(text(page, '.empty')).toBe('暂无已预约的课程');
   tap(page, '.to-makeups');
@@ -153,7 +155,7 @@ test('请假 confirms, shows the server message and leads to 待补课', async (
 
 test('a leave too late shows the server refusal and keeps the seat', async () => {
   const page = await openedPage();
-  respond(fail(409, 'leave_too_late', '请假需在开课前2小时申请'), ok(CHILDREN), ok(page1(SEAT)));
+  respond(fail(409, 'leave_too_late', '请假需在开课前2小时申请'), ok(ACCOUNT), ok(CHILDREN), ok(page1(SEAT)));
   tap(page, '.leave');
   await settle(8);
   expect(wx.__state.toasts.map((t) => t.title)).toEqual(['请假需在开课前2小时申请']);
@@ -163,10 +165,10 @@ test('a leave too late shows the server refusal and keeps the seat', async () =>
 
 test('取消预约 confirms, then posts the cancel and shows the server message', async () => {
   const page = await openedPage();
-  respond(ok({ booking_id: 31, status: 'cancelled' }, '已取消预约'), ok(CHILDREN), ok(page1()));
+  respond(ok({ booking_id: 31, status: 'cancelled' }, '已取消预约'), ok(ACCOUNT), ok(CHILDREN), ok(page1()));
   tap(page, '.cancel');
   await settle(8);
-  expect(requests()[2]).toMatchObject({ method: 'POST', path: 'bookings/31/cancel' });
+  expect(requests()[3]).toMatchObject({ method: 'POST', path: 'bookings/31/cancel' });
   expect(wx.__state.toasts.map((t) => t.title)).toEqual(['已取消预约']);
 });
 
@@ -174,12 +176,12 @@ test('设为当前 switches the child and remembers it', async () => {
   const page = await openedPage();
   const app = { globalData: { profileId: 5 } };
   global.getApp = () => app;
-  respond(ok(CHILDREN), ok(page1()));
+  respond(ok(ACCOUNT), ok(CHILDREN), ok(page1()));
   tap(page, '.choose');
   await settle(8);
   expect(app.globalData.profileId).toBe(6);
   expect(wx.getStorageSync('profile_id')).toBe(6);
-  expect(requests()[3].query).toEqual({ ...UPCOMING, profile_id: '6' });
+  expect(requests()[5].query).toEqual({ ...UPCOMING, profile_id: '6' });
 });
 
 test('添加孩子 opens the add-child page', async () => {
@@ -187,4 +189,34 @@ test('添加孩子 opens the add-child page', async () => {
   tap(page, '.add-child');
   await settle();
   expect(wx.__state.navigations).toEqual(['/pages/profile/edit/index']);
+});
+
+test('提醒方式: 绑定手机号 sends the getPhoneNumber code; the masked number and 短信提醒 follow the server', async () => {
+  const page = await openedPage();
+  expect(text(page, '.bind-phone')).toBe('绑定手机号');
+  respond(ok({ ...ACCOUNT, phone: '138****5678' }, '已绑定手机号'));
+  await page.instance.onPhone({ detail: { code: 'phone-code' } });
+  await settle();
+  expect(requests()[3]).toEqual({ method: 'POST', path: 'auth/phone', query: {}, data: { code: 'phone-code' } });
+  expect(text(page, '.phone')).toBe('138****5678');
+  expect(exists(page, '.bind-phone')).toBe(false);
+
+  respond(ok({ ...ACCOUNT, phone: '138****5678', sms_enabled: true }, '已开启短信提醒'));
+  await page.instance.onSms({ detail: { value: true } });
+  await settle();
+  expect(requests()[4]).toEqual({ method: 'PATCH', path: 'auth/me', query: {}, data: { sms_enabled: true } });
+  expect(page.instance.data.account.sms_enabled).toBe(true);
+  expect(wx.__state.toasts.map((t) => t.title)).toEqual(['已绑定手机号', '已开启短信提醒']);
+});
+
+test('a declined phone button sends nothing; 短信提醒 without a number shows the server refusal', async () => {
+  const page = await openedPage();
+  await page.instance.onPhone({ detail: { errMsg: 'getPhoneNumber:fail user deny' } });
+  await settle();
+  expect(requests()).toHaveLength(3);
+  respond(fail(409, 'phone_required', '请先授权手机号'));
+  await page.instance.onSms({ detail: { value: true } });
+  await settle();
+  expect(wx.__state.toasts.map((t) => t.title)).toEqual(['请先授权手机号']);
+  expect(page.instance.data.account.sms_enabled).toBe(false);
 });

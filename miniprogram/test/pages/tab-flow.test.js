@@ -11,6 +11,7 @@ const meId = loadPage('me');
 
 const LOGIN = { access: 'A1', refresh: 'R1', user: { id: 1, nickname: '' } };
 const CHILD = { id: 12, name: '乐乐', level: 2, birth_date: '2019-05-01' };
+const ACCOUNT = { id: 1, nickname: '', phone: '', sms_enabled: false };
 const listOf = (...items) => ({ items, count: items.length, next: null, previous: null });
 const FULL = {
   ...schedule(),
@@ -104,17 +105,17 @@ test('我的 → 请假 → 查看待补课 → the 补课 tab', async () => {
   expect(wx.__state.navigations).toEqual([]);
 
   const me = render(meId);
-  respond(ok(listOf(CHILD)), ok(listOf(SEAT)));
+  respond(ok(ACCOUNT), ok(listOf(CHILD)), ok(listOf(SEAT)));
   await me.instance.onShow();
   await settle();
-  expect(requests()[3].query).toEqual({ profile_id: '12', status: 'booked', when: 'upcoming' });
+  expect(requests()[4].query).toEqual({ profile_id: '12', status: 'booked', when: 'upcoming' });
   expect(text(me, '.seat-title')).toBe('少儿游泳初级班');
 
-  respond(ok({ booking_id: 31, status: 'on_leave', makeup_id: 8 }, '请假成功，已生成待补课记录'), ok(listOf(CHILD)), ok(listOf()));
+  respond(ok({ booking_id: 31, status: 'on_leave', makeup_id: 8 }, '请假成功，已生成待补课记录'), ok(ACCOUNT), ok(listOf(CHILD)), ok(listOf()));
   tap(me, '.leave');
   await settle(8);
-  expect(requests()[4]).toMatchObject({ method: 'POST', path: 'bookings/31/leave' });
-  expect(paths().slice(5)).toEqual(['GET profiles', 'GET bookings/my']);
+  expect(requests()[5]).toMatchObject({ method: 'POST', path: 'bookings/31/leave' });
+  expect(paths().slice(6)).toEqual(['GET auth/me', 'GET profiles', 'GET bookings/my']);
   expect(text(me, '.leave-done')).toContain('请假成功，已生成待补课记录');
   expect(text(me, '.empty')).toBe('暂无已预约的课程');
 
