@@ -1,17 +1,20 @@
 """Race rounds (issue 8): randomized rounds of real threads on one full class, invariants after each.
 
 A round: a class with 2..6 seats, all booked, and 3..12 waiting entries (sometimes one of them a
-make-up waiting with `use_compensation`), 0..2 of its seats already released into offers; a child
+make-up waiting with `use_compensation`; 40 % with 自动递补), 0..2 of its seats already released into
+offers; a full class overlapping it (half of those children wait there too) and one with free seats; a child
 with owed make-ups and a small compensation balance (sometimes one make-up already booked with
 it). Then 8..20 threads released by one barrier do a random mix of: respond (accept / start /
-decline) on waiting entries, join (new profiles), cancel and leave of seats, the offer sweeper with
-`now` around the offers' deadlines, and make-up bookings spending the shared balance. Every call
+decline) on waiting entries, join (new profiles), cancel and leave of seats (of the overlapping class
+too), a waiting child booking the free class next door (RULES §13), the offer sweeper with `now`
+around the offers' deadlines, and make-up bookings spending the shared balance. Every call
 gets an explicit `now`: the moment it "read the clock", as a request does before it waits for a lock.
 
 After each round (and again after a final single-threaded sweep an hour later) the invariants are
 checked: booked ≤ capacity; booked + open offers ≤ capacity; each claimed offer has exactly one
 booking (kind waitlist/makeup) and one claimer; no waiting entry holds two open reservations and no
-open reservation belongs to an entry that left; waiting positions are 1..n; the ledger
+open reservation belongs to an entry that left; waiting positions are 1..n; no child is booked in two
+overlapping classes nor waits for a class overlapping its seat; the ledger
 (remaining = minutes − use + restore − expire − revoke, 0 ≤ remaining ≤ minutes, the history's last
 balance = the sum); a make-up's net spend equals what its booking owes. Any exception other than a
 4xx BusinessError is an unexpected error (a 503 `busy` is a 5xx too, counted separately).
@@ -56,6 +59,8 @@ def _markdown(result: dict) -> str:
         f"Seed {result['seed']}. Each round: one class (2..6 seats) full, 3..12 waiting, 0..2 seats already offered; "
         "8..20 threads behind one barrier. Invariants are checked after the threads and again after a sweep "
         "an hour later.\n\n"
+        f"自动递补 booked {result.get('auto_booked_entries', 0)} entries; "
+        f"{result.get('conflict_ended_entries', 0)} waiting entries ended for a time conflict (RULES §13).\n\n"
         f"Lock conflicts retried by `core.db.retry_on_deadlock` (service, MySQL error): "
         f"{', '.join(f'{k}: {v}' for k, v in sorted(result['lock_conflicts_retried'].items())) or 'none'}.\n\n"
         f"| operation | calls | answers |\n|---|---|---|\n{rows}" + (f"\n## Samples\n\n{samples}" if samples else "")

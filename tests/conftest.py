@@ -70,6 +70,30 @@ def wechat_stub(_wechat_stub_server, settings):
     return _wechat_stub_server
 
 
+@pytest.fixture(scope="session")
+def _sms_stub_server():
+    from tests.sms_stub import SmsStub
+
+    stub = SmsStub().start()
+    yield stub
+    stub.stop()
+
+
+@pytest.fixture
+def sms_stub(_sms_stub_server, settings):
+    """The loopback Tencent Cloud SMS API, fresh for each test, with the SDK pointed at it."""
+    _sms_stub_server.reset()
+    settings.SMS_BACKEND = "tencent"
+    settings.TENCENT_SMS_SECRET_ID = "stub-secret-id"
+    settings.TENCENT_SMS_SECRET_KEY = "stub-secret-key"
+    settings.TENCENT_SMS_SDK_APP_ID = _sms_stub_server.sdk_app_id
+    settings.TENCENT_SMS_SIGN_NAME = "少儿运动馆"
+    settings.TENCENT_SMS_ENDPOINT = _sms_stub_server.endpoint
+    settings.TENCENT_SMS_PROTOCOL = "http"
+    settings.TENCENT_SMS_TIMEOUT_SECONDS = 2
+    return _sms_stub_server
+
+
 def client_for(user) -> APIClient:
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")

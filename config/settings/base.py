@@ -241,6 +241,17 @@ WECHAT_LANG = env("WECHAT_LANG", "zh_CN")
 # --- Notifications (RULES.md §8) ------------------------------------------------------------
 # wechat (subscribe messages through wechatpy), console (prints), locmem (tests keep an outbox list).
 NOTIFICATION_BACKEND = env("NOTIFICATION_BACKEND", "wechat" if WECHAT_APPID else "console")
+
+# SMS fallback for urgent messages (RULES §14): Tencent Cloud SMS, or the console without credentials.
+TENCENT_SMS_SECRET_ID = env("TENCENT_SMS_SECRET_ID", "")
+TENCENT_SMS_SECRET_KEY = env("TENCENT_SMS_SECRET_KEY", "")
+TENCENT_SMS_SDK_APP_ID = env("TENCENT_SMS_SDK_APP_ID", "")
+TENCENT_SMS_SIGN_NAME = env("TENCENT_SMS_SIGN_NAME", "")
+TENCENT_SMS_REGION = env("TENCENT_SMS_REGION", "ap-guangzhou")
+TENCENT_SMS_ENDPOINT = env("TENCENT_SMS_ENDPOINT", "sms.tencentcloudapi.com")
+TENCENT_SMS_PROTOCOL = env("TENCENT_SMS_PROTOCOL", "https")
+TENCENT_SMS_TIMEOUT_SECONDS = int(env("TENCENT_SMS_TIMEOUT_SECONDS", "5"))
+SMS_BACKEND = env("SMS_BACKEND", "tencent" if TENCENT_SMS_SECRET_ID else "console")
 NOTIFICATION_MAX_RETRIES = 5  # transient failures retried this many times after the first attempt
 NOTIFICATION_RETRY_BASE_SECONDS = float(env("NOTIFICATION_RETRY_BASE_SECONDS", "2"))
 NOTIFICATION_RESEND_PENDING_AFTER = timedelta(seconds=30)  # pending this long: the enqueue was lost

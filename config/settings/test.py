@@ -23,6 +23,7 @@ SIMPLE_JWT = {**SIMPLE_JWT, "ACCESS_TOKEN_LIFETIME": timedelta(days=30)}  # noqa
 HOT_READS_SECONDS = 30
 
 NOTIFICATION_BACKEND = "locmem"
+SMS_BACKEND = "locmem"
 # Every template has a WeChat id in tests, except the one RULES keeps in-app only.
 NOTIFICATION_TEMPLATES = {
     key: {**template, "wechat_template_id": f"tmpl-{key}" if key != "waitlist_offer_taken" else ""}

@@ -562,5 +562,8 @@ def _run_rounds(count: int, seed: int, progress, retries: _RetryCounter) -> dict
         "hung_threads": hung,
         "unexpected_samples": unexpected[:5],
         "lock_conflicts_retried": dict(retries.codes),
+        # What RULES §12-13 did in these rounds (the run has a database of its own).
+        "auto_booked_entries": WaitlistEntry.objects.filter(end_reason="auto_accept").count(),
+        "conflict_ended_entries": WaitlistEntry.objects.filter(end_reason="time_conflict").count(),
         "seconds": round(time.monotonic() - started, 1),
     }
