@@ -21,6 +21,14 @@ class Notification(TimeStampedModel):
         SKIPPED_NO_SUBSCRIPTION = "skipped_no_subscription", "未订阅，仅站内信"
         IN_APP_ONLY = "in_app_only", "仅站内信（模板未配置微信模板）"
 
+    class SmsStatus(models.TextChoices):
+        NOT_NEEDED = "not_needed", "无需短信"
+        PENDING = "pending", "待发送"
+        SENDING = "sending", "发送中"
+        SENT = "sent", "已发送"
+        FAILED = "failed", "发送失败"
+        DEFERRED = "deferred", "早上8点发送"
+
     # No database constraint on these two (Django still applies on_delete): an outbox row written
     # for another family inside a transaction would otherwise take a shared lock on that family's
     # user and profile rows, and a transaction holding one child's profile while telling others
@@ -58,6 +66,14 @@ class Notification(TimeStampedModel):
     grant_held = models.BooleanField("占用订阅次数", default=False)
     next_attempt_at = models.DateTimeField("下次重试时间", null=True, blank=True)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    # RULES §14: the SMS fallback of an urgent message WeChat could not deliver.
+    sms_status = models.CharField("短信状态", max_length=16, choices=SmsStatus.choices, default=SmsStatus.NOT_NEEDED)
+    sms_error = models.CharField("短信错误码", max_length=64, blank=True, default="")
+    sms_attempts = models.PositiveSmallIntegerField("短信发送次数", default=0)
+    sms_due_at = models.DateTimeField("短信计划发送时间", null=True, blank=True)
+    sms_claimed_at = models.DateTimeField("短信开始发送时间", null=True, blank=True)
+    sms_sent_at = models.DateTimeField("短信发送时间", null=True, blank=True)
+    sms_serial = models.CharField("短信流水号", max_length=64, blank=True, default="")
     read_at = models.DateTimeField("阅读时间", null=True, blank=True)
 
     class Meta:
@@ -66,6 +82,7 @@ class Notification(TimeStampedModel):
         indexes = [
             models.Index(fields=["wechat_status", "created_at"], name="notif_status_created"),
             models.Index(fields=["user", "read_at"], name="notif_user_read"),
+            models.Index(fields=["sms_status", "sms_due_at"], name="notif_sms_status_due"),
         ]
 
     def __str__(self) -> str:

@@ -17,9 +17,11 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.errors import BusinessError
+from core.quiet_hours import quiet_hours_end
 from notifications import messages
 from notifications.channels import Message, SendError, channel
 from notifications.models import Notification, SubscriptionGrant
+from notifications.sms import SmsError, SmsMessage, sms_channel
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +185,8 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> S
         _finish(row, now, wechat_status=Notification.WeChatStatus.IN_APP_ONLY)
         return SendOutcome(Notification.WeChatStatus.IN_APP_ONLY)
     if not row.user.wechat_openid or not _reserve_grant(row):
-        _finish(row, now, wechat_status=Notification.WeChatStatus.SKIPPED_NO_SUBSCRIPTION)
+        if _finish(row, now, wechat_status=Notification.WeChatStatus.SKIPPED_NO_SUBSCRIPTION):
+            _sms_after_wechat(row, now)
         return SendOutcome(Notification.WeChatStatus.SKIPPED_NO_SUBSCRIPTION)
     message = Message(
         openid=row.user.wechat_openid,
@@ -233,9 +236,10 @@ def _record_failure(row: Notification, claimed_at: datetime, exc: SendError) -> 
         )
         logger.info("Notification %s: transient failure (%s), retry %d in %.1fs", row.pk, error, row.attempts, delay)
         return SendOutcome(Notification.WeChatStatus.PENDING, retry_in=delay)
-    _finish(
+    if _finish(
         row, claimed_at, wechat_status=Notification.WeChatStatus.FAILED, last_error=error[:255], errcode=exc.errcode
-    )
+    ):
+        _sms_after_wechat(row, timezone.now())
     logger.warning("Notification %s failed for good after %d attempts: %s", row.pk, row.attempts, error)
     return SendOutcome(Notification.WeChatStatus.FAILED)
 
@@ -325,3 +329,104 @@ def notification_mark_read(*, user_id: int, notification_id: int, now: datetime 
         Notification.objects.filter(pk=row.pk, read_at__isnull=True).update(read_at=now)
         row.refresh_from_db(fields=["read_at"])
     return row
+
+
+# --- SMS fallback (RULES §14) ------------------------------------------------------------------
+
+# Seat offers (and what an offer became) wait out the night; a class cancelled or changed does not.
+SMS_NIGHT_DEFERRED = {"waitlist_seat_available", "waitlist_seat_reserved", "waitlist_auto_booked"}
+
+
+def _sms_after_wechat(row: Notification, now: datetime) -> bool:
+    """WeChat ended without delivering (no subscription, or failed for good): an urgent template
+    goes by SMS to a parent with a number and SMS on. A seat offer created in the quiet hours waits
+    for their end (08:00). The state change is one conditional UPDATE, so it happens once."""
+    spec = _template(row.template)
+    if "sms_template_id" not in spec or not (row.user.sms_enabled and row.user.phone):
+        return False
+    if settings.SMS_BACKEND == "tencent" and not spec["sms_template_id"]:
+        logger.warning("Notification %s: no SMS template configured for %s", row.pk, row.template)
+        return False
+    due = now
+    if row.template in SMS_NIGHT_DEFERRED:
+        night_ends = quiet_hours_end(row.created_at)
+        if night_ends is not None and night_ends > now:
+            due = night_ends
+    status = Notification.SmsStatus.DEFERRED if due > now else Notification.SmsStatus.PENDING
+    marked = Notification.objects.filter(pk=row.pk, sms_status=Notification.SmsStatus.NOT_NEEDED).update(
+        sms_status=status, sms_due_at=due, updated_at=now
+    )
+    if marked:
+        notification_enqueue_sms(ids=[row.pk], eta=due if due > now else None)
+    return bool(marked)
+
+
+def notification_enqueue_sms(*, ids: list[int], eta: datetime | None = None) -> None:
+    """Publishes the SMS tasks; a broker outage is logged (the resender picks the rows up)."""
+    from notifications.tasks import notification_send_sms_task
+
+    try:
+        for notification_id in ids:
+            notification_send_sms_task.apply_async((notification_id,), eta=eta)
+    except Exception:  # broker down: nothing is lost, the row is the record
+        logger.exception("Could not enqueue SMS %s; the resender will pick them up", ids[:20])
+
+
+def _sms_params(row: Notification) -> list[str]:
+    values = {key: str(value) for key, value in row.payload.items()}
+    return [template.format_map(_Missing(values)) for template in _template(row.template).get("sms_params", [])]
+
+
+class _Missing(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def notification_send_sms(*, notification_id: int, now: datetime | None = None) -> SendOutcome:
+    """One attempt at a row's SMS. Safe to call any number of times: the claim (pending or a
+    deferred row whose time has come → sending) is one conditional UPDATE, so of two workers
+    exactly one sends, and a row is sent by SMS at most once, ever."""
+    now = now or timezone.now()
+    claimed = Notification.objects.filter(
+        pk=notification_id,
+        sms_status__in=[Notification.SmsStatus.PENDING, Notification.SmsStatus.DEFERRED],
+        sms_due_at__lte=now,
+    ).update(
+        sms_status=Notification.SmsStatus.SENDING,
+        sms_claimed_at=now,
+        sms_attempts=F("sms_attempts") + 1,
+        updated_at=now,
+    )
+    if not claimed:
+        return SendOutcome("not_claimed")
+    row = Notification.objects.select_related("user").get(pk=notification_id)
+
+    def finish(**values) -> bool:
+        return bool(
+            Notification.objects.filter(
+                pk=row.pk, sms_status=Notification.SmsStatus.SENDING, sms_claimed_at=now
+            ).update(updated_at=timezone.now(), **values)
+        )
+
+    message = SmsMessage(
+        phone=row.user.phone,
+        template_id=_template(row.template).get("sms_template_id", ""),
+        params=_sms_params(row),
+        notification_id=row.pk,
+    )
+    try:
+        serial = sms_channel().send(message)
+    except SmsError as exc:
+        if exc.transient and row.sms_attempts <= settings.NOTIFICATION_MAX_RETRIES:
+            delay = _backoff(row.sms_attempts)
+            finish(
+                sms_status=Notification.SmsStatus.PENDING,
+                sms_error=exc.code[:64],
+                sms_due_at=timezone.now() + timedelta(seconds=delay),
+            )
+            return SendOutcome(Notification.SmsStatus.PENDING, retry_in=delay)
+        finish(sms_status=Notification.SmsStatus.FAILED, sms_error=exc.code[:64])
+        logger.warning("Notification %s: SMS failed for good (%s)", row.pk, exc.code)
+        return SendOutcome(Notification.SmsStatus.FAILED)
+    finish(sms_status=Notification.SmsStatus.SENT, sms_serial=serial[:64], sms_sent_at=timezone.now(), sms_error="")
+    return SendOutcome(Notification.SmsStatus.SENT)

@@ -103,11 +103,14 @@ class ConsoleSmsChannel:
 
 
 class LocmemSmsChannel:
-    """Tests: keeps what was sent in `outbox`."""
+    """Tests: keeps what was sent in `outbox`; `failures` (SmsError) answer the next sends."""
 
     outbox: list[SmsMessage] = []
+    failures: list[SmsError] = []
 
     def send(self, message: SmsMessage) -> str:
+        if LocmemSmsChannel.failures:
+            raise LocmemSmsChannel.failures.pop(0)
         LocmemSmsChannel.outbox.append(message)
         return f"locmem-{len(LocmemSmsChannel.outbox)}"
 

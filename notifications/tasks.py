@@ -18,3 +18,12 @@ def notification_send_task(self, notification_id: int) -> str:
 @shared_task(ignore_result=True)
 def notification_resend_stuck_task() -> int:
     return services.notification_resend_stuck()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None, ignore_result=True, soft_time_limit=30, time_limit=60)
+def notification_send_sms_task(self, notification_id: int) -> str:
+    """Sends one row's SMS fallback (RULES §14); transient failures come back after the backoff."""
+    outcome = services.notification_send_sms(notification_id=notification_id)
+    if outcome.retry_in is not None:
+        raise self.retry(countdown=outcome.retry_in)
+    return outcome.status

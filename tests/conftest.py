@@ -46,9 +46,12 @@ def _fresh_cache():
 def locmem_outbox():
     """The locmem channel's outbox (and injected failures), empty for each test."""
     from notifications.channels import LocmemChannel
+    from notifications.sms import LocmemSmsChannel
 
     LocmemChannel.outbox.clear()
     LocmemChannel.failures.clear()
+    LocmemSmsChannel.outbox.clear()
+    LocmemSmsChannel.failures.clear()
     yield LocmemChannel.outbox
 
 

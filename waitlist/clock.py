@@ -4,32 +4,12 @@ One function answers "now + 15 waking minutes, capped at the cutoff"; every dead
 waitlist is computed by it.
 """
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
-
-def _parse(text: str) -> time:
-    hours, minutes = text.strip().split(":")
-    return time(int(hours), int(minutes))
-
-
-def _quiet_interval_at(moment: datetime, quiet: tuple[time, time]) -> tuple[datetime, datetime] | None:
-    """The quiet interval [start, end) containing `moment` (local time), or None when awake."""
-    start, end = quiet
-    day = moment.date()
-    for offset in (-1, 0):
-        begin = datetime.combine(day + timedelta(days=offset), start, tzinfo=moment.tzinfo)
-        finish = datetime.combine(begin.date() + timedelta(days=0 if start < end else 1), end, tzinfo=moment.tzinfo)
-        if begin <= moment < finish:
-            return begin, finish
-    return None
-
-
-def _next_quiet_start(moment: datetime, quiet: tuple[time, time]) -> datetime:
-    begin = datetime.combine(moment.date(), quiet[0], tzinfo=moment.tzinfo)
-    return begin if begin > moment else begin + timedelta(days=1)
+from core.quiet_hours import next_quiet_start, parse_clock, quiet_interval_at
 
 
 def waking_deadline(
@@ -49,13 +29,13 @@ def waking_deadline(
     zone = timezone.get_default_timezone()
     moment = start.astimezone(zone)
     if configured:
-        quiet = (_parse(configured[0]), _parse(configured[1]))
+        quiet = (parse_clock(configured[0]), parse_clock(configured[1]))
         remaining = window
         while True:
-            interval = _quiet_interval_at(moment, quiet)
+            interval = quiet_interval_at(moment, quiet)
             if interval is not None:
                 moment = interval[1]
-            next_quiet = _next_quiet_start(moment, quiet)
+            next_quiet = next_quiet_start(moment, quiet)
             if moment + remaining <= next_quiet:
                 moment = moment + remaining
                 break

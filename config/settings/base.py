@@ -263,6 +263,8 @@ NOTIFICATION_RESEND_SENDING_AFTER = timedelta(minutes=5)  # sending this long: t
 # values are cut to WeChat's length limit of that type.
 NOTIFICATION_TEMPLATES = {
     "waitlist_seat_available": {
+        "sms_template_id": env("TENCENT_SMS_TEMPLATE_WAITLIST_SEAT_AVAILABLE", ""),  # RULES §14: urgent
+        "sms_params": ["{course_name}", "{starts_at}", "{deadline}"],
         "wechat_template_id": env("WECHAT_TEMPLATE_WAITLIST_SEAT_AVAILABLE", ""),
         "page": "pages/waitlist/status/index?id={entry_id}",
         "title": "候补有名额了",
@@ -275,6 +277,8 @@ NOTIFICATION_TEMPLATES = {
         },
     },
     "waitlist_seat_reserved": {
+        "sms_template_id": env("TENCENT_SMS_TEMPLATE_WAITLIST_SEAT_RESERVED", ""),  # RULES §14: urgent
+        "sms_params": ["{course_name}", "{starts_at}", "{deadline}"],
         "wechat_template_id": env("WECHAT_TEMPLATE_WAITLIST_SEAT_RESERVED", ""),
         "page": "pages/waitlist/status/index?id={entry_id}",
         "title": "名额已为您保留",
@@ -306,6 +310,8 @@ NOTIFICATION_TEMPLATES = {
         },
     },
     "waitlist_auto_booked": {  # RULES §12
+        "sms_template_id": env("TENCENT_SMS_TEMPLATE_WAITLIST_AUTO_BOOKED", ""),  # RULES §14: urgent
+        "sms_params": ["{profile_name}", "{course_name}", "{starts_at}"],
         "wechat_template_id": env("WECHAT_TEMPLATE_WAITLIST_AUTO_BOOKED", env("WECHAT_TEMPLATE_WAITLIST_BOOKED", "")),
         "page": "pages/waitlist/detail/index?id={entry_id}",
         "title": "已自动递补",
@@ -381,6 +387,8 @@ NOTIFICATION_TEMPLATES = {
         },
     },
     "session_cancelled": {
+        "sms_template_id": env("TENCENT_SMS_TEMPLATE_SESSION_CANCELLED", ""),  # RULES §14: urgent
+        "sms_params": ["{course_name}", "{starts_at}", "{profile_name}"],
         "wechat_template_id": env("WECHAT_TEMPLATE_SESSION_CANCELLED", ""),
         "page": "pages/makeup/index/index",
         "title": "课程取消通知",
@@ -393,6 +401,8 @@ NOTIFICATION_TEMPLATES = {
         },
     },
     "session_changed": {  # RULES §11.6: the studio moved a class, or changed its coach or venue
+        "sms_template_id": env("TENCENT_SMS_TEMPLATE_SESSION_CHANGED", ""),  # RULES §14: urgent
+        "sms_params": ["{course_name}", "{new}"],
         "wechat_template_id": env("WECHAT_TEMPLATE_SESSION_CHANGED", ""),
         "page": "pages/schedule/detail/index?id={schedule_id}",
         "title": "课程调整通知",

@@ -32,11 +32,15 @@ def test_the_readme_table_is_read():
 
 
 def test_every_readme_variable_is_in_the_environment_example():
-    template_keys = re.findall(r'env\("(WECHAT_TEMPLATE_[A-Z_]+)"', (ROOT / "config/settings/base.py").read_text())
-    assert template_keys
+    settings_text = (ROOT / "config/settings/base.py").read_text()
+    families = {
+        prefix + "<KEY>": re.findall(rf'env\("({prefix}[A-Z_]+)"', settings_text)
+        for prefix in ("WECHAT_TEMPLATE_", "TENCENT_SMS_TEMPLATE_")
+    }
+    assert all(families.values())
     missing = []
     for name in readme_variables():
-        expanded = template_keys if name == "WECHAT_TEMPLATE_<KEY>" else [name]
+        expanded = families.get(name, [name])
         missing += [each for each in expanded if not listed(each)]
     assert missing == []
 
