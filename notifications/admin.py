@@ -48,11 +48,19 @@ class NotificationAdmin(ForbidForgedActionsMixin, ExportMixin, admin.ModelAdmin)
         "errcode",
         "last_error",
         "attempts",
+        "sms_status",
+        "sms_error",
         "created_at",
         "sent_at",
         "read_at",
     ]
-    list_filter = ["wechat_status", TemplateFilter, ("created_at", admin.DateFieldListFilter), "errcode"]
+    list_filter = [
+        "wechat_status",
+        "sms_status",
+        TemplateFilter,
+        ("created_at", admin.DateFieldListFilter),
+        "errcode",
+    ]
     list_select_related = ["user", "profile"]
     search_fields = ["title", "body", "user__nickname", "user__phone", "user__wechat_openid"]
     date_hierarchy = "created_at"
@@ -72,6 +80,12 @@ class NotificationAdmin(ForbidForgedActionsMixin, ExportMixin, admin.ModelAdmin)
         "created_at",
         "next_attempt_at",
         "sent_at",
+        # RULES §14: the SMS beside WeChat's delivery.
+        "sms_status",
+        "sms_error",
+        "sms_attempts",
+        "sms_due_at",
+        "sms_sent_at",
         "read_at",
     ]
 

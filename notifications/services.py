@@ -276,7 +276,29 @@ def notification_resend_stuck(*, now: datetime | None = None, limit: int = 500) 
     )
     ids = revived + [pk for pk in due if pk not in set(revived)]
     notification_enqueue(ids=ids)
-    return len(ids)
+    return len(ids) + _sms_resend_stuck(now=now, limit=limit)
+
+
+def _sms_resend_stuck(*, now: datetime, limit: int) -> int:
+    """The SMS side of the safety net (RULES §14): pending or deferred SMS due over 30 s ago (a lost
+    task, a broker outage, the 08:00 of a night offer) are enqueued again; the claim keeps it to one
+    SMS. An SMS claimed over 5 minutes ago by a worker that died is not sent again: Tencent may have
+    taken it, and a parent gets at most one SMS per message, ever. It ends `failed` with
+    `WorkerLost`, for an operator to look at."""
+    Notification.objects.filter(
+        sms_status=Notification.SmsStatus.SENDING,
+        sms_claimed_at__lt=now - settings.NOTIFICATION_RESEND_SENDING_AFTER,
+    ).update(sms_status=Notification.SmsStatus.FAILED, sms_error=SMS_WORKER_LOST, updated_at=now)
+    due = list(
+        Notification.objects.filter(
+            sms_status__in=[Notification.SmsStatus.PENDING, Notification.SmsStatus.DEFERRED],
+            sms_due_at__lt=now - settings.NOTIFICATION_RESEND_PENDING_AFTER,
+        )
+        .order_by("sms_due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    notification_enqueue_sms(ids=due)
+    return len(due)
 
 
 def notification_resend(*, notification_ids: list[int]) -> int:
@@ -334,6 +356,7 @@ def notification_mark_read(*, user_id: int, notification_id: int, now: datetime 
 # --- SMS fallback (RULES §14) ------------------------------------------------------------------
 
 # Seat offers (and what an offer became) wait out the night; a class cancelled or changed does not.
+SMS_WORKER_LOST = "WorkerLost"  # an SMS whose worker died mid-send: its outcome is unknown
 SMS_NIGHT_DEFERRED = {"waitlist_seat_available", "waitlist_seat_reserved", "waitlist_auto_booked"}
 
 

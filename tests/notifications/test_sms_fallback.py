@@ -174,3 +174,46 @@ def test_a_class_cancelled_at_night_is_told_by_sms_at_once(reachable, time_machi
     time_machine.move_to(at("2026-12-02 23:30"), tick=False)
     row = send(reachable, template="session_cancelled")
     assert row.sms_status == "sent"
+
+
+def test_the_resender_sends_a_night_offers_sms_whose_task_was_lost(reachable, time_machine, monkeypatch):
+    """The 08:00 task never ran (a broker outage): the resender sends it once it is 30 s overdue."""
+    time_machine.move_to(at("2026-12-02 23:00"), tick=False)
+    monkeypatch.setattr(services, "notification_enqueue_sms", lambda **kwargs: None)  # the broker is down
+    row = send(reachable)
+    assert row.sms_status == "deferred"
+    monkeypatch.undo()
+    time_machine.move_to(at("2026-12-03 08:00") + timedelta(seconds=30), tick=False)
+    assert services.notification_resend_stuck() == 0  # exactly 30 s overdue: not yet
+    time_machine.move_to(at("2026-12-03 08:00") + timedelta(seconds=31), tick=False)
+    assert services.notification_resend_stuck() == 1
+    row.refresh_from_db()
+    assert row.sms_status == "sent" and len(LocmemSmsChannel.outbox) == 1
+    assert services.notification_resend_stuck() == 0  # nothing left: never a second SMS
+
+
+def test_an_sms_whose_worker_died_mid_send_is_never_sent_twice(reachable, time_machine):
+    """Tencent may have taken it before the worker died: at most one SMS per message, ever, so the
+    resender marks it failed (WorkerLost) for an operator instead of sending it again."""
+    row = send(reachable, template="session_cancelled")
+    Notification.objects.filter(pk=row.pk).update(sms_status="sending", sms_claimed_at=at("2026-12-02 12:30"))
+    LocmemSmsChannel.outbox.clear()
+    time_machine.move_to(at("2026-12-02 12:35"), tick=False)
+    services.notification_resend_stuck()
+    assert Notification.objects.get(pk=row.pk).sms_status == "sending"  # 5 minutes exactly: still its worker's
+    time_machine.move_to(at("2026-12-02 12:35") + timedelta(seconds=1), tick=False)
+    services.notification_resend_stuck()
+    row.refresh_from_db()
+    assert (row.sms_status, row.sms_error) == ("failed", "WorkerLost")
+    assert LocmemSmsChannel.outbox == []
+
+
+def test_operators_see_the_sms_beside_wechat(reachable, admin_client):
+    LocmemSmsChannel.failures.append(
+        SmsError(transient=False, code="FailedOperation.PhoneNumberInBlacklist", message="blacklist")
+    )
+    row = send(reachable)
+    listing = admin_client.get("/admin/notifications/notification/?sms_status__exact=failed").content.decode()
+    assert "短信状态" in listing and "发送失败" in listing and "FailedOperation.PhoneNumberInBlacklist" in listing
+    page = admin_client.get(f"/admin/notifications/notification/{row.pk}/change/").content.decode()
+    assert "短信错误码" in page and "短信发送次数" in page
