@@ -18,6 +18,18 @@ def at(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=SHANGHAI)
 
 
+def pytest_configure(config):
+    """TEST_CLOCK="2026-12-03 23:59" starts the whole run's clock there (ticking), to catch tests that
+    depend on the hour CI happens to run at: near midnight, in the 22:00–08:00 quiet hours. Processes a
+    test starts (runserver, a Celery worker) keep the real clock, so run those without it."""
+    import os
+
+    if os.environ.get("TEST_CLOCK"):
+        import time_machine
+
+        time_machine.travel(at(os.environ["TEST_CLOCK"]), tick=True).start()
+
+
 def pytest_report_header(config):
     engine = django_settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     return f"database: {engine}; cache: {'redis' if django_settings.REDIS_URL else 'locmem'}"

@@ -175,7 +175,9 @@ def front_desk_day(db):
     waiting = ProfileFactory(name="安安")
     offers.waitlist_join(profile=waiting, schedule_id=evening.pk)
     session = ScheduleFactory(starts_at=tomorrow + timedelta(days=2), course=course, coach="李教练", venue="海淀馆")
-    today = ScheduleFactory(starts_at=timezone.now() + timedelta(hours=3), course=course)
+    # Today's view lists the whole Shanghai day, so the class is put inside it whatever the hour CI runs at.
+    now = timezone.localtime(timezone.now())
+    today = ScheduleFactory(starts_at=min(now + timedelta(hours=1), now.replace(hour=23, minute=0)), course=course)
     basketball = Course.objects.create(
         name="少儿篮球", course_type=course.course_type, level=2, duration_minutes=60, price=180
     )
