@@ -58,6 +58,7 @@ bench-notifications: install
 	bin/ensure-services
 	$(BIN)/python bench/notification_latency.py
 	$(BIN)/python bench/notification_latency.py --interval 0 --output notification_latency_stress || true
+	$(BIN)/python bench/notification_latency.py --channel sms --output notification_latency_sms
 
 bench-waitlist: install
 	bin/ensure-services

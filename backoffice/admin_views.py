@@ -72,12 +72,20 @@ def _value(value: object) -> str:
     return "—" if value is None else str(value)
 
 
+def _delivery_card(card_id: str, label: str, rate: float | None, counts: dict, choices, detail: tuple) -> dict:
+    """A channel's delivery rate, and its rows by status as the detail (detail: without, with)."""
+    total = sum(counts.values())
+    by_status = " · ".join(f"{name} {counts[status]}" for status, name in choices if counts.get(status))
+    return {
+        "id": card_id,
+        "label": label,
+        "value": _percent(rate),
+        "detail": detail[1].format(total=total, by_status=by_status) if by_status else detail[0].format(total=total),
+    }
+
+
 def _cards(figures: dict) -> list[dict]:
     """The figures as the operator reads them: a label, a value and what it is made of."""
-    counts = figures["notifications_by_status"]
-    by_status = " · ".join(
-        f"{label} {counts[status]}" for status, label in Notification.WeChatStatus.choices if counts.get(status)
-    )
     return [
         {
             "id": "conversion",
@@ -120,16 +128,22 @@ def _cards(figures: dict) -> list[dict]:
             ),
             "detail": messages.COMPENSATION_DETAIL,
         },
-        {
-            "id": "delivery",
-            "label": messages.DELIVERY_LABEL,
-            "value": _percent(figures["notification_delivery_rate"]),
-            "detail": (
-                messages.DELIVERY_DETAIL_BY_STATUS.format(total=figures["notifications_total"], by_status=by_status)
-                if by_status
-                else messages.DELIVERY_DETAIL.format(total=figures["notifications_total"])
-            ),
-        },
+        _delivery_card(
+            "delivery",
+            messages.DELIVERY_LABEL,
+            figures["notification_delivery_rate"],
+            figures["notifications_by_status"],
+            Notification.WeChatStatus.choices,
+            (messages.DELIVERY_DETAIL, messages.DELIVERY_DETAIL_BY_STATUS),
+        ),
+        _delivery_card(
+            "sms-delivery",
+            messages.SMS_DELIVERY_LABEL,
+            figures["sms_delivery_rate"],
+            figures["sms_by_status"],
+            Notification.SmsStatus.choices,
+            (messages.SMS_DELIVERY_DETAIL, messages.SMS_DELIVERY_DETAIL_BY_STATUS),
+        ),
         {
             "id": "auto-booked",
             "label": messages.AUTO_BOOKED_LABEL,

@@ -106,14 +106,13 @@ def _compensation(start: datetime, end: datetime) -> dict:
     }
 
 
-def _notifications(start: datetime, end: datetime) -> dict[str, int]:
-    rows = (
-        Notification.objects.filter(created_at__gte=start, created_at__lt=end)
-        .order_by()
-        .values_list("wechat_status")
-        .annotate(n=Count("pk"))
-    )
-    return dict(rows)
+def _notifications(start: datetime, end: datetime, channel: str) -> dict[str, int]:
+    """Rows by their WeChat status (channel "wechat_status") or SMS status ("sms_status"); rows
+    that never needed an SMS are not counted as SMS."""
+    rows = Notification.objects.filter(created_at__gte=start, created_at__lt=end)
+    if channel == "sms_status":
+        rows = rows.exclude(sms_status=Notification.SmsStatus.NOT_NEEDED)
+    return dict(rows.order_by().values_list(channel).annotate(n=Count("pk")))
 
 
 def _queues_full(now: datetime) -> int:
@@ -158,8 +157,11 @@ def dashboard_figures(*, date_from: date, date_to: date, now: datetime) -> dict:
     offers, median = _offers(start, end)
     makeups = _makeups(start, end)
     compensation = _compensation(start, end)
-    by_status = _notifications(start, end)
+    by_status = _notifications(start, end, "wechat_status")
     sent, failed = by_status.get(Notification.WeChatStatus.SENT, 0), by_status.get(Notification.WeChatStatus.FAILED, 0)
+    sms_by_status = _notifications(start, end, "sms_status")
+    sms_sent = sms_by_status.get(Notification.SmsStatus.SENT, 0)
+    sms_failed = sms_by_status.get(Notification.SmsStatus.FAILED, 0)
     return {
         "date_from": date_from,
         "date_to": date_to,
@@ -180,6 +182,9 @@ def dashboard_figures(*, date_from: date, date_to: date, now: datetime) -> dict:
         "notifications_total": sum(by_status.values()),
         "notifications_by_status": by_status,
         "notification_delivery_rate": _rate(sent, sent + failed),
+        "sms_total": sum(sms_by_status.values()),
+        "sms_by_status": sms_by_status,
+        "sms_delivery_rate": _rate(sms_sent, sms_sent + sms_failed),
         "entries_auto_booked": entries["auto_booked"],
         "entries_conflict_ended": entries["conflict_ended"],
         "entries_closed": entries["closed"],

@@ -15,3 +15,11 @@ def local_time_text(moment) -> str:
 
     local = timezone.localtime(moment)
     return messages.LOCAL_TIME.format(year=local.year, month=local.month, day=local.day, time=f"{local:%H:%M}")
+
+
+def without_year(text: str) -> str:
+    """A text starting with a local_time_text without its year: 12月2日 19:00 (for an SMS variable)."""
+    import re
+
+    year = re.escape(messages.LOCAL_TIME.split("{month}", 1)[0]).replace(r"\{year\}", r"\d{4}")
+    return re.sub(f"^{year}", "", text)

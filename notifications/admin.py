@@ -60,11 +60,12 @@ class NotificationAdmin(ForbidForgedActionsMixin, ExportMixin, admin.ModelAdmin)
         TemplateFilter,
         ("created_at", admin.DateFieldListFilter),
         "errcode",
+        "sms_error",
     ]
     list_select_related = ["user", "profile"]
     search_fields = ["title", "body", "user__nickname", "user__phone", "user__wechat_openid"]
     date_hierarchy = "created_at"
-    actions = ["resend"]
+    actions = ["resend", "resend_sms"]
     # What an operator reads: the type by its title and the texts the parent got; the template key,
     # the mini-program page path and the raw payload stay in the database (and the API).
     fields = readonly_fields = [
@@ -96,6 +97,10 @@ class NotificationAdmin(ForbidForgedActionsMixin, ExportMixin, admin.ModelAdmin)
         summary = selectors.notification_delivery_summary(since=timezone.now() - timedelta(hours=24))
         statuses = dict(Notification.WeChatStatus.choices)
         summary["by_status_labels"] = [(statuses.get(key, key), n) for key, n in sorted(summary["by_status"].items())]
+        sms_statuses = dict(Notification.SmsStatus.choices)
+        summary["sms_by_status_labels"] = [
+            (sms_statuses.get(key, key), n) for key, n in sorted(summary["sms_by_status"].items())
+        ]
         return super().changelist_view(request, {**(extra_context or {}), "delivery_summary": summary})
 
     def has_change_permission(self, request, obj=None):
@@ -118,6 +123,20 @@ class NotificationAdmin(ForbidForgedActionsMixin, ExportMixin, admin.ModelAdmin)
             text = notification_messages.RESENT_NONE_SENT
         else:
             text = notification_messages.RESENT_NONE
+        self.message_user(request, text, messages.WARNING)
+
+    @admin.action(description=notification_messages.RESEND_SMS_ACTION, permissions=["resend"])
+    def resend_sms(self, request, queryset):
+        count = services.notification_resend_sms(notification_ids=list(queryset.values_list("pk", flat=True)))
+        if count:
+            self.message_user(request, notification_messages.RESENT_SMS.format(count=count), messages.SUCCESS)
+            return
+        lost = queryset.filter(sms_status=Notification.SmsStatus.FAILED, sms_error=services.SMS_WORKER_LOST)
+        text = (
+            notification_messages.RESENT_SMS_NONE_WORKER_LOST
+            if lost.exists()
+            else notification_messages.RESENT_SMS_NONE
+        )
         self.message_user(request, text, messages.WARNING)
 
 

@@ -1,4 +1,4 @@
-"""The notification delivery list for Excel: what went to whom, and how WeChat answered."""
+"""The notification delivery list for Excel: what went to whom, and how WeChat and SMS answered."""
 
 from import_export import fields, resources, widgets
 
@@ -16,12 +16,14 @@ class DeliveryResource(resources.ModelResource):
     title = fields.Field(attribute="title", column_name=messages.EXPORT_TITLE)
     state = fields.Field(column_name=messages.EXPORT_WECHAT_STATUS)
     errcode = fields.Field(attribute="errcode", column_name=messages.EXPORT_ERRCODE, widget=NUMBER)
+    sms_state = fields.Field(column_name=messages.EXPORT_SMS_STATUS)
+    sms_error = fields.Field(attribute="sms_error", column_name=messages.EXPORT_SMS_ERROR)
     created = fields.Field(column_name=messages.EXPORT_CREATED_AT)
     sent = fields.Field(column_name=messages.EXPORT_SENT_AT)
 
     class Meta:
         model = Notification
-        fields = ["kind", "parent", "child", "title", "state", "errcode", "created", "sent"]
+        fields = ["kind", "parent", "child", "title", "state", "errcode", "sms_state", "sms_error", "created", "sent"]
         export_order = fields
 
     def dehydrate_kind(self, row):
@@ -35,6 +37,9 @@ class DeliveryResource(resources.ModelResource):
 
     def dehydrate_state(self, row):
         return row.get_wechat_status_display()
+
+    def dehydrate_sms_state(self, row):
+        return row.get_sms_status_display()
 
     def dehydrate_created(self, row):
         return local_time_text(row.created_at)

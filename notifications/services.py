@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.errors import BusinessError
+from core.formatting import without_year
 from core.quiet_hours import quiet_hours_end
 from notifications import messages
 from notifications.channels import Message, SendError, channel
@@ -323,6 +324,51 @@ def notification_resend(*, notification_ids: list[int]) -> int:
     return len(ids)
 
 
+def notification_resend_sms(
+    *, notification_ids: list[int], include_worker_lost: bool = False, now: datetime | None = None
+) -> int:
+    """Operators: send a failed SMS again (RULES §14), through the SMS task (never directly).
+
+    Only `failed` rows whose parent still has a number with SMS on are put back. A failed SMS was
+    refused by Tencent, so sending it again cannot make a second one; `WorkerLost` rows are left out
+    unless `include_worker_lost`: Tencent may have taken those, and only an operator who checked
+    Tencent's send records should send them again. A seat offer's SMS asked for at night waits for
+    08:00, as the first one would have."""
+    now = now or timezone.now()
+    rows = Notification.objects.filter(
+        pk__in=notification_ids,
+        sms_status=Notification.SmsStatus.FAILED,
+        user__sms_enabled=True,
+    ).exclude(user__phone="")
+    if not include_worker_lost:
+        rows = rows.exclude(sms_error=SMS_WORKER_LOST)
+    night_ends = quiet_hours_end(now)
+    resent = 0
+    with transaction.atomic():
+        for template, ids in _ids_by_template(rows):
+            due = night_ends if night_ends is not None and template in SMS_NIGHT_DEFERRED else now
+            status = Notification.SmsStatus.DEFERRED if due > now else Notification.SmsStatus.PENDING
+            marked = list(
+                Notification.objects.select_for_update()
+                .filter(pk__in=ids, sms_status=Notification.SmsStatus.FAILED)
+                .values_list("pk", flat=True)
+            )
+            Notification.objects.filter(pk__in=marked).update(
+                sms_status=status, sms_attempts=0, sms_due_at=due, sms_claimed_at=None, sms_error="", updated_at=now
+            )
+            eta = due if due > now else None
+            transaction.on_commit(lambda ids=marked, eta=eta: notification_enqueue_sms(ids=ids, eta=eta), robust=True)
+            resent += len(marked)
+    return resent
+
+
+def _ids_by_template(rows) -> list[tuple[str, list[int]]]:
+    grouped: dict[str, list[int]] = {}
+    for pk, template in rows.order_by("pk").values_list("pk", "template"):
+        grouped.setdefault(template, []).append(pk)
+    return sorted(grouped.items())
+
+
 def subscription_grant(*, user_id: int, template_ids: list[str]) -> dict[str, int]:
     """The parent accepted these WeChat template ids in wx.requestSubscribeMessage: one grant each."""
     by_id = {
@@ -396,7 +442,9 @@ def notification_enqueue_sms(*, ids: list[int], eta: datetime | None = None) -> 
 
 
 def _sms_params(row: Notification) -> list[str]:
-    values = {key: str(value) for key, value in row.payload.items()}
+    """The SMS template's variables from the row's payload. Times drop their year ("12月2日 19:00",
+    11 characters), so that they stay whole within Tencent's 12 characters per variable."""
+    values = {key: without_year(str(value)) for key, value in row.payload.items()}
     return [template.format_map(_Missing(values)) for template in _template(row.template).get("sms_params", [])]
 
 

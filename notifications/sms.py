@@ -18,7 +18,6 @@ logger = logging.getLogger(__name__)
 # Tencent's codes worth another try; every other code is permanent.
 TRANSIENT_PREFIXES = ("InternalError", "ClientNetworkError", "ServerNetworkError")
 TRANSIENT_CODES = {"RequestLimitExceeded", "LimitExceeded.DeliveryFrequencyLimit"}
-PARAM_MAX = 12  # characters a template variable takes in Tencent Cloud's domestic SMS
 
 
 @dataclass(frozen=True)
@@ -37,9 +36,14 @@ class SmsError(Exception):
         self.message = message
 
 
-def sms_params(values: list[str]) -> list[str]:
-    """Template variables as Tencent takes them: at most 12 characters each, cut cleanly."""
-    return [value if len(value) <= PARAM_MAX else value[: PARAM_MAX - 1] + "…" for value in values]
+def sms_params(values: list[str], limit: int | None = None) -> list[str]:
+    """Template variables as Tencent takes them: at most `limit` characters each (the setting
+    TENCENT_SMS_PARAM_MAX_CHARS: 12 for an account verified as a person, 0 for no limit, as for an
+    account verified as a company), cut cleanly with "…"."""
+    limit = settings.TENCENT_SMS_PARAM_MAX_CHARS if limit is None else limit
+    if not limit:
+        return list(values)
+    return [value if len(value) <= limit else value[: limit - 1] + "…" for value in values]
 
 
 def _transient(code: str) -> bool:

@@ -251,6 +251,9 @@ TENCENT_SMS_REGION = env("TENCENT_SMS_REGION", "ap-guangzhou")
 TENCENT_SMS_ENDPOINT = env("TENCENT_SMS_ENDPOINT", "sms.tencentcloudapi.com")
 TENCENT_SMS_PROTOCOL = env("TENCENT_SMS_PROTOCOL", "https")
 TENCENT_SMS_TIMEOUT_SECONDS = int(env("TENCENT_SMS_TIMEOUT_SECONDS", "5"))
+# Characters per template variable: 12 is Tencent's limit for accounts verified as a person, and safe
+# for every account; a company-verified account has no limit (0 sends values whole).
+TENCENT_SMS_PARAM_MAX_CHARS = int(env("TENCENT_SMS_PARAM_MAX_CHARS", "12"))
 SMS_BACKEND = env("SMS_BACKEND", "tencent" if TENCENT_SMS_SECRET_ID else "console")
 NOTIFICATION_MAX_RETRIES = 5  # transient failures retried this many times after the first attempt
 NOTIFICATION_RETRY_BASE_SECONDS = float(env("NOTIFICATION_RETRY_BASE_SECONDS", "2"))

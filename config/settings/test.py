@@ -24,8 +24,13 @@ HOT_READS_SECONDS = 30
 
 NOTIFICATION_BACKEND = "locmem"
 SMS_BACKEND = "locmem"
-# Every template has a WeChat id in tests, except the one RULES keeps in-app only.
+# Every template has a WeChat id in tests, except the one RULES keeps in-app only; every urgent one
+# an SMS template id (RULES §14), so that the Tencent channel can be driven against its stub.
 NOTIFICATION_TEMPLATES = {
-    key: {**template, "wechat_template_id": f"tmpl-{key}" if key != "waitlist_offer_taken" else ""}
+    key: {
+        **template,
+        "wechat_template_id": f"tmpl-{key}" if key != "waitlist_offer_taken" else "",
+        **({"sms_template_id": f"sms-{key}"} if "sms_template_id" in template else {}),
+    }
     for key, template in NOTIFICATION_TEMPLATES.items()  # noqa: F405
 }

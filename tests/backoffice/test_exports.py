@@ -90,7 +90,18 @@ def test_the_waitlist_makeups_ledger_and_deliveries_export(client, desk):
     assert (ledger[1][0], ledger[1][1], ledger[1][3], ledger[1][8]) == ("乐乐", 30, "人工调整", "老师调课补偿")
 
     told = rows_of(export(client, "/admin/notifications/notification/export/?template=waitlist_seat_available"))
-    assert told[0] == ["通知类型", "家长", "学员", "标题", "微信发送状态", "微信错误码", "创建时间", "发送时间"]
+    assert told[0] == [
+        "通知类型",
+        "家长",
+        "学员",
+        "标题",
+        "微信发送状态",
+        "微信错误码",
+        "短信发送状态",
+        "短信错误码",
+        "创建时间",
+        "发送时间",
+    ]
     assert len(told) == 1 + Notification.objects.filter(template="waitlist_seat_available").count()
 
 

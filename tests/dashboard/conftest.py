@@ -15,6 +15,7 @@ from courses.models import CourseSchedule
 from flows import booking as booking_flows
 from flows import offers
 from makeup import services as makeup_services
+from notifications import services as notification_services
 from notifications.models import Notification
 from tests.conftest import at
 from tests.factories import (
@@ -35,6 +36,7 @@ RESPOND = {
 }
 
 NOW = at("2026-12-04 12:00")  # when the operator opens the dashboard
+CANCELLED_F = {"course_name": "F", "starts_at": "2026年12月12日 19:00", "profile_name": "小F"}
 
 
 @dataclass
@@ -168,6 +170,15 @@ def studio(db, time_machine) -> Studio:
     join("P9", s["E"])
     join("P10", s["F"])
     CourseSchedule.objects.filter(pk=s["F"].pk).update(status=CourseSchedule.Status.CANCELLED)
+    # F's cancellation told its three families (RULES §14): none had a WeChat grant, so it went by
+    # SMS, two of which Tencent took and one it refused (a number on its blacklist).
+    for sms_status, sms_error in (("sent", ""), ("sent", ""), ("failed", "FailedOperation.PhoneNumberInBlacklist")):
+        row = notification_services.notification_create(
+            user_id=ProfileFactory().owner_id, template="session_cancelled", payload=CANCELLED_F
+        )
+        Notification.objects.filter(pk=row.pk).update(
+            wechat_status="skipped_no_subscription", sms_status=sms_status, sms_error=sms_error
+        )
     clock("2026-12-03 13:02")
     waitlist_services.waitlist_cutoff_close()  # B's cutoff was 13:00: P5 closed 2 minutes after, on time
     clock("2026-12-03 17:00")
@@ -189,5 +200,10 @@ def studio(db, time_machine) -> Studio:
     }
     for template, status in outcomes.items():
         Notification.objects.filter(template=template).update(wechat_status=status)
+    # One more cancellation's SMS waits outside the range (a row on 4 December).
+    row = notification_services.notification_create(
+        user_id=ProfileFactory().owner_id, template="session_cancelled", payload=CANCELLED_F
+    )
+    Notification.objects.filter(pk=row.pk).update(wechat_status="skipped_no_subscription", sms_status="pending")
     clock("2026-12-04 12:00")
     return studio

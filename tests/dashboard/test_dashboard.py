@@ -58,16 +58,22 @@ def test_the_three_days_in_figures(studio):
         "compensation_minutes_revoked": 0,  # no shorter make-up was cancelled
         # seat_available 3 + 2 + 1 (sent), waitlist_booked 2 (sent), makeup_booked 3 (failed),
         # waitlist_offer_taken 2 + 1 (in_app_only), waitlist_closed 2 (skipped), makeup_cancelled 1
-        # (pending); offer 4's three seat_available rows (4 Dec) are outside. Delivery: 8 / (8 + 3).
-        "notifications_total": 17,
+        # (pending), session_cancelled 3 (skipped, then SMS); offer 4's three seat_available rows and
+        # a fourth session_cancelled (4 Dec) are outside. Delivery: 8 / (8 + 3).
+        "notifications_total": 20,
         "notifications_by_status": {
             "sent": 8,
             "failed": 3,
             "in_app_only": 3,
-            "skipped_no_subscription": 2,
+            "skipped_no_subscription": 5,
             "pending": 1,
         },
         "notification_delivery_rate": 0.7273,
+        # The SMS fallback: F's three cancellations, two sent and one refused; rows that never
+        # needed an SMS are not counted.
+        "sms_total": 3,
+        "sms_by_status": {"sent": 2, "failed": 1},
+        "sms_delivery_rate": 0.6667,
         # P1 closed at 13:05 for A's 13:00 cutoff (late), P5 at 13:02 for B's (exactly 2 minutes: on time).
         "entries_closed": 2,
         "entries_closed_late": 1,
@@ -114,7 +120,9 @@ def test_days_are_shanghai_days(studio):
     before = figures(date(2026, 11, 30), date(2026, 11, 30))
     assert (before["waitlist_joined"], before["makeups_owed"], before["offers_opened"]) == (1, 1, 0)  # P0, M0's leave
     after = figures(date(2026, 12, 4), date(2026, 12, 4))
-    assert (after["waitlist_joined"], after["offers_opened"], after["notifications_total"]) == (1, 1, 3)  # P7, offer 4
+    # P7, offer 4 (three seat_available rows and a cancellation whose SMS is pending)
+    assert (after["waitlist_joined"], after["offers_opened"], after["notifications_total"]) == (1, 1, 4)
+    assert after["sms_by_status"] == {"pending": 1}
     assert after["series"] == [{"day": date(2026, 12, 4), "joined": 1, "booked": 0, "offers": 1}]
 
 
@@ -137,6 +145,8 @@ def test_a_quiet_range_has_counts_of_zero_and_no_rates(studio):
     assert quiet["makeup_usage_rate"] is None
     assert quiet["notification_delivery_rate"] is None
     assert quiet["notifications_by_status"] == {}
+    assert quiet["sms_delivery_rate"] is None
+    assert quiet["sms_by_status"] == {}
     assert (
         quiet["compensation_minutes_granted"],
         quiet["compensation_minutes_spent"],
@@ -233,6 +243,7 @@ def test_staff_see_the_figures_and_the_chart(studio, staff_client):
         "补课使用率",
         "课时补偿（分钟）：发放 / 使用 / 过期 / 撤销",
         "通知送达率",
+        "短信送达率",
         "截止延迟关闭",
         "当前满员候补队列",
     ):
@@ -246,7 +257,9 @@ def test_staff_see_the_figures_and_the_chart(studio, staff_client):
     assert card(page, "delivery") == "72.73%"
     assert card(page, "closed-late") == "1 / 2"
     assert card(page, "queues-full") == "1"
-    assert "通知 17：待发送 1 · 已发送 8 · 发送失败 3 · 未订阅，仅站内信 2 · 仅站内信（模板未配置微信模板） 3" in page
+    assert "通知 20：待发送 1 · 已发送 8 · 发送失败 3 · 未订阅，仅站内信 5 · 仅站内信（模板未配置微信模板） 3" in page
+    assert card(page, "sms-delivery") == "66.67%"
+    assert "短信 3：已发送 2 · 发送失败 1" in page
     chart = re.search(r'<div class="dash-chart" id="dashboard-chart">(.*?)</div>', page, re.S).group(1)
     assert len(bars(chart)) == 3 * 3  # three days, three series
     assert "12-01 加入候补：3" in chart

@@ -68,7 +68,28 @@ def studio(db):
         last_error="-1: system busy",
         attempts=6,
     )
-    return {"staff": staff, "schedule": schedule, "entries": entries, "failed": failed, "child": entries[1].profile}
+    parent = entries[1].profile.owner
+    parent.phone, parent.sms_enabled = "13812345678", True
+    parent.save(update_fields=["phone", "sms_enabled"])
+    sms_failed = Notification.objects.create(
+        user=parent,
+        template="session_cancelled",
+        title="课程取消通知",
+        body="课程因故取消",
+        wechat_status="skipped_no_subscription",
+        sms_status="failed",
+        sms_error="FailedOperation.PhoneNumberInBlacklist",
+        sms_attempts=1,
+        payload={"course_name": "少儿体能·基础", "starts_at": "2026年12月5日 19:00", "profile_name": "乙乙"},
+    )
+    return {
+        "staff": staff,
+        "schedule": schedule,
+        "entries": entries,
+        "failed": failed,
+        "sms_failed": sms_failed,
+        "child": entries[1].profile,
+    }
 
 
 def shot(page, name):
@@ -122,6 +143,21 @@ def test_an_operators_day(page, live_server, studio):
     page.wait_for_load_state()
     failed.refresh_from_db()
     assert failed.wechat_status != "failed" and failed.attempts <= 1
+
+    # The SMS that Tencent refused (the number is unblocked now): 重新发送短信 from the failure's link.
+    sms_failed = studio["sms_failed"]
+    page.goto(f"{base}/admin/notifications/notification/")
+    assert "发送失败：1" in page.locator("#sms-summary").inner_text().replace(" ", "").replace("\n", "")
+    page.click("#sms-summary a:has-text('FailedOperation.PhoneNumberInBlacklist')")
+    page.wait_for_load_state()
+    shot(page, "05b-failed-sms")
+    page.check(f"input[name=_selected_action][value='{sms_failed.pk}']")
+    page.select_option("select[name=action]", "resend_sms")
+    page.click("button[name=index]")
+    page.wait_for_load_state()
+    assert page.locator(".messagelist").inner_text() == "已重新加入短信发送队列：1 条"
+    sms_failed.refresh_from_db()
+    assert (sms_failed.sms_status, sms_failed.sms_error) == ("sent", "")
 
     # Adjust a child's compensation balance.
     child = studio["child"]

@@ -63,8 +63,9 @@ def live_worker(redis_broker):
         yield worker
 
 
-def worker_process(stub_url: str) -> subprocess.Popen:
-    """A worker in its own process (so it can be killed with SIGKILL), on this test's database."""
+def worker_process(stub_url: str, **extra_env: str) -> subprocess.Popen:
+    """A worker in its own process (so it can be killed with SIGKILL), on this test's database;
+    extra_env adds settings (e.g. the SMS stub's endpoint)."""
     db = connection.settings_dict
     auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
     env = {
@@ -78,6 +79,7 @@ def worker_process(stub_url: str) -> subprocess.Popen:
         "WECHAT_SECRET": "wx-test-secret",
         "WECHAT_API_BASE": stub_url,
         "WECHAT_TEMPLATE_WAITLIST_CLOSED": "tmpl-waitlist_closed",
+        **extra_env,
     }
     return subprocess.Popen(
         [

@@ -65,8 +65,17 @@ def test_an_unreachable_or_slow_endpoint_is_transient(sms_stub, settings):
     assert unreachable.value.transient and unreachable.value.code == "ClientNetworkError"
 
 
-def test_long_parameters_are_cut_to_twelve_characters():
-    assert sms_params(["少儿体能·进阶精练周末特训营班", "12月2日 19:00"]) == ["少儿体能·进阶精练周末…", "12月2日 19:00"]
+def test_long_parameters_are_cut_to_twelve_characters_by_default():
+    assert sms_params(["少儿体能·进阶精练周末特训营班", "12月2日 19:00", "少儿体能·进阶精练周末特"]) == [
+        "少儿体能·进阶精练周末…",
+        "12月2日 19:00",
+        "少儿体能·进阶精练周末特",  # exactly 12: whole
+    ]
+
+
+def test_a_company_account_sends_parameters_whole(settings):
+    settings.TENCENT_SMS_PARAM_MAX_CHARS = 0
+    assert sms_params(["少儿体能·进阶精练周末特训营班"]) == ["少儿体能·进阶精练周末特训营班"]
 
 
 @override_settings(SMS_BACKEND="console")
