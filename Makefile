@@ -15,12 +15,17 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt bin/install-system-dep
 
 install: $(VENV)/.installed
 
+## Chromium and a CJK font: only the browser tests (tests/e2e) need them, so `make run` does not.
+$(VENV)/.browser: bin/install-system-deps | $(VENV)/.installed
+	bin/install-system-deps --browser
+	touch $@
+
 ## The system on embedded defaults: SQLite, filesystem broker, console notifications. Ctrl-C stops it.
 run: install
 	PORT=$(PORT) bin/run-dev
 
 ## The whole suite: the mini-program's Jest tests, then pytest (SQLite unless DATABASE_URL says otherwise).
-test: install test-js
+test: install $(VENV)/.browser test-js
 	$(BIN)/pytest
 
 miniprogram/node_modules/.installed: miniprogram/package.json miniprogram/package-lock.json
@@ -35,7 +40,7 @@ test-journey: install test-js
 	$(BIN)/pytest tests/miniprogram/test_journey.py
 
 ## The suite on the local MariaDB and Redis, as CI's second pass runs it.
-test-mysql: install test-js
+test-mysql: install $(VENV)/.browser test-js
 	DATABASE_URL=mysql://root@127.0.0.1:3306/test REDIS_URL=redis://127.0.0.1:6379/15 $(BIN)/pytest
 
 ## Style and the layers between apps (docs/architecture.md).

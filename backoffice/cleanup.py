@@ -51,7 +51,8 @@ def _delete_batch(queryset: QuerySet, ids: list[int]) -> int:
     return sum(per_model.values())
 
 
-def _delete_in_batches(queryset: QuerySet, *, on_batch=None) -> int:
+def _delete_in_batches(queryset: QuerySet, *, on_batch=None, progress=None) -> int:
+    """Deletes in batches; `progress(total)` after each batch (a long run shows it is moving)."""
     total = 0
     while True:
         with transaction.atomic():
@@ -62,16 +63,21 @@ def _delete_in_batches(queryset: QuerySet, *, on_batch=None) -> int:
                 on_batch(ids)
             deleted = _delete_batch(queryset, ids)
         total += deleted
+        if progress is not None:
+            progress(total)
         if deleted == 0 or len(ids) < BATCH_SIZE:  # 0: another run took them; never loop forever
             return total
 
 
-def cleanup_old_data(*, older_than_days: int = DEFAULT_OLDER_THAN_DAYS, dry_run: bool = False, now=None) -> dict:
+def cleanup_old_data(
+    *, older_than_days: int = DEFAULT_OLDER_THAN_DAYS, dry_run: bool = False, now=None, progress=None
+) -> dict:
     """Deletes (or with dry_run only counts) finished flows and notifications older than the cutoff.
 
     Returns {"cutoff", "older_than_days", "dry_run", "flows", "notifications",
     "waitlist_notifications_detached"}: the last is how many WaitlistNotification rows lost (or would
-    lose) their link to a deleted notification; those rows themselves are kept.
+    lose) their link to a deleted notification; those rows themselves are kept. `progress(kind,
+    deleted_so_far)` is called after each batch ("flows", "notifications").
     """
     if older_than_days < MIN_OLDER_THAN_DAYS:
         raise ValueError(f"older_than_days must be at least {MIN_OLDER_THAN_DAYS}, got {older_than_days}")
@@ -95,8 +101,12 @@ def cleanup_old_data(*, older_than_days: int = DEFAULT_OLDER_THAN_DAYS, dry_run:
             detached += WaitlistNotification.objects.filter(notification_id__in=ids).count()
 
         counts = {
-            "flows": _delete_in_batches(flows),
-            "notifications": _delete_in_batches(notifications, on_batch=count_detached),
+            "flows": _delete_in_batches(flows, progress=progress and (lambda n: progress("flows", n))),
+            "notifications": _delete_in_batches(
+                notifications,
+                on_batch=count_detached,
+                progress=progress and (lambda n: progress("notifications", n)),
+            ),
             "waitlist_notifications_detached": detached,
         }
     logger.info(

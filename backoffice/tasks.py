@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from backoffice.cleanup import cleanup_old_data
+from core.jobs import report
 
 
 @shared_task(ignore_result=True, soft_time_limit=600, time_limit=660)
@@ -13,4 +14,4 @@ def cleanup_data_task() -> dict:
     and tomorrow's run continues where it stopped.
     """
     result = cleanup_old_data()
-    return {key: value for key, value in result.items() if key != "cutoff"}
+    return report("cleanup_data", {key: value for key, value in result.items() if key != "cutoff"})

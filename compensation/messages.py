@@ -1,4 +1,4 @@
-"""User-facing texts of the compensation ledger (RULES.md §6-7). Tests compare them literally."""
+"""User-facing texts of the compensation ledger (docs/rules.md §6-7). Tests compare them literally."""
 
 PROMPT = "您有课时补偿可使用"
 INSUFFICIENT = "补课时长超出原课程{minutes}分钟，需使用课时补偿"

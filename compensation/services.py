@@ -1,4 +1,4 @@
-"""The compensation ledger (RULES.md §7): credits of minutes, spent soonest-expiring first, restored
+"""The compensation ledger (docs/rules.md §7): credits of minutes, spent soonest-expiring first, restored
 to the very credits they came from, expired hourly. Nothing is ever deleted.
 
 Invariant, always: for every credit `remaining = minutes − use + restore − expire − revoke` and

@@ -3,8 +3,12 @@
 from celery import shared_task
 
 from compensation import services
+from core.jobs import report
 
 
 @shared_task(ignore_result=True, soft_time_limit=120, time_limit=180)
 def compensation_expire_and_remind_task() -> dict:
-    return {"expired": services.compensation_expire(), "reminded": services.compensation_remind()}
+    return report(
+        "compensation_expire_and_remind",
+        {"expired": services.compensation_expire(), "reminded": services.compensation_remind()},
+    )

@@ -1,4 +1,4 @@
-"""What every endpoint shares: the response envelope (RULES.md §10), error mapping, pagination,
+"""What every endpoint shares: the response envelope (docs/rules.md §10), error mapping, pagination,
 throttling and the health check."""
 
 import logging
@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import connection
 from django.http import Http404, HttpRequest, JsonResponse
+from django.utils import timezone
 from django.views.defaults import page_not_found, server_error
 from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
@@ -59,7 +60,25 @@ def _error_response(status: int, error: str, message: str, data: Any = None, hea
 
 
 def envelope_exception_handler(exc: Exception, context: dict) -> Response:
-    """Maps every exception of a DRF view to the envelope. Never lets a 500 page escape."""
+    """Maps every exception of a DRF view to the envelope. Never lets a 500 page escape.
+
+    A 4xx is a normal answer (a full waitlist, an offer that lapsed, a bad field): one INFO line
+    with its machine code, instead of Django's `WARNING django.request`, which stays for real trouble."""
+    response = _envelope_for(exc, context)
+    if response.status_code < 500:
+        request = context.get("request")
+        logger.info(
+            "%s %s answered %s %s",
+            getattr(request, "method", "-"),
+            getattr(request, "path", "-"),
+            response.status_code,
+            response.data["error"],
+        )
+        response._has_been_logged = True  # Django's log_response skips it
+    return response
+
+
+def _envelope_for(exc: Exception, context: dict) -> Response:
     if isinstance(exc, BusinessError):
         return _error_response(exc.status, exc.error, exc.message, exc.data)
     if isinstance(exc, exceptions.ValidationError):
@@ -116,7 +135,7 @@ class StrictJSONParser(JSONParser):
 
 
 class EnvelopePagination(PageNumberPagination):
-    """Lists answer data = {items, count, next, previous} (RULES.md §10)."""
+    """Lists answer data = {items, count, next, previous} (docs/rules.md §10)."""
 
     page_size_query_param = "page_size"
     max_page_size = 100
@@ -163,7 +182,7 @@ class FailOpenThrottle:
 
 
 class WriteRateThrottle(FailOpenThrottle, UserRateThrottle):
-    """Per-user limit on writes (RULES.md §9); reads are not throttled."""
+    """Per-user limit on writes (docs/rules.md §9); reads are not throttled."""
 
     scope = "write"
 
@@ -231,7 +250,7 @@ def _last_heartbeat() -> str | None:
         seen = Heartbeat.objects.filter(name="worker").values_list("seen_at", flat=True).first()
     except Exception:  # the database is down: already reported as such
         return None
-    return seen.isoformat() if seen else None
+    return timezone.localtime(seen).isoformat() if seen else None  # +08:00, like every time of the API
 
 
 def _broker_status() -> str:

@@ -1,4 +1,4 @@
-"""User-facing texts shared by every endpoint (RULES.md §9-10). Tests compare them literally."""
+"""User-facing texts shared by every endpoint (docs/rules.md §9-10). Tests compare them literally."""
 
 # Response envelope messages
 OK = "操作成功"

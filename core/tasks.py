@@ -15,5 +15,6 @@ def heartbeat_task() -> str:
     """Records when a worker last ran a beat-scheduled job; /healthz shows it."""
     now = timezone.now()
     Heartbeat.objects.update_or_create(name="worker", defaults={"seen_at": now})
-    logger.info("heartbeat: worker and beat alive at %s", now.isoformat())
-    return now.isoformat()
+    stamp = timezone.localtime(now).isoformat()
+    logger.info("heartbeat: worker and beat alive at %s", stamp)
+    return stamp

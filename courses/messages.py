@@ -1,4 +1,4 @@
-"""User-facing texts of courses and bookings (RULES.md §1). Tests compare them literally."""
+"""User-facing texts of courses and bookings (docs/rules.md §1). Tests compare them literally."""
 
 SCHEDULE_NOT_FOUND = "课程不存在"
 SCHEDULE_FULL = "课程已满员"

@@ -1,4 +1,4 @@
-"""Writes of courses: a booked seat's row, its checks, its end (RULES.md §1). The commands a parent
+"""Writes of courses: a booked seat's row, its checks, its end (docs/rules.md §1). The commands a parent
 runs (book, cancel, leave) are in `flows.booking`: they also offer the freed seat to the waitlist
 and owe the make-up.
 

@@ -1,4 +1,4 @@
-"""A parent's seat: book it, cancel it, take leave from it, and book a make-up (RULES.md §1, §3, §6).
+"""A parent's seat: book it, cancel it, take leave from it, and book a make-up (docs/rules.md §1, §3, §6).
 
 Each command locks the schedule row once, then calls the apps below it in order, in one
 transaction: `courses` for the seat's row, `waitlist` to offer a freed seat or end the child's own

@@ -1,5 +1,5 @@
 """The waitlist's commands that reach into make-ups: joining (for a make-up too) and accepting an
-offer, which books a regular or a make-up seat (RULES.md §2, §4, §6.4).
+offer, which books a regular or a make-up seat (docs/rules.md §2, §4, §6.4).
 
 Each runs under `waitlist_locked` (the schedule's lock, its overdue transitions caught up first, a
 refusal raised after the commit) and calls the apps below in order: the waitlist's checks, the

@@ -1,5 +1,5 @@
 """The studio changes a class: its seat count, its time, coach or venue, or cancels it outright
-(RULES.md §1, §3, §6.7, §11.6).
+(docs/rules.md §1, §3, §6.7, §11.6).
 
 Each command locks the schedule row once and calls the apps below in order, in one transaction:
 `courses` for the class and its seats, `makeup` and `compensation` for what each child is owed,

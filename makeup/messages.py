@@ -1,4 +1,4 @@
-"""User-facing texts of make-up classes (RULES.md §6). Tests compare them literally."""
+"""User-facing texts of make-up classes (docs/rules.md §6). Tests compare them literally."""
 
 BOOKED = "补课预约成功"
 NOT_PENDING = "该补课记录不可预约"

@@ -1,4 +1,4 @@
-"""Make-up classes (RULES.md §6): owed after a leave, booked into an eligible session with the
+"""Make-up classes (docs/rules.md §6): owed after a leave, booked into an eligible session with the
 duration difference settled in compensation minutes, cancelled with an exact reversal.
 
 Locks: the session's schedule row, then the profile row (the ledger's lock), then the make-up.

@@ -57,3 +57,31 @@ def notification_delivery_summary(*, since) -> dict:
         "delivery_rate": round(by_status.get("sent", 0) / attempted, 4) if attempted else None,
         "quota_exhausted": next((row["n"] for row in failed_by_errcode if row["errcode"] == 45009), 0),
     }
+
+
+def notifications_stuck(*, now, limit: int = 10) -> dict:
+    """For operators (`waitlist_status`): rows the resender should have moved by now. WeChat or SMS
+    pending over 30 s past due (the broker or the workers are down), or sending for over 5 minutes
+    (a worker died mid-send). Counts per kind, and the oldest rows."""
+    from django.conf import settings
+    from django.db.models import Q
+    from django.db.models.functions import Coalesce
+
+    pending_before = now - settings.NOTIFICATION_RESEND_PENDING_AFTER
+    sending_before = now - settings.NOTIFICATION_RESEND_SENDING_AFTER
+    kinds = {
+        "wechat pending": Q(wechat_status=Notification.WeChatStatus.PENDING, due__lt=pending_before),
+        "wechat sending": Q(wechat_status=Notification.WeChatStatus.SENDING, claimed_at__lt=sending_before),
+        "sms pending": Q(
+            sms_status__in=[Notification.SmsStatus.PENDING, Notification.SmsStatus.DEFERRED],
+            sms_due_at__lt=pending_before,
+        ),
+        "sms sending": Q(sms_status=Notification.SmsStatus.SENDING, sms_claimed_at__lt=sending_before),
+    }
+    rows = Notification.objects.annotate(due=Coalesce("next_attempt_at", "created_at"))
+    counts = {kind: rows.filter(condition).count() for kind, condition in kinds.items()}
+    any_stuck = Q()
+    for condition in kinds.values():
+        any_stuck |= condition
+    oldest = list(rows.filter(any_stuck).order_by("created_at", "id")[:limit]) if any(counts.values()) else []
+    return {"counts": counts, "oldest": oldest}

@@ -1,4 +1,4 @@
-"""The outbox (RULES.md §8): rows written in the caller's transaction, sent by a Celery task after
+"""The outbox (docs/rules.md §8): rows written in the caller's transaction, sent by a Celery task after
 commit, claimed atomically, retried with backoff, re-enqueued by a periodic job when stuck.
 
 Delivery is at least once: a worker killed after WeChat accepted a message but before the row was

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from core.jobs import report
 from notifications import services
 
 
@@ -17,7 +18,7 @@ def notification_send_task(self, notification_id: int) -> str:
 
 @shared_task(ignore_result=True)
 def notification_resend_stuck_task() -> int:
-    return services.notification_resend_stuck()
+    return report("notification_resend_stuck", services.notification_resend_stuck(), "re-enqueued")
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None, ignore_result=True, soft_time_limit=30, time_limit=60)

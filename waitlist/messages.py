@@ -1,4 +1,4 @@
-"""User-facing texts of the waitlist (RULES.md §2-5). Tests compare them literally."""
+"""User-facing texts of the waitlist (docs/rules.md §2-5). Tests compare them literally."""
 
 JOINED = "加入候补成功"
 PROFILE_NOT_FOUND = "档案不存在"

@@ -4,6 +4,7 @@ import time
 
 from celery import shared_task
 
+from core.jobs import report
 from waitlist import services
 
 TIME_BUDGET_SECONDS = 10  # within the 15 s cadence: the next run picks up what is left
@@ -20,9 +21,9 @@ def _drain(step) -> int:
 
 @shared_task(ignore_result=True, soft_time_limit=30, time_limit=60)
 def waitlist_offers_sweep_task() -> int:
-    return _drain(services.waitlist_offers_sweep)
+    return report("waitlist_offers_sweep", _drain(services.waitlist_offers_sweep), "offers handled")
 
 
 @shared_task(ignore_result=True, soft_time_limit=30, time_limit=60)
 def waitlist_cutoff_close_task() -> int:
-    return _drain(services.waitlist_cutoff_close)
+    return report("waitlist_cutoff_close", _drain(services.waitlist_cutoff_close), "entries closed")

@@ -1,6 +1,6 @@
 """Settings shared by every environment. Everything comes from the environment with a safe default.
 
-Every business number of RULES.md is a setting here, so operators and tests can change it in one place.
+Every business number of docs/rules.md is a setting here, so operators and tests can change it in one place.
 """
 
 import os
@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and Redoc served from here: /api/docs/ works offline
     "django_celery_beat",
     "import_export",  # operators' exports (.xlsx, CSV); nothing is imported through it
     "core",
@@ -132,7 +133,8 @@ HOT_READS_SECONDS = int(env("HOT_READS_SECONDS", "30" if REDIS_URL else "0"))
 # --- Celery ---------------------------------------------------------------------------------
 # Without a broker configured, kombu's filesystem transport under var/ needs no server and is
 # shared by the web, worker and beat processes of `make run`.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+# The embedded broker names a host only to keep kombu from warning "No hostname was supplied".
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://localhost//")
 CELERY_BROKER_FOLDER = VAR_DIR / "celery"
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -143,6 +145,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         # kombu's default is ./control (the working directory): keep broadcast state under var/ too.
         "control_folder": str(CELERY_BROKER_FOLDER / "control"),
     }
+    for _folder in ("queue", "processed", "control"):  # any command may publish, not only `make run`
+        (CELERY_BROKER_FOLDER / _folder).mkdir(parents=True, exist_ok=True)
 else:
     # A broker outage must not hang a request: publishing gives up quickly; the outbox resender
     # picks up whatever was not enqueued.
@@ -214,6 +218,10 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The docs pages load their scripts from this server (drf-spectacular-sidecar), never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
@@ -238,7 +246,7 @@ WECHAT_LOGIN_BACKEND = env("WECHAT_LOGIN_BACKEND", "wechat" if WECHAT_APPID else
 WECHAT_MINIPROGRAM_STATE = env("WECHAT_MINIPROGRAM_STATE", "formal")  # formal / trial / developer
 WECHAT_LANG = env("WECHAT_LANG", "zh_CN")
 
-# --- Notifications (RULES.md §8) ------------------------------------------------------------
+# --- Notifications (docs/rules.md §8) ------------------------------------------------------------
 # wechat (subscribe messages through wechatpy), console (prints), locmem (tests keep an outbox list).
 NOTIFICATION_BACKEND = env("NOTIFICATION_BACKEND", "wechat" if WECHAT_APPID else "console")
 
@@ -426,7 +434,7 @@ NOTIFICATION_TEMPLATES = {
     },
 }
 
-# --- Business rules (RULES.md) --------------------------------------------------------------
+# --- Business rules (docs/rules.md) --------------------------------------------------------------
 LEAVE_DEADLINE = timedelta(minutes=int(env("LEAVE_DEADLINE_MINUTES", "120")))
 WAITLIST_CUTOFF = timedelta(minutes=int(env("WAITLIST_CUTOFF_MINUTES", "360")))
 WAITLIST_DEFAULT_CAPACITY = int(env("WAITLIST_DEFAULT_CAPACITY", "8"))
@@ -463,7 +471,15 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Celery's line per task received and succeeded, and beat's per job sent: a sweeper every
+        # 15 s made some 40 lines a minute. Jobs say what they did themselves (core/jobs.py);
+        # failures and retries are still WARNING/ERROR. CELERY_TASK_LOG_LEVEL=INFO brings them back.
+        "celery.app.trace": {"level": env("CELERY_TASK_LOG_LEVEL", "WARNING")},
+        "celery.worker.strategy": {"level": env("CELERY_TASK_LOG_LEVEL", "WARNING")},
+        "celery.beat": {"level": env("CELERY_TASK_LOG_LEVEL", "WARNING")},
+    },
 }
 if LOG_FORMAT not in LOGGING["formatters"]:
     raise ImproperlyConfigured(f"LOG_FORMAT must be one of {', '.join(LOGGING['formatters'])}, not {LOG_FORMAT!r}.")

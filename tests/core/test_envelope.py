@@ -1,4 +1,4 @@
-"""RULES.md §9-10: the envelope on every answer, errors with machine codes and Chinese messages."""
+"""docs/rules.md §9-10: the envelope on every answer, errors with machine codes and Chinese messages."""
 
 import pytest
 

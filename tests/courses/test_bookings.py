@@ -1,4 +1,4 @@
-"""RULES.md §1: seats, booking failures in order, cancel and leave, with the seed's Wednesday class."""
+"""docs/rules.md §1: seats, booking failures in order, cancel and leave, with the seed's Wednesday class."""
 
 from datetime import timedelta
 

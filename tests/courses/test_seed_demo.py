@@ -139,3 +139,94 @@ def test_parent1_opens_on_a_waiting_entry_an_offer_and_its_message(settings, tim
     call_command("seed_demo", stdout=StringIO())  # a second run joins and cancels nothing more
     assert WaitlistEntry.objects.filter(profile=child).count() == 2
     assert WaitlistOffer.objects.count() == 1
+
+
+def test_parent1s_make_up_has_real_choices(settings, time_machine):
+    """The make-up search shows something worth choosing: other days and hours, other coaches and
+    venues, a shorter and a longer session of the same level."""
+    from makeup.selectors import makeup_eligible_schedule_ids
+
+    settings.DEBUG = True
+    time_machine.move_to(at("2026-12-01 08:00"), tick=False)
+    call_command("seed_demo", stdout=StringIO())
+    makeup = MakeupBooking.objects.get(status="pending")
+    ids, _ = makeup_eligible_schedule_ids(profile=makeup.profile, now=at("2026-12-01 08:00"), makeup=makeup)
+    choices = list(CourseSchedule.objects.filter(pk__in=ids).select_related("course"))
+    assert len(choices) >= 8
+    minutes = makeup.original_course.duration_minutes
+    assert {c.course.duration_minutes for c in choices} >= {minutes - 30, minutes, minutes + 30}
+    assert len({c.coach for c in choices}) >= 2 and len({c.venue for c in choices}) >= 2
+    assert len({c.starts_at.date() for c in choices}) >= 4
+    # 我的 still has classes to show, and the child is not booked every day.
+    assert 1 <= Booking.objects.filter(profile=makeup.profile, status="booked").count() <= 4
+
+
+def test_a_second_run_keeps_what_operators_changed(settings, time_machine):
+    """After a day at the desk (a cancellation, a renamed child, a new capacity, a new password),
+    seed_demo changes nothing: no seat refilled, no second child, no password reset."""
+    from flows.booking import booking_cancel
+
+    settings.DEBUG = True
+    time_machine.move_to(at("2026-12-01 08:00"), tick=False)
+    call_command("seed_demo", stdout=StringIO())
+    seat = Booking.objects.filter(status="booked", profile__owner__wechat_openid="dev_parent2").first()
+    booking_cancel(booking_id=seat.pk)
+    child = Profile.objects.get(owner__wechat_openid="dev_parent3")
+    child.name = "小米"
+    child.save()
+    CourseSchedule.objects.filter(pk=seat.schedule_id).update(capacity=10)
+    for username in ("admin", "frontdesk"):
+        user = User.objects.get(username=username)
+        user.set_password("changed-at-the-desk")
+        user.save()
+    time_machine.move_to(at("2026-12-01 09:00"), tick=False)
+    before = snapshot()
+    call_command("seed_demo", stdout=StringIO())
+    assert snapshot() == before
+    assert list(Profile.objects.filter(owner=child.owner).values_list("name", flat=True)) == ["小米"]
+    assert User.objects.get(username="admin").check_password("changed-at-the-desk")
+    assert User.objects.get(username="frontdesk").check_password("changed-at-the-desk")
+
+
+def test_the_dev_login_is_not_throttled(client, db, monkeypatch, settings):
+    from rest_framework.throttling import SimpleRateThrottle
+
+    from config.settings import dev
+
+    # DRF reads the rates once, at import; a dev process imports them from the dev settings.
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", dev.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])
+    settings.WECHAT_LOGIN_BACKEND = "dev"
+    answers = [
+        client.post("/api/v1/auth/wechat-login", {"code": f"parent{n % 8 + 1}"}, content_type="application/json")
+        for n in range(40)  # above the 30 a minute of the other settings
+    ]
+    assert {answer.status_code for answer in answers} == {200}
+
+
+def test_a_bigger_studio_with_progress(settings, time_machine):
+    settings.DEBUG = True
+    time_machine.move_to(at("2026-12-01 08:00"), tick=False)
+    out = StringIO()
+    call_command("seed_demo", "--scale", "2", stdout=out)
+    assert CourseSchedule.objects.count() == 14 * 4 * 4  # four classes per slot
+    assert User.objects.filter(is_staff=False).count() == 16
+    lines = out.getvalue().splitlines()
+    assert "  classes: 14/14 (100%)" in lines and lines.count("  classes: 7/14 (50%)") == 1
+    assert any(line.startswith("classes: 224 classes over 14 days, 224 new in ") for line in lines)
+    assert any(line.startswith("  bookings: ") and line.endswith("(100%)") for line in lines)
+    assert any(line.startswith("bookings: ") and " new bookings in " in line for line in lines)
+
+
+def test_the_everyday_demo_prints_no_progress(settings):
+    settings.DEBUG = True
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    assert "(100%)" not in out.getvalue()
+
+
+@pytest.mark.parametrize("scale", ["0", "101", "many"])
+def test_a_scale_out_of_range_is_refused(settings, scale):
+    settings.DEBUG = True
+    with pytest.raises(CommandError):
+        call_command("seed_demo", "--scale", scale, stdout=StringIO())
+    assert not CourseSchedule.objects.exists()

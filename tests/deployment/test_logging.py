@@ -22,9 +22,12 @@ def json_log():
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.addHandler(handler)
+    level = root.level
+    root.setLevel(logging.INFO)  # as production logs (the test settings keep WARNING)
     try:
         yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
     finally:
+        root.setLevel(level)
         root.removeHandler(handler)
 
 
@@ -45,15 +48,37 @@ def test_a_generated_id_is_the_one_in_the_log_and_in_the_answer(client, json_log
 
 
 @pytest.mark.django_db
-def test_django_logs_a_refused_request_after_the_middleware_with_the_same_id(client, json_log):
-    # A DRF validation error is a 400 answer, logged by Django once the middleware chain has returned.
+def test_a_refused_request_is_one_info_line_with_its_code_and_id(client, json_log):
+    # A 4xx in the envelope is a normal answer: INFO with the machine code, not Django's WARNING.
     response = client.post(
         "/api/v1/auth/wechat-login", data="{}", content_type="application/json", HTTP_X_REQUEST_ID="login-400"
     )
     assert response.status_code == 400
-    [record] = [record for record in json_log() if record["logger"] == "django.request"]
-    assert record["message"] == "Bad Request: /api/v1/auth/wechat-login"
+    records = json_log()
+    assert [record for record in records if record["logger"] == "django.request"] == []
+    [record] = [record for record in records if record["logger"] == "core.api"]
+    assert (record["level"], record["message"]) == (
+        "INFO",
+        "POST /api/v1/auth/wechat-login answered 400 validation_error",
+    )
     assert record["request_id"] == "login-400"
+
+
+@pytest.mark.django_db
+def test_a_business_refusal_is_not_a_warning(json_log, parent_client, profile):
+    from tests.factories import ScheduleFactory
+
+    free = ScheduleFactory()  # seats left: the waitlist refuses, a normal answer
+    response = parent_client.post(
+        "/api/v1/waitlist/join", {"course_schedule_id": free.pk, "profile_id": profile.pk}, format="json"
+    )
+    assert response.status_code == 409, response.json()
+    records = json_log()
+    assert [r["level"] for r in records if r["level"] in {"WARNING", "ERROR"}] == []
+    error = response.json()["error"]
+    assert [r["message"] for r in records if r["logger"] == "core.api"] == [
+        f"POST /api/v1/waitlist/join answered 409 {error}"
+    ]
 
 
 def test_outside_a_request_the_id_is_a_dash(json_log):

@@ -5,47 +5,18 @@ leave by phone and arranges the make-up, and the studio manager (运营主管) m
 screenshot of each screen, at 1366 px wide, goes to var/screenshots/ (CI keeps it as an artifact;
 not committed)."""
 
-import shutil
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from flows import offers
 from notifications.models import Notification
+from tests.e2e.conftest import shot
 from tests.factories import BookingFactory, ProfileFactory, ScheduleFactory, StaffFactory
 from waitlist.models import WaitlistEntry, WaitlistOffer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def page(monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM reads are synchronous
-    # and safe, so Django's guard against async callers is lifted for this test only.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
-        yield context.new_page()
-        browser.close()
 
 
 @pytest.fixture
@@ -90,10 +61,6 @@ def studio(db):
         "sms_failed": sms_failed,
         "child": entries[1].profile,
     }
-
-
-def shot(page, name):
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_an_operators_day(page, live_server, studio):

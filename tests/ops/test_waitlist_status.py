@@ -182,3 +182,58 @@ def test_queries_do_not_grow_with_the_queue(wednesday_class, queue_of, free_a_se
         output = status_of(wednesday_class)
     assert len(table(output, "Queue")) == 7
     assert len(long) == len(short)
+
+
+# --- without an argument: the overview --------------------------------------------------------
+
+
+def overview() -> str:
+    out = StringIO()
+    call_command("waitlist_status", stdout=out)
+    return out.getvalue()
+
+
+def test_the_overview_lists_todays_and_tomorrows_full_classes_open_offers_and_stuck_messages(
+    wednesday_class, queue_of, free_a_seat, clock
+):
+    from notifications.models import Notification
+    from tests.conftest import at
+
+    queue_of(wednesday_class, 2)
+    thursday = ScheduleFactory(starts_at=at("2026-12-03 10:00"), capacity=1)
+    BookingFactory(schedule=thursday)
+    friday = ScheduleFactory(starts_at=at("2026-12-04 10:00"), capacity=1)  # the day after tomorrow
+    BookingFactory(schedule=friday)
+    ScheduleFactory(starts_at=at("2026-12-02 20:00"), capacity=5)  # seats left: not listed
+    clock.go("2026-12-02 12:30")
+    free_a_seat(wednesday_class)  # a broadcast offer until 12:45
+    stuck = Notification.objects.filter(template="waitlist_seat_available").first()
+    Notification.objects.filter(pk=stuck.pk).update(wechat_status="pending", next_attempt_at=None)
+    Notification.objects.exclude(pk=stuck.pk).update(wechat_status="sent")
+
+    clock.go("2026-12-02 12:46")
+    output = overview()
+    assert output.startswith("Waitlist overview at 2026-12-02 12:46:00 (Asia/Shanghai)")
+    full = table(output, "Full classes today and tomorrow")
+    assert [(row["class"], row["starts_at"], row["waiting"]) for row in full] == [
+        (str(wednesday_class.pk), "2026-12-02 19:00:00", "2/8"),  # its freed seat is held for the waitlist
+        (str(thursday.pk), "2026-12-03 10:00:00", "0/8"),
+    ]
+    offer = WaitlistOffer.objects.get()
+    [row] = table(output, "Open offers")
+    assert (row["offer"], row["class"], row["phase"], row["deadline"], row["when"]) == (
+        str(offer.pk),
+        str(wednesday_class.pk),
+        "broadcast",
+        "2026-12-02 12:45:00",
+        "overdue 1m00s",  # the sweeper has not run: the operator sees it
+    )
+    assert "Stuck notifications (wechat pending 1, wechat sending 0, sms pending 0, sms sending 0;" in output
+    assert [row["notification"] for row in table(output, "Stuck notifications")] == [str(stuck.pk)]
+
+
+def test_a_quiet_studio_has_empty_tables(db):
+    output = overview()
+    for title in ("Full classes today and tomorrow (0)", "Open offers (0", "Stuck notifications (wechat pending 0"):
+        assert title in output
+    assert output.count("(none)") == 3

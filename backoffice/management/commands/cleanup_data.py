@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError
 
+from backoffice import cleanup
 from backoffice.cleanup import DEFAULT_OLDER_THAN_DAYS, MIN_OLDER_THAN_DAYS, cleanup_old_data
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -34,7 +35,9 @@ class Command(BaseCommand):
         if days < MIN_OLDER_THAN_DAYS:
             raise CommandError(f"--older-than must be at least {MIN_OLDER_THAN_DAYS} days (got {days}).")
         dry_run = options["dry_run"]
-        result = cleanup_old_data(older_than_days=days, dry_run=dry_run)
+        if not dry_run:
+            self.stdout.write(f"Deleting in batches of {cleanup.BATCH_SIZE} (each batch is kept if the run stops):")
+        result = cleanup_old_data(older_than_days=days, dry_run=dry_run, progress=self._progress)
         verb = "would be deleted" if dry_run else "deleted"
         cutoff = result["cutoff"].astimezone(SHANGHAI)
         self.stdout.write(f"Data older than {days} days (before {cutoff:%Y-%m-%d %H:%M:%S} Asia/Shanghai):")
@@ -49,3 +52,7 @@ class Command(BaseCommand):
         )
         if dry_run:
             self.stdout.write("Dry run: nothing was deleted.")
+
+    def _progress(self, kind: str, deleted: int) -> None:
+        self.stdout.write(f"  ... {kind}: {deleted} deleted so far")
+        self.stdout.flush()

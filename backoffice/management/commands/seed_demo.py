@@ -1,9 +1,12 @@
 """Idempotent demo data a person can click through (two weeks from today, Asia/Shanghai).
 
-Running it again changes nothing: every row is found by its natural key before it is created.
+Running it again changes nothing, even after operators have edited the data: a day already seeded
+keeps its classes and their bookings, a family already there keeps its children, an operator
+account keeps its password, and the first family's make-up, credit and waiting entries are made once.
 Parents log in in development with the code `parent1` … `parent8` (the dev login backend).
 """
 
+import io
 import os
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -18,6 +21,7 @@ from accounts.models import Profile, User
 from compensation.models import ClassCreditCompensation
 from compensation.services import compensation_adjust
 from core.errors import BusinessError
+from core.progress import Progress
 from courses.models import Booking, Course, CourseSchedule, CourseType
 from flows import booking as booking_flows
 from flows import offers
@@ -32,6 +36,7 @@ COURSES = [
     ("regular", "少儿体能·启蒙", 1, 60, "120.00"),
     ("regular", "少儿体能·基础", 2, 90, "150.00"),
     ("regular", "少儿体能·基础短课", 2, 60, "110.00"),
+    ("regular", "少儿体能·基础加长", 2, 120, "190.00"),
     ("regular", "少儿体能·进阶", 3, 120, "180.00"),
     ("regular", "少儿体能·进阶精练", 3, 90, "160.00"),
     ("vip", "VIP体能·启蒙", 1, 60, "220.00"),
@@ -61,6 +66,10 @@ CHILDREN = [
 ]
 
 DEMO_OPERATORS = [("frontdesk", "前台"), ("manager", "运营主管")]
+# parent1's child takes its own course twice a week, in the daytime: free at other hours for
+# make-up sessions (other times, coaches, venues, shorter and longer) and for the full evening classes.
+FIRST_CHILD_COURSE = "少儿体能·基础"
+FIRST_CHILD_CLASSES = 4
 
 
 class Command(BaseCommand):
@@ -68,17 +77,27 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="run even when DEBUG is off (never in production)")
+        parser.add_argument(
+            "--scale",
+            type=int,
+            default=1,
+            choices=range(1, 101),
+            metavar="N",
+            help="a studio N times as big: N×8 families and N×2 classes per time slot (1-100; days "
+            "seeded before keep their classes); progress is printed as it goes",
+        )
 
-    def handle(self, *args, force: bool = False, **options):
+    def handle(self, *args, force: bool = False, scale: int = 1, **options):
         if not settings.DEBUG and not force:
             raise CommandError("seed_demo creates a known admin password: it runs only with DEBUG on (or --force).")
+        self.scale = scale
         with transaction.atomic():
             types = self._course_types()
             courses = self._courses(types)
-            schedules = self._schedules(courses)
+            schedules, fresh = self._schedules(courses)
             profiles = self._families()
             self._admin()
-        booked = self._fill(schedules, profiles)
+        booked = self._fill(fresh, profiles)
         self._makeup_and_credit(profiles[0])
         self._waitlists(profiles[0])
         self.stdout.write(
@@ -87,10 +106,16 @@ class Command(BaseCommand):
                 f"{len(profiles)} children, {booked} new bookings."
             )
         )
-        self.stdout.write(f"Admin login: username 'admin', password '{self.admin_password}'")
+        self.stdout.write(
+            f"Admin login: username 'admin', password '{self.admin_password}' (as first created; a password "
+            "changed since is kept)"
+        )
         self.stdout.write(f"Operators: 'frontdesk' (前台) and 'manager' (运营主管), password '{self.admin_password}'")
         self.stdout.write("Parents (dev login, POST /api/v1/auth/wechat-login): codes 'parent1' … 'parent8'")
-        self.stdout.write("parent1: a pending make-up, 30 minutes of compensation, a waiting entry, an open offer")
+        self.stdout.write(
+            "parent1: a pending make-up with sessions to choose from, 30 minutes of compensation, "
+            "a waiting entry, an open offer"
+        )
 
     def _course_types(self) -> dict[str, CourseType]:
         types = {}
@@ -115,11 +140,14 @@ class Command(BaseCommand):
             courses.append(course)
         return courses
 
-    def _schedules(self, courses) -> list[CourseSchedule]:
+    def _schedules(self, courses) -> tuple[list[CourseSchedule], list[CourseSchedule]]:
+        """Every demo class of the two weeks, and those created by this run (the ones to fill)."""
         zone = timezone.get_default_timezone()
         today = timezone.localdate()
-        schedules = []
+        schedules, fresh = [], []
+        progress = Progress("classes", total=DAYS, out=self._progress_out())
         for day in range(DAYS):
+            progress.step()
             date = today + timedelta(days=day)
             midnight = timezone.make_aware(datetime.combine(date, datetime.min.time()), zone)
             seeded = list(
@@ -134,47 +162,58 @@ class Command(BaseCommand):
                 continue
             for slot_index, slot in enumerate(SLOTS):
                 # Two classes per slot, at different venues, rotating through the courses.
-                for lane in range(2):
-                    course = courses[(day * len(SLOTS) * 2 + slot_index * 2 + lane) % len(courses)]
+                lanes = 2 * self.scale
+                for lane in range(lanes):
+                    course = courses[(day * len(SLOTS) * lanes + slot_index * lanes + lane) % len(courses)]
                     starts_at = timezone.make_aware(datetime.combine(date, slot), zone)
-                    schedule, _ = CourseSchedule.objects.get_or_create(
+                    schedule, created = CourseSchedule.objects.get_or_create(
                         course=course,
                         starts_at=starts_at,
                         defaults={
                             "ends_at": starts_at + timedelta(minutes=course.duration_minutes),
                             "capacity": 4 if course.course_type.code == "vip" else 6,
                             "coach": COACHES[(day + slot_index + lane) % len(COACHES)],
-                            "venue": VENUES[lane],
+                            "venue": VENUES[lane % len(VENUES)],
                         },
                     )
                     schedules.append(schedule)
-        return schedules
+                    if created:
+                        fresh.append(schedule)
+        progress.done(f"{len(schedules)} classes over {DAYS} days, {len(fresh)} new")
+        return schedules, fresh
 
     def _families(self) -> list[Profile]:
+        """Eight parents with one or two children each. A family already there keeps its children as
+        they are now (an operator may have renamed one: no second child appears)."""
         profiles = []
         child = 0
-        for n in range(1, PARENTS + 1):
+        for n in range(1, PARENTS * self.scale + 1):
             parent, _ = User.objects.get_or_create(
                 wechat_openid=f"dev_parent{n}",
                 defaults={"username": f"wx_dev_parent{n}", "nickname": f"家长{n}", "phone": f"1380000{n:04d}"},
             )
-            for _ in range(1 if n % 2 else 2):
+            existing = list(Profile.objects.filter(owner=parent).order_by("id"))
+            count = 1 if n % 2 else 2
+            for index in range(count):
                 name, level = CHILDREN[child % len(CHILDREN)]
                 child += 1
-                profile, _ = Profile.objects.get_or_create(owner=parent, name=name, defaults={"level": level})
-                profiles.append(profile)
+                if index < len(existing):
+                    profiles.append(existing[index])
+                elif not existing:
+                    profiles.append(Profile.objects.create(owner=parent, name=name, level=level))
         return profiles
 
     def _admin(self) -> None:
         self.admin_password = os.environ.get("DEMO_ADMIN_PASSWORD", "studio-admin")
-        admin, _ = User.objects.get_or_create(username="admin", defaults={"is_staff": True, "is_superuser": True})
-        admin.is_staff = admin.is_superuser = True
-        admin.set_password(self.admin_password)
-        admin.save()
+        if not User.objects.filter(username="admin").exists():
+            admin = User(username="admin", is_staff=True, is_superuser=True)
+            admin.set_password(self.admin_password)
+            admin.save()
         # One operator per role (RULES §11.7), to try the back office as the front desk and the manager.
         for username, role in DEMO_OPERATORS:
-            operator, _ = User.objects.get_or_create(username=username, defaults={"is_staff": True})
-            operator.is_staff = True
+            if User.objects.filter(username=username).exists():
+                continue  # as an operator left it: its password, its roles
+            operator = User(username=username, is_staff=True)
             operator.set_password(self.admin_password)
             operator.save()
             operator.groups.set([Group.objects.get(name=role)])
@@ -223,17 +262,36 @@ class Command(BaseCommand):
             booking_flows.booking_cancel(booking_id=seat.pk, now=now)
 
     def _fill(self, schedules, profiles) -> int:
-        """Books upcoming classes through the booking service; every third evening class is full.
-        The first child (parent1's, the login the docs suggest) is kept free in the evenings, so
-        that it can join a full class's waitlist: a seat at the same hour would be a time conflict."""
+        """Books this run's new classes through the booking service; every third evening class is
+        full. The first child (parent1's, the login the docs suggest) takes only its own course, twice
+        a week in the daytime: free in the evenings to join a full class's waitlist (a seat at the same
+        hour would be a time conflict), and at many hours for its make-up."""
         now = timezone.now()
         upcoming = [s for s in schedules if s.starts_at > now]
         evening = [s for s in upcoming if timezone.localtime(s.starts_at).hour == 19]
+        first_child = profiles[0] if profiles else None
+        own = [
+            s
+            for s in upcoming
+            if s.course.name == FIRST_CHILD_COURSE and s not in evening and s.starts_at > now + settings.LEAVE_DEADLINE
+        ]
+        if first_child is not None:
+            ahead = Booking.objects.filter(
+                profile=first_child, status=Booking.Status.BOOKED, schedule__starts_at__gt=now
+            )
+            own = own[: max(0, FIRST_CHILD_CLASSES - ahead.count())]
         booked = 0
+        for schedule in own:
+            try:
+                booking_flows.booking_create(profile=first_child, schedule_id=schedule.pk, now=now)
+                booked += 1
+            except BusinessError:
+                continue
+        progress = Progress("bookings", total=len(upcoming), out=self._progress_out())
         for index, schedule in enumerate(upcoming):
+            progress.step()
             wanted = schedule.capacity if (schedule in evening and index % 3 == 0) else index % 3
-            for profile in profiles[1:] if schedule in evening else profiles:
-                # Every row counts (a seeded leave frees a seat that a second run must not refill).
+            for profile in profiles[1:]:
                 if Booking.objects.filter(schedule=schedule).count() >= wanted:
                     break
                 if Booking.objects.filter(schedule=schedule, profile=profile).exists():
@@ -243,4 +301,9 @@ class Command(BaseCommand):
                     booked += 1
                 except BusinessError:
                     continue  # a time conflict for this child: try the next one
+        progress.done(f"{booked} new bookings in {len(upcoming)} classes")
         return booked
+
+    def _progress_out(self):
+        """Progress lines for a scaled-up run (a few minutes); the everyday demo is quick and quiet."""
+        return self.stdout if self.scale > 1 else io.StringIO()

@@ -1,6 +1,7 @@
-"""Operators: one class's waitlist as plain-text tables (运维工具).
+"""Operators: the waitlist as plain-text tables (运维工具).
 
-    manage.py waitlist_status <schedule_id>
+    manage.py waitlist_status                  today's and tomorrow's full classes, open offers, stuck notifications
+    manage.py waitlist_status <schedule_id>    one class: seats, queue, offers, active flows
 
 Reads only, through the selectors, and shows the rows as stored: a hand-over that is due but that
 no sweep or request has applied yet still shows its offer `open` — compare the deadline with `now`.
@@ -8,13 +9,16 @@ no sweep or request has applied yet still shows its offer `open` — compare the
 
 import argparse
 import unicodedata
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from core.fields import MAX_ID
 from courses.models import CourseSchedule
+from notifications.selectors import notifications_stuck
 from waitlist import selectors
 from waitlist.models import WaitlistFlow, WaitlistOffer
 
@@ -34,6 +38,14 @@ def schedule_id(text: str) -> int:
 
 def local(moment) -> str:
     return "-" if moment is None else f"{moment.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}"
+
+
+def _ago(delta: timedelta) -> str:
+    """45s, 1m00s, 10h11m."""
+    seconds = int(delta.total_seconds())
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
 def _width(text: str) -> int:
@@ -60,13 +72,20 @@ def table(headers: list[str], rows: list[list]) -> str:
 
 
 class Command(BaseCommand):
-    help = "Show a class's seats, its waitlist queue in position order, its offers and active booking flows."
+    help = (
+        "Without an argument: today's and tomorrow's full classes with their waiting counts, open offers "
+        "and their deadlines, and stuck notifications. With a class id: its seats, its waitlist queue in "
+        "position order, its offers and active booking flows."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("schedule_id", type=schedule_id, help="the class (CourseSchedule) id")
+        parser.add_argument("schedule_id", type=schedule_id, nargs="?", help="a class (CourseSchedule) id")
 
     def handle(self, *args, **options):
         pk = options["schedule_id"]
+        if pk is None:
+            self._overview(timezone.now())
+            return
         schedule = (
             selectors.schedules_with_seats(queryset=CourseSchedule.objects.filter(pk=pk))
             .select_related("course__course_type")
@@ -79,6 +98,91 @@ class Command(BaseCommand):
         self._queue(schedule)
         self._offers(schedule)
         self._flows(schedule)
+
+    # --- the overview -------------------------------------------------------------------------
+
+    def _overview(self, now) -> None:
+        today = now.astimezone(SHANGHAI).date()
+        start = datetime.combine(today, time.min, tzinfo=SHANGHAI)
+        self.stdout.write(f"Waitlist overview at {local(now)} (Asia/Shanghai)")
+        self._full_classes(start, start + timedelta(days=2))
+        self._open_offers(now)
+        self._stuck(now)
+        self.stdout.write("")
+        self.stdout.write("One class in detail: manage.py waitlist_status <schedule_id>")
+
+    def _full_classes(self, start, end) -> None:
+        schedules = (
+            selectors.schedules_with_seats(
+                queryset=CourseSchedule.objects.filter(
+                    starts_at__gte=start, starts_at__lt=end, status=CourseSchedule.Status.OPEN
+                )
+            )
+            .annotate(
+                waiting=selectors.waitlist_waiting_count_subquery(),
+                waitlist_capacity_now=selectors.waitlist_capacity_expression(),
+            )
+            .filter(available__lte=0)
+            .select_related("course")
+            .order_by("starts_at", "id")
+        )
+        rows = [
+            [
+                schedule.pk,
+                local(schedule.starts_at),
+                schedule.course.name,
+                schedule.capacity,
+                schedule.booked_count,
+                schedule.held_count,
+                f"{schedule.waiting}/{schedule.waitlist_capacity_now}",
+            ]
+            for schedule in schedules
+        ]
+        self._section(
+            f"Full classes today and tomorrow ({len(rows)})",
+            table(["class", "starts_at", "course", "capacity", "booked", "held", "waiting"], rows),
+        )
+
+    def _open_offers(self, now) -> None:
+        offers = (
+            WaitlistOffer.objects.filter(status=WaitlistOffer.Status.OPEN)
+            .select_related("schedule__course")
+            .annotate(active_flows=Count("flows", filter=Q(flows__status__in=selectors.PROTECTING_STATUSES)))
+            .order_by("deadline", "id")
+        )
+        rows = [
+            [
+                offer.pk,
+                offer.schedule_id,
+                offer.schedule.course.name,
+                offer.phase,
+                local(offer.deadline),
+                "overdue " + _ago(now - offer.deadline)
+                if offer.deadline <= now
+                else "in " + _ago(offer.deadline - now),
+                offer.reserved_for_id,
+                offer.active_flows,
+            ]
+            for offer in offers
+        ]
+        self._section(
+            f"Open offers ({len(rows)}, soonest deadline first; an overdue one waits for the sweeper)",
+            table(["offer", "class", "course", "phase", "deadline", "when", "reserved_for", "active flows"], rows),
+        )
+
+    def _stuck(self, now) -> None:
+        stuck = notifications_stuck(now=now)
+        counts = ", ".join(f"{kind} {n}" for kind, n in stuck["counts"].items())
+        rows = [
+            [row.pk, row.template, row.wechat_status, row.sms_status, local(row.created_at), row.user_id]
+            for row in stuck["oldest"]
+        ]
+        self._section(
+            f"Stuck notifications ({counts}; the resender re-enqueues them every minute)",
+            table(["notification", "template", "wechat", "sms", "created_at", "parent"], rows),
+        )
+
+    # --- one class ------------------------------------------------------------------------------
 
     def _section(self, title: str, body: str) -> None:
         self.stdout.write("")
