@@ -79,6 +79,7 @@ def worker_process(stub_url: str, **extra_env: str) -> subprocess.Popen:
         "WECHAT_SECRET": "wx-test-secret",
         "WECHAT_API_BASE": stub_url,
         "WECHAT_TEMPLATE_WAITLIST_CLOSED": "tmpl-waitlist_closed",
+        "CELERY_TASK_LOG_LEVEL": "INFO",  # tests read which worker ran a task ("succeeded" lines)
         **extra_env,
     }
     return subprocess.Popen(

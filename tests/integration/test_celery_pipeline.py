@@ -28,6 +28,7 @@ def process_env() -> dict:
         "DATABASE_URL": f"mysql://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 3306}/{db['NAME']}",
         "REDIS_URL": "redis://127.0.0.1:6379/14",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/14",
+        "CELERY_TASK_LOG_LEVEL": "INFO",  # the test reads beat's "Sending due task" and the worker's task lines
     }
 
 
