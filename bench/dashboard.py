@@ -21,6 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from core.progress import Progress  # noqa: E402  (imports nothing from Django)
+
 DB_NAME = "bench_dashboard"
 os.environ.update(
     {
@@ -57,6 +59,10 @@ def build(now: datetime, rng: random.Random) -> dict:
     from notifications.models import Notification
     from waitlist.models import WaitlistEntry, WaitlistOffer
 
+    # In rows, stepped after each table's insert: classes; users and profiles; waitlist entries and
+    # notifications; offers; left bookings and make-ups; credits and their ledger rows.
+    per_class = 2 * ENTRIES_PER_SCHEDULE + OFFERS_PER_SCHEDULE
+    progress = Progress("data set", total=SCHEDULES * (1 + per_class) + 2 * PROFILES + 2 * MAKEUPS + 3 * CREDITS)
     regular = CourseType.objects.create(code="regular", name="常规班", waitlist_capacity=8)
     vip = CourseType.objects.create(code="vip", name="VIP小班", waitlist_capacity=5)
     courses = [
@@ -81,14 +87,17 @@ def build(now: datetime, rng: random.Random) -> dict:
         ],
         batch_size=BATCH,
     )
+    progress.step(SCHEDULES)
     schedules = list(CourseSchedule.objects.order_by("id").values_list("id", "starts_at"))
     User.objects.bulk_create(
         [User(username=f"bench{n}", wechat_openid=f"o-bench-{n}") for n in range(PROFILES)], batch_size=BATCH
     )
+    progress.step(PROFILES)
     owners = list(User.objects.order_by("id").values_list("id", flat=True))
     Profile.objects.bulk_create(
         [Profile(owner_id=owner, name=f"孩子{n}", level=2) for n, owner in enumerate(owners)], batch_size=BATCH
     )
+    progress.step(len(owners))
     profiles = list(Profile.objects.order_by("id").values_list("id", "owner_id"))
     cutoff = timedelta(hours=6)
 
@@ -138,7 +147,9 @@ def build(now: datetime, rng: random.Random) -> dict:
                 )
             )
     WaitlistEntry.objects.bulk_create(entries, batch_size=BATCH)
+    progress.step(len(entries))
     Notification.objects.bulk_create(notifications, batch_size=BATCH)
+    progress.step(len(notifications))
 
     offers = []
     for schedule_id, starts_at in schedules:
@@ -162,6 +173,7 @@ def build(now: datetime, rng: random.Random) -> dict:
                 )
             )
     WaitlistOffer.objects.bulk_create(offers, batch_size=BATCH)
+    progress.step(len(offers))
 
     # Make-ups owe a leave: one left booking each.
     Booking.objects.bulk_create(
@@ -176,6 +188,7 @@ def build(now: datetime, rng: random.Random) -> dict:
         ],
         batch_size=BATCH,
     )
+    progress.step(MAKEUPS)
     left = list(Booking.objects.filter(status="on_leave").order_by("id").values_list("id", "profile_id"))
     MakeupBooking.objects.bulk_create(
         [
@@ -189,6 +202,7 @@ def build(now: datetime, rng: random.Random) -> dict:
         ],
         batch_size=BATCH,
     )
+    progress.step(len(left))
     ClassCreditCompensation.objects.bulk_create(
         [
             ClassCreditCompensation(
@@ -202,6 +216,7 @@ def build(now: datetime, rng: random.Random) -> dict:
         ],
         batch_size=BATCH,
     )
+    progress.step(CREDITS)
     credits = list(ClassCreditCompensation.objects.values_list("id", flat=True))
     span = timedelta(days=SPAN_DAYS)
     CompensationUsage.objects.bulk_create(
@@ -216,6 +231,7 @@ def build(now: datetime, rng: random.Random) -> dict:
         ],
         batch_size=BATCH,
     )
+    progress.step(2 * CREDITS)
 
     # created_at is auto_now_add (bulk_create sets it to now): spread it over the span in SQL.
     with connection.cursor() as cursor:
@@ -229,6 +245,7 @@ def build(now: datetime, rng: random.Random) -> dict:
             "class_credit_compensation, compensation_usage, courses_courseschedule"
         )
         cursor.fetchall()
+    progress.done(f"{progress.count:,} rows")
     return {
         "schedules": SCHEDULES,
         "waitlist_entries": len(entries),
@@ -271,11 +288,14 @@ def run() -> None:
 
     dashboard_figures(date_from=date_from, date_to=date_to, now=now)  # warm up
     timings = []
+    progress = Progress("dashboard_figures", total=RUNS)
     for _ in range(RUNS):
         begun = time.perf_counter()
         with CaptureQueriesContext(connection) as queries:
             figures = dashboard_figures(date_from=date_from, date_to=date_to, now=now)
         timings.append(time.perf_counter() - begun)
+        progress.step()
+    progress.done(f"{RUNS} runs, p50 {statistics.median(timings) * 1000:.1f} ms")
     query_count = len(queries)  # read now: the page requests below reset Django's query log
     slowest = sorted(
         ({"ms": round(float(query["time"]) * 1000, 1), "sql": query["sql"][:160]} for query in queries),
@@ -288,11 +308,14 @@ def run() -> None:
     url = f"/admin/dashboard/?date_from={date_from}&date_to={date_to}"
     assert client.get(url).status_code == 200  # warm up
     page_timings = []
+    progress = Progress("admin page", total=RUNS)
     for _ in range(RUNS):
         begun = time.perf_counter()
         response = client.get(url)
         page_timings.append(time.perf_counter() - begun)
         assert response.status_code == 200
+        progress.step()
+    progress.done(f"{RUNS} requests, p50 {statistics.median(page_timings) * 1000:.1f} ms")
 
     def ms(values: list[float]) -> dict:
         ordered = sorted(values)

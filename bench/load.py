@@ -21,6 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from core.progress import Progress  # noqa: E402  (imports nothing from Django)
+
 DB_NAME = "bench_load"
 REDIS = "redis://127.0.0.1:6379/10"
 PORT = 8766
@@ -103,6 +105,8 @@ def setup_data(reuse: bool = False) -> dict:
         for lvl in (1, 2, 3)
         for m in (60, 90, 120)
     ]
+    # In rows, stepped after each table's insert: classes, parents and profiles, bookings, waiting entries.
+    progress = Progress("data set", total=1000 + 2 * 2000 + 20 * 1000 + 5 * 1000)
     start = now + timedelta(days=1)
     schedules = CourseSchedule.objects.bulk_create(
         [
@@ -117,8 +121,11 @@ def setup_data(reuse: bool = False) -> dict:
             for n in range(1000)
         ]
     )
+    progress.step(len(schedules))
     parents = User.objects.bulk_create([User(username=f"p{n}", wechat_openid=f"o{n}") for n in range(2000)])
+    progress.step(len(parents))
     profiles = Profile.objects.bulk_create([Profile(owner=u, name=f"孩子{n}", level=2) for n, u in enumerate(parents)])
+    progress.step(len(profiles))
     # 20,000 bookings: 20 per class for the first 1,000 classes → every class full.
     Booking.objects.bulk_create(
         [
@@ -128,6 +135,7 @@ def setup_data(reuse: bool = False) -> dict:
         ],
         batch_size=5000,
     )
+    progress.step(20 * 1000)
     WaitlistEntry.objects.bulk_create(
         [
             WaitlistEntry(
@@ -139,6 +147,8 @@ def setup_data(reuse: bool = False) -> dict:
         batch_size=5000,
         ignore_conflicts=True,
     )
+    progress.step(5 * 1000)
+    progress.done(f"{progress.count:,} rows")
     # A pending make-up for the profiles the load uses.
     users = profiles[:200]
     for profile in users[:50]:
@@ -278,6 +288,9 @@ def main() -> None:
 
     cores = os.cpu_count() or 2
     results = {}
+    uncached = ("GET schedules", "GET waitlist/my", "GET makeup/available")
+    # Each run takes LOAD_SECONDS: the endpoints and the mixed run with the cache on, then the reads with it off.
+    runs = Progress("wrk runs", total=len(endpoints) + 1 + len(uncached))
     for hot_reads in ("30", "0"):
         gunicorn = subprocess.Popen(
             [
@@ -305,20 +318,24 @@ def main() -> None:
             if hot_reads != "0":
                 for label, (method, path) in endpoints.items():
                     measure(label, method, path)
+                    runs.step()
                 from waitlist.models import WaitlistEntry
 
                 before = WaitlistEntry.objects.count()
                 measure("GET schedules, 1 in 10 a join", "GET", endpoints["GET schedules"][1], mix_join=True)
                 results["GET schedules, 1 in 10 a join"]["joins_committed"] = WaitlistEntry.objects.count() - before
+                runs.step()
             else:  # the same reads computed every time: what the query shapes alone give
-                for label in ("GET schedules", "GET waitlist/my", "GET makeup/available"):
+                for label in uncached:
                     queries[f"{label}, cache off"] = queries[label].split(" → ")[0]
                     measure(f"{label}, cache off", *endpoints[label])
+                    runs.step()
         finally:
             gunicorn.terminate()
             gunicorn.wait(timeout=30)
 
     ceiling = results["one-query DRF (JWT user)"]["rps"]
+    runs.done(f"{len(results)} runs of {DURATION} s, one-query ceiling {ceiling:.0f} req/s")
     for row in results.values():
         row["vs_one_query_ceiling"] = round(row["rps"] / ceiling, 2)
     result = {

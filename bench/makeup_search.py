@@ -18,6 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from core.progress import Progress  # noqa: E402  (imports nothing from Django)
+
 DB_NAME = "bench_makeup"
 os.environ.update(
     {
@@ -68,6 +70,8 @@ def main() -> None:
         for minutes in (60, 90, 120)
     ]
     coaches, venues = ["王教练", "李教练", "张教练", "赵教练"], ["朝阳馆", "海淀馆", "通州馆"]
+    # In rows, stepped after each table's insert: the classes, then 6 filler bookings in every fifth class.
+    progress = Progress("data set", total=SCHEDULES + 6 * len(range(0, SCHEDULES, 5)))
     start = now + timedelta(days=1)
     CourseSchedule.objects.bulk_create(
         [
@@ -83,12 +87,15 @@ def main() -> None:
         ],
         batch_size=1000,
     )
+    progress.step(SCHEDULES)
     filler_owner = User.objects.create(username="filler")
     fillers = Profile.objects.bulk_create([Profile(owner=filler_owner, name=f"f{n}") for n in range(6)])
     full = list(CourseSchedule.objects.order_by("id").values_list("id", flat=True)[::5])  # every fifth class is full
     Booking.objects.bulk_create(
         [Booking(profile=p, schedule_id=sid, active=True) for sid in full for p in fillers], batch_size=2000
     )
+    progress.step(len(full) * len(fillers))
+    progress.done(f"{SCHEDULES:,} classes, {len(full):,} of them full")
     parent = User.objects.create(username="parent", wechat_openid="o-parent")
     profile = Profile.objects.create(owner=parent, name="乐乐", level=2)
     original = CourseSchedule.objects.filter(course__course_type=regular, course__level=2).exclude(pk__in=full).first()
@@ -104,6 +111,7 @@ def main() -> None:
         "redeem (any type)": f"profile_id={profile.pk}&redeem=true",
     }
     results = {}
+    progress = Progress("searches", total=len(searches))
     for label, query in searches.items():
         url = f"/api/v1/makeup/available?{query}"
         client.get(url)  # warm up
@@ -122,6 +130,10 @@ def main() -> None:
             "p50_ms": round(statistics.median(timings) * 1000, 1),
             "p95_ms": round(sorted(timings)[18] * 1000, 1),
         }
+        progress.step()
+    progress.done(
+        f"{len(searches)} searches × 20 requests, slowest p50 {max(r['p50_ms'] for r in results.values())} ms"
+    )
     result = {
         "benchmark": "makeup_search",
         "date": datetime.now().isoformat(timespec="seconds"),

@@ -28,6 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from core.progress import Progress  # noqa: E402  (imports nothing from Django)
+
 DB_NAME = "bench_studio"
 BROKER = "redis://127.0.0.1:6379/12"
 os.environ.update(
@@ -172,6 +174,7 @@ def main() -> None:
             "entry_id": 1,
         }
         bursts = args.notifications // args.burst
+        creating = Progress("bursts", total=bursts)
         started = time.time()
         for burst in range(bursts):
             users = parents[(burst * args.burst) % len(parents) :][: args.burst]
@@ -183,14 +186,24 @@ def main() -> None:
                     specs=[NotificationSpec(user.pk, "waitlist_seat_available", payload) for user in users]
                 )
             committed_at.update({row.pk: commit["at"] for row in rows})
+            creating.step()  # after the commit stamp: a counter, and a line per tenth
             time.sleep(args.interval)
         created_in = time.time() - started
         total = bursts * args.burst
+        creating.done(f"{bursts} bursts of {args.burst}, {len(committed_at)} notifications committed")
+        receiving = Progress("arrivals", total=total)
+        received = 0
         deadline = time.time() + 120
         while time.time() < deadline:
-            if len(set(arrivals()) & set(committed_at)) >= total:
+            arrived = len(set(arrivals()) & set(committed_at))
+            receiving.step(arrived - received)
+            received = arrived
+            if arrived >= total:
                 break
             time.sleep(0.2)
+        receiving.done(
+            f"{received} of {total} at the {args.channel} stub" + ("" if received >= total else " (stopped waiting)")
+        )
     finally:
         for worker in workers:
             worker.terminate()

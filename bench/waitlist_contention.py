@@ -22,6 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from core.progress import Progress  # noqa: E402  (imports nothing from Django)
+
 DB_NAME = "bench_waitlist"
 REDIS = "redis://127.0.0.1:6379/11"
 PORT = 8765
@@ -111,11 +113,14 @@ def main() -> None:
 
     # Baseline classes: one waiting parent each, one freed seat each.
     baseline = []
+    progress = Progress("baseline classes", total=20)
     for n in range(20):
         schedule = full_class(now + timedelta(days=3, hours=2 * n))
         entry = WaitlistEntry.objects.create(profile=profiles[n], schedule=schedule, active=True)
         booking_cancel(booking_id=schedule.bookings.first().pk)
         baseline.append((profiles[n], entry.pk))
+        progress.step()
+    progress.done(f"{len(baseline)} full classes, one seat freed in each")
 
     gunicorn = subprocess.Popen(
         [
@@ -156,11 +161,14 @@ def main() -> None:
             return time.perf_counter() - started, response.status_code, body.get("error", "ok")
 
         uncontended = []
+        progress = Progress("uncontended accepts", total=len(baseline))
         with requests.Session() as session:
             for profile, entry_id in baseline:
                 seconds, status, _ = accept(profile.pk, entry_id, session)
                 assert status == 200, status
                 uncontended.append(seconds)
+                progress.step()  # after the request's own timing
+        progress.done(f"{len(uncontended)} accepts, p50 {ms(statistics.median(uncontended))} ms")
 
         barrier = threading.Barrier(len(profiles))
         results = []
@@ -174,12 +182,16 @@ def main() -> None:
                 results.append(outcome)
 
         threads = [threading.Thread(target=racer, args=(p,)) for p in profiles]
+        # No step while the threads race (that is the wall time): the summary line once all have answered.
+        progress = Progress("concurrent accepts", total=len(threads))
         wall = time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         wall = time.perf_counter() - wall
+        accepted = sum(status == 200 for _, status, _ in results)
+        progress.done(f"{len(results)} answers to {len(threads)} requests at once, {accepted} accepted")
     finally:
         gunicorn.terminate()
         gunicorn.wait(timeout=30)
@@ -203,6 +215,8 @@ def main() -> None:
 
     # 2. Sweeper over 10,000 overdue offers.
     sweep_start = now + timedelta(days=5)
+    # In rows, stepped after each table's insert: classes, their waiting entries, their overdue offers.
+    progress = Progress("sweeper data set", total=CLASSES * (1 + WAITING + OFFERS))
     schedules = CourseSchedule.objects.bulk_create(
         [
             CourseSchedule(
@@ -214,6 +228,7 @@ def main() -> None:
             for n in range(CLASSES)
         ]
     )
+    progress.step(len(schedules))
     WaitlistEntry.objects.bulk_create(
         [
             WaitlistEntry(profile=profiles[(n * WAITING + k) % len(profiles)], schedule=s, joined_at=now, active=True)
@@ -221,6 +236,7 @@ def main() -> None:
             for k in range(WAITING)
         ]
     )
+    progress.step(len(schedules) * WAITING)
     past = now - timedelta(minutes=20)
     WaitlistOffer.objects.bulk_create(
         [
@@ -229,12 +245,17 @@ def main() -> None:
             for _ in range(OFFERS)
         ]
     )
+    progress.step(len(schedules) * OFFERS)
+    progress.done(f"{progress.count:,} rows")
     overdue = WaitlistOffer.objects.filter(status="open", deadline__lt=now, schedule__in=schedules).count()
+    progress = Progress("sweeper", total=CLASSES)  # classes caught up; a step per run of 200 costs nothing
     started = time.perf_counter()
     runs = 0
-    while services.waitlist_offers_sweep(batch=200):
+    while caught_up := services.waitlist_offers_sweep(batch=200):
         runs += 1
+        progress.step(caught_up)
     sweep_seconds = time.perf_counter() - started
+    progress.done(f"{overdue:,} overdue offers in {runs} runs of 200 classes, {overdue / sweep_seconds:.0f} offers/s")
     reserved = WaitlistOffer.objects.filter(schedule__in=schedules, phase="reserved", status="open").count()
     sweeper = {
         "overdue_offers": overdue,
