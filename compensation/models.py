@@ -69,7 +69,10 @@ class ClassCreditCompensation(TimeStampedModel):
             ),
             models.CheckConstraint(condition=Q(minutes__gt=0), name="compensation_credit_minutes_positive"),
         ]
-        indexes = [models.Index(fields=["profile", "status", "expires_at"], name="compensation_profile_usable")]
+        indexes = [
+            models.Index(fields=["profile", "status", "expires_at"], name="compensation_profile_usable"),
+            models.Index(fields=["created_at"], name="compensation_credit_created"),  # the dashboard's days
+        ]
 
     def __str__(self) -> str:
         return (
@@ -116,7 +119,10 @@ class CompensationUsage(models.Model):
         verbose_name = "补偿明细"
         verbose_name_plural = "补偿明细"
         constraints = [models.CheckConstraint(condition=Q(minutes__gt=0), name="compensation_usage_minutes_positive")]
-        indexes = [models.Index(fields=["credit", "kind"], name="compensation_usage_credit_kind")]
+        indexes = [
+            models.Index(fields=["credit", "kind"], name="compensation_usage_credit_kind"),
+            models.Index(fields=["created_at"], name="compensation_usage_created"),  # the dashboard's days
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}{self.minutes}分钟"

@@ -83,6 +83,7 @@ class Notification(TimeStampedModel):
             models.Index(fields=["wechat_status", "created_at"], name="notif_status_created"),
             models.Index(fields=["user", "read_at"], name="notif_user_read"),
             models.Index(fields=["sms_status", "sms_due_at"], name="notif_sms_status_due"),
+            models.Index(fields=["created_at"], name="notif_created"),  # the dashboard's days, the 24-hour summary
         ]
 
     def __str__(self) -> str:

@@ -79,6 +79,9 @@ class WaitlistEntry(TimeStampedModel):
         indexes = [
             models.Index(fields=["schedule", "status", "priority", "joined_at"], name="waitlist_queue"),
             models.Index(fields=["profile", "status"], name="waitlist_profile_status"),
+            # The dashboard's date ranges (joined, ended in the chosen days).
+            models.Index(fields=["joined_at"], name="waitlist_joined_at"),
+            models.Index(fields=["ended_at"], name="waitlist_ended_at"),
         ]
 
     def __str__(self) -> str:
@@ -144,6 +147,7 @@ class WaitlistOffer(TimeStampedModel):
         indexes = [
             models.Index(fields=["status", "deadline"], name="waitlist_offer_status_deadline"),
             models.Index(fields=["schedule", "status"], name="waitlist_offer_sched_status"),
+            models.Index(fields=["released_at"], name="waitlist_offer_released_at"),  # the dashboard's days
         ]
 
     def __str__(self) -> str:
