@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: run test test-js test-journey test-mysql install lint migrate seed clean bench-notifications bench-waitlist bench-ledger bench-makeup-search bench-dashboard bench
+.PHONY: run test test-js test-journey test-mysql install lint migrate seed clean bench-notifications bench-waitlist bench-ledger bench-makeup-search bench-dashboard bench-growth bench
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt bin/install-system-deps
 	bin/install-system-deps
@@ -79,6 +79,11 @@ bench-makeup-search: install
 bench-dashboard: install
 	bin/ensure-services
 	$(BIN)/python bench/dashboard.py
+
+## How each read's p95 grows from 1x to 100x data (several minutes to build 2,000,000 bookings).
+bench-growth: install
+	bin/ensure-services
+	$(BIN)/python bench/growth.py
 
 ## The load benchmark (gunicorn + MariaDB + Redis, wrk): bench/results/load.md.
 bench: install

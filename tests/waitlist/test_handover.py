@@ -141,6 +141,47 @@ def test_a_reservation_skips_entries_holding_another(wednesday_class, queue_of, 
     assert (first.reserved_for_id, second.reserved_for_id) == (p1.entry_id, p2.entry_id)
 
 
+def test_several_seats_due_at_once_go_down_the_queue_in_one_sweep(
+    wednesday_class, queue_of, free_a_seat, clock, django_assert_max_num_queries
+):
+    """Three broadcast offers close together with a queue of five, one of whom (p2) has 自动递补: the
+    seats go to p1, p2, p3 in order, p2's booked at once without a message, p1's and p3's told;
+    a second round later, p1 and p3 expire and their seats go to p4 and p5, and no seat is left for
+    a third round but lapses. All in a bounded number of statements (set-based, not per offer)."""
+    p1, p2, p3, p4, p5 = queue_of(wednesday_class, 5)
+    WaitlistEntry.objects.filter(pk=p2.entry_id).update(auto_accept=True)
+    for _ in range(3):
+        free_a_seat(wednesday_class)
+    clock.go("2026-12-02 10:16")
+    with django_assert_max_num_queries(40):  # one by one: 48
+        services.waitlist_offers_sweep()
+    offers = list(WaitlistOffer.objects.order_by("released_at", "id"))
+    assert [(o.phase, o.status, o.reserved_for_id) for o in offers] == [
+        ("reserved", "open", p1.entry_id),
+        ("reserved", "claimed", p2.entry_id),
+        ("reserved", "open", p3.entry_id),
+    ]
+    assert {o.deadline for o in offers if o.status == "open"} == {at("2026-12-02 10:31")}
+    assert statuses([p1, p2, p3, p4, p5]) == ["waiting", "booked", "waiting", "waiting", "waiting"]
+    assert (last_template(p1), last_template(p3)) == ("waitlist_seat_reserved", "waitlist_seat_reserved")
+    assert last_template(p2) == "waitlist_auto_booked"
+    # The broadcast answers of the first round have expired; each reservation has its one open answer.
+    assert WaitlistNotification.objects.filter(kind="seat_available", status="open").count() == 0
+    assert WaitlistNotification.objects.filter(kind="seat_reserved", status="open").count() == 2
+
+    clock.go("2026-12-02 10:32")  # nobody confirmed: p1 and p3 expire, the seats pass to p4 and p5
+    services.waitlist_offers_sweep()
+    assert statuses([p1, p3]) == ["expired", "expired"]
+    assert [(o.reserved_for_id, o.round) for o in WaitlistOffer.objects.filter(status="open").order_by("id")] == [
+        (p4.entry_id, 3),
+        (p5.entry_id, 3),
+    ]
+    clock.go("2026-12-02 10:48")  # p4 and p5 let it pass too: nobody is left, both seats lapse
+    services.waitlist_offers_sweep()
+    assert statuses([p4, p5]) == ["expired", "expired"]
+    assert sorted(WaitlistOffer.objects.values_list("status", flat=True)) == ["claimed", "lapsed", "lapsed"]
+
+
 def test_a_winner_s_other_reservation_passes_on_at_once(wednesday_class, queue_of, free_a_seat, clock):
     p1, p2, p3 = queue_of(wednesday_class, 3)
     clock.go("2026-12-02 10:00")

@@ -21,6 +21,48 @@ def waitlist_notice_payload(*, entry: WaitlistEntry, schedule: CourseSchedule, d
     }
 
 
+def waitlist_notices_create_for_offers(
+    *,
+    schedule,
+    pairs: list[tuple[WaitlistEntry, WaitlistOffer]],
+    template: str,
+    kind: str,
+    now: datetime,
+    response_deadline: datetime | None = None,
+    status: str = WaitlistNotification.Status.CLOSED,
+) -> int:
+    """Like `waitlist_notices_create`, each entry about its own offer (the sweeper's reservations):
+    one INSERT of outbox rows and one of WaitlistNotification rows for all of them."""
+    if not pairs:
+        return 0
+    rows = notification_create_many(
+        specs=[
+            NotificationSpec(
+                entry.profile.owner_id,
+                template,
+                waitlist_notice_payload(entry=entry, schedule=schedule, deadline=response_deadline),
+                entry.profile_id,
+            )
+            for entry, _ in pairs
+        ]
+    )
+    WaitlistNotification.objects.bulk_create(
+        [
+            WaitlistNotification(
+                offer=offer,
+                entry=entry,
+                kind=kind,
+                response_deadline=response_deadline,
+                status=status,
+                notification=row,
+                created_at=now,
+            )
+            for (entry, offer), row in zip(pairs, rows, strict=True)
+        ]
+    )
+    return len(pairs)
+
+
 def waitlist_notices_create(
     *,
     schedule,

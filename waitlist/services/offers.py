@@ -26,7 +26,7 @@ from waitlist.clock import waking_deadline
 from waitlist.hooks import waitlist_auto_accept
 from waitlist.locks import waitlist_entry_lock
 from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistNotification, WaitlistOffer
-from waitlist.services.notices import waitlist_notices_create
+from waitlist.services.notices import waitlist_notices_create, waitlist_notices_create_for_offers
 
 
 @dataclass
@@ -260,6 +260,7 @@ def waitlist_apply_overdue(*, schedule: CourseSchedule, now: datetime) -> None:
                 _pass_on(offer, schedule, now)
         offers = [offer for offer in offers if offer.status == WaitlistOffer.Status.OPEN]
         flows = selectors.waitlist_flows_of_offers(offers=offers)
+        due = []  # handed over together, in this order, after the loop
         for offer in offers:
             if past_cutoff or schedule.status != CourseSchedule.Status.OPEN:
                 # The waitlist has ended: only a flow still in grace keeps its offer open.
@@ -275,7 +276,8 @@ def waitlist_apply_overdue(*, schedule: CourseSchedule, now: datetime) -> None:
                     _expire_reservation(offer, schedule, now)  # its window ended before the cutoff (a late sweep)
                 waitlist_offer_lapse(offer=offer, now=now)
             elif now > selectors.waitlist_offer_closing_time(offer=offer, flows=flows):
-                _hand_over(offer, schedule, now)
+                due.append(offer)
+        _hand_over_many(due, schedule, now)
     if past_cutoff:
         _close_at_cutoff(schedule, now)
 
@@ -299,10 +301,79 @@ def _expire_reservation(offer: WaitlistOffer, schedule: CourseSchedule, now: dat
         )
 
 
-def _hand_over(offer: WaitlistOffer, schedule: CourseSchedule, now: datetime) -> None:
-    _end_round(offer, now)
-    _expire_reservation(offer, schedule, now)
-    _reserve_next(offer, schedule, now)
+def _hand_over_many(due: list[WaitlistOffer], schedule: CourseSchedule, now: datetime) -> None:
+    """Hands over every due offer of one class at once, with the result of handing them over one by
+    one in their order (RULES §5.1): each round ends, a reserved entry that did not confirm expires,
+    and the seats go to the first waiting entries holding no reservation, in queue order, one each;
+    seats beyond the queue lapse. Set-based where the rules allow: one UPDATE each for the rounds'
+    flows and answers, one read of the queue, one UPDATE of the offers, one INSERT each for the
+    messages (the sweeper catches up 10,000 overdue offers in seconds, not half a minute).
+
+    Handing over one by one, offer k excludes the entries later offers still reserve; those expire
+    in their own hand-over and never become candidates. Expiring them all first therefore picks the
+    same entries."""
+    if not due:
+        return
+    ids = [offer.pk for offer in due]
+    WaitlistFlow.objects.filter(offer_id__in=ids, status=WaitlistFlow.Status.STARTED).update(
+        status=WaitlistFlow.Status.ABANDONED, completed_at=now
+    )
+    WaitlistNotification.objects.filter(offer_id__in=ids, status=WaitlistNotification.Status.OPEN).update(
+        status=WaitlistNotification.Status.EXPIRED
+    )
+    for offer in due:
+        _expire_reservation(offer, schedule, now)
+    cutoff = selectors.waitlist_cutoff(schedule=schedule)
+    candidates = []
+    # The cutoff instant still belongs to the open period (RULES §5.2): a hand-over due exactly then
+    # reserves the seat with deadline = cutoff; one second later the waitlist has closed.
+    if not selectors.waitlist_past_cutoff(schedule=schedule, now=now):
+        reserved_elsewhere = (
+            WaitlistOffer.objects.filter(
+                schedule=schedule, status=WaitlistOffer.Status.OPEN, reserved_for__isnull=False
+            )
+            .exclude(pk__in=ids)
+            .values("reserved_for_id")
+        )
+        candidates = list(
+            selectors.waitlist_queue(schedule_id=schedule.pk)
+            .exclude(pk__in=reserved_elsewhere)
+            .select_related("profile")[: len(due)]
+        )
+    reserved, lapsed = due[: len(candidates)], due[len(candidates) :]
+    if lapsed:  # nobody left to take these seats from the waitlist: open to anyone
+        WaitlistOffer.objects.filter(pk__in=[offer.pk for offer in lapsed]).update(
+            status=WaitlistOffer.Status.LAPSED, closed_at=now, updated_at=timezone.now()
+        )
+        for offer in lapsed:
+            offer.status, offer.closed_at = WaitlistOffer.Status.LAPSED, now
+    if not reserved:
+        return
+    deadline = waking_deadline(now, cap=cutoff)  # counted from the moment of the reservation
+    for offer, candidate in zip(reserved, candidates, strict=True):
+        offer.phase = WaitlistOffer.Phase.RESERVED
+        offer.reserved_for = candidate
+        offer.round += 1
+        offer.phase_started_at = now
+        offer.deadline = deadline
+        offer.updated_at = timezone.now()
+    WaitlistOffer.objects.bulk_update(
+        reserved, ["phase", "reserved_for", "round", "phase_started_at", "deadline", "updated_at"]
+    )
+    told = [
+        (candidate, offer)
+        for offer, candidate in zip(reserved, candidates, strict=True)
+        if not _auto_accepted(offer, candidate, schedule, now)
+    ]
+    waitlist_notices_create_for_offers(
+        schedule=schedule,
+        pairs=told,
+        template="waitlist_seat_reserved",
+        kind=WaitlistNotification.Kind.SEAT_RESERVED,
+        now=now,
+        response_deadline=deadline,
+        status=WaitlistNotification.Status.OPEN,
+    )
 
 
 def _close_at_cutoff(schedule: CourseSchedule, now: datetime) -> None:
