@@ -24,15 +24,17 @@ def waitlist_notice_payload(*, entry: WaitlistEntry, schedule: CourseSchedule, d
 def waitlist_notices_create_for_offers(
     *,
     schedule,
-    pairs: list[tuple[WaitlistEntry, WaitlistOffer]],
+    pairs: list[tuple[WaitlistEntry, WaitlistOffer | None]],
     template: str,
     kind: str,
     now: datetime,
     response_deadline: datetime | None = None,
     status: str = WaitlistNotification.Status.CLOSED,
+    extra: dict | None = None,
 ) -> int:
-    """Like `waitlist_notices_create`, each entry about its own offer (the sweeper's reservations):
-    one INSERT of outbox rows and one of WaitlistNotification rows for all of them."""
+    """Outbox rows (one INSERT) and their WaitlistNotification rows (one INSERT), in this transaction,
+    each entry about its own offer (the sweeper's reservations). `extra` adds to (or replaces in)
+    every payload."""
     if not pairs:
         return 0
     rows = notification_create_many(
@@ -40,7 +42,10 @@ def waitlist_notices_create_for_offers(
             NotificationSpec(
                 entry.profile.owner_id,
                 template,
-                waitlist_notice_payload(entry=entry, schedule=schedule, deadline=response_deadline),
+                {
+                    **waitlist_notice_payload(entry=entry, schedule=schedule, deadline=response_deadline),
+                    **(extra or {}),
+                },
                 entry.profile_id,
             )
             for entry, _ in pairs
@@ -75,38 +80,14 @@ def waitlist_notices_create(
     status: str = WaitlistNotification.Status.CLOSED,
     extra: dict | None = None,
 ) -> int:
-    """Outbox rows (one INSERT) and their WaitlistNotification rows (one INSERT), in this transaction.
-    `extra` adds to (or replaces in) every payload."""
-    entries = list(entries)
-    if not entries:
-        return 0
-
-    def payload(entry):
-        return {**waitlist_notice_payload(entry=entry, schedule=schedule, deadline=response_deadline), **(extra or {})}
-
-    rows = notification_create_many(
-        specs=[
-            NotificationSpec(
-                entry.profile.owner_id,
-                template,
-                payload(entry),
-                entry.profile_id,
-            )
-            for entry in entries
-        ]
+    """The same message to many entries, all about one offer (or none)."""
+    return waitlist_notices_create_for_offers(
+        schedule=schedule,
+        pairs=[(entry, offer) for entry in entries],
+        template=template,
+        kind=kind,
+        now=now,
+        response_deadline=response_deadline,
+        status=status,
+        extra=extra,
     )
-    WaitlistNotification.objects.bulk_create(
-        [
-            WaitlistNotification(
-                offer=offer,
-                entry=entry,
-                kind=kind,
-                response_deadline=response_deadline,
-                status=status,
-                notification=row,
-                created_at=now,
-            )
-            for entry, row in zip(entries, rows, strict=True)
-        ]
-    )
-    return len(entries)
