@@ -32,6 +32,7 @@ os.environ.update(
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "bench-only-secret-key-that-is-long-enough-for-hs256",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_SSL_REDIRECT": "0",  # plain HTTP on the loopback (production redirects to HTTPS)
         "DATABASE_URL": f"mysql://root@127.0.0.1:3306/{DB_NAME}",
         "REDIS_URL": REDIS,
         "WECHAT_APPID": "wx-bench",
