@@ -15,6 +15,11 @@ The lock order of the whole system, stated once:
   leave): it takes that child's profile with SKIP LOCKED, and a busy child is offered the seat as
   usual instead, so no transaction waits for a second profile.
 - The hourly ledger jobs lock one credit at a time, in short transactions of their own.
+- A locking read that selects rows by anything but the primary key goes through
+  `core.db.lock_rows`: found by a plain read, locked by id. InnoDB locks every row its chosen index
+  scans, matching or not, so one class's open offers read through `(status, deadline)` waited for
+  another class's offer being claimed, which waited back (a deadlock CI met). On MariaDB the test
+  suite refuses any other locking read of this project's tables (tests/conftest.py).
 """
 
 from accounts.models import Profile

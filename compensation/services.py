@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.locks import profile_lock
 from compensation import messages, selectors
 from compensation.models import ClassCreditCompensation, CompensationUsage
-from core.db import retry_on_deadlock
+from core.db import lock_rows, retry_on_deadlock
 from core.errors import BusinessError
 from core.formatting import local_time_text
 from notifications.services import NotificationSpec, notification_create_many
@@ -75,7 +75,7 @@ def _due(profile_id: int, now: datetime):
 def _expire_due_locked(profile_id: int, now: datetime) -> int:
     """RULES §7: a credit past `expires_at` is expired whole by whatever touches it first. The caller
     holds the profile lock."""
-    return _expire_locked(_due(profile_id, now).select_for_update().order_by("id"), now)
+    return _expire_locked(lock_rows(_due(profile_id, now).order_by("id")), now)
 
 
 @retry_on_deadlock
@@ -92,12 +92,10 @@ def compensation_expire_due(*, profile_id: int, now: datetime) -> int:
 
 def _spendable(profile_id: int, now: datetime):
     """Usable credits, soonest-expiring first (即将过期优先), ties by id, locked."""
-    return list(
-        ClassCreditCompensation.objects.select_for_update()
-        .filter(
+    return lock_rows(
+        ClassCreditCompensation.objects.filter(
             profile_id=profile_id, status=ClassCreditCompensation.Status.ACTIVE, remaining__gt=0, expires_at__gt=now
-        )
-        .order_by("expires_at", "id")
+        ).order_by("expires_at", "id")
     )
 
 
@@ -203,10 +201,10 @@ def compensation_revoke_created(*, makeup, now: datetime, unspent_only: bool = F
     if not unspent_only and makeup.booking_id is not None and _net_used(current):
         raise BusinessError.conflict("compensation_already_used", messages.ALREADY_USED)
     revoked = 0
-    for credit in (
-        ClassCreditCompensation.objects.select_for_update()
-        .filter(makeup=makeup)
+    for credit in lock_rows(
+        ClassCreditCompensation.objects.filter(makeup=makeup)
         .exclude(status=ClassCreditCompensation.Status.REVOKED)
+        .order_by("id")
     ):
         if credit.remaining:
             CompensationUsage.objects.create(
@@ -235,13 +233,10 @@ def compensation_expire(*, now: datetime | None = None, batch: int = 1000) -> in
     expired = 0
     for credit_id in ids:
         with transaction.atomic():
-            # Re-read under the lock: a spend, restore or read may have expired it meanwhile.
-            expired += _expire_locked(
-                ClassCreditCompensation.objects.select_for_update().filter(
-                    pk=credit_id, status=ClassCreditCompensation.Status.ACTIVE, expires_at__lte=now
-                ),
-                now,
-            )
+            # Checked again as read under the lock: a spend, restore or read may have expired it meanwhile.
+            credits = lock_rows(ClassCreditCompensation.objects.filter(pk=credit_id))
+            due = [c for c in credits if c.status == ClassCreditCompensation.Status.ACTIVE and c.expires_at <= now]
+            expired += _expire_locked(due, now)
     return expired
 
 

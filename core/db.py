@@ -4,8 +4,10 @@ import functools
 import logging
 import random
 import time
+from typing import TypeVar
 
 from django.db import OperationalError, connection
+from django.db.models import Model, QuerySet
 
 from core import messages
 from core.errors import BusinessError
@@ -44,3 +46,26 @@ def retry_on_deadlock(func):
         raise AssertionError("unreachable")
 
     return wrapper
+
+
+M = TypeVar("M", bound=Model)
+
+
+def lock_rows(queryset: QuerySet[M]) -> list[M]:
+    """`SELECT ... FOR UPDATE` of the rows `queryset` finds, locked through the primary key only, in
+    the queryset's order.
+
+    InnoDB's locking read locks every row it scans on the index it chose, matching or not: a query for
+    one class's open offers that the optimiser runs on `(status, deadline)` waits for another class's
+    offer being claimed, while that claim waits for the index entry this query holds (a deadlock seen
+    on MariaDB). So the rows are found by a plain read (no locks) and then locked by `id IN (...)`,
+    which can only scan the rows themselves. The rows are returned as read under the lock (the latest
+    committed version). A caller holding the parent row that every writer of these rows holds (the
+    schedule for its offers and entries, the profile for its credits) gets exactly the rows its query
+    means; a caller without one (the outbox's resender) checks its condition again on what it got.
+    """
+    ids = list(queryset.values_list("pk", flat=True))
+    if not ids:
+        return []
+    locked = queryset.model._base_manager.select_for_update().in_bulk(ids)
+    return [locked[pk] for pk in ids if pk in locked]

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.locks import profile_lock
 from accounts.models import Profile
-from core.db import retry_on_deadlock
+from core.db import lock_rows, retry_on_deadlock
 from core.errors import BusinessError
 from core.formatting import hours_text, local_time_text
 from courses import messages, selectors
@@ -166,12 +166,9 @@ def schedule_cancel_locked(*, schedule: CourseSchedule, now: datetime) -> list[B
         raise BusinessError.conflict("schedule_ended", messages.SCHEDULE_ENDED)
     schedule.status = CourseSchedule.Status.CANCELLED
     schedule.save(update_fields=["status", "updated_at"])
-    bookings = list(
-        Booking.objects.select_for_update()
-        .filter(schedule=schedule, status=Booking.Status.BOOKED)
-        .select_related("profile", "schedule__course")
-        .order_by("pk")
-    )
+    seats = Booking.objects.filter(schedule=schedule, status=Booking.Status.BOOKED).order_by("pk")
+    lock_rows(seats)
+    bookings = list(seats.select_related("profile", "schedule__course"))  # read under the lock, not locked
     for booking in bookings:
         booking.status, booking.active, booking.cancelled_at = Booking.Status.CANCELLED, None, now
         booking.save(update_fields=["status", "active", "cancelled_at", "updated_at"])

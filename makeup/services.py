@@ -17,7 +17,7 @@ from compensation import messages as compensation_messages
 from compensation import selectors as compensation_selectors
 from compensation import services as compensation_services
 from compensation.models import ClassCreditCompensation
-from core.db import retry_on_deadlock
+from core.db import lock_rows, retry_on_deadlock
 from core.errors import BusinessError
 from core.formatting import local_time_text
 from courses import services as course_services
@@ -173,12 +173,11 @@ def makeup_lock_to_book(*, profile, original_booking_id: int | None) -> MakeupBo
     one) a new redemption, not saved until it books. Caller holds the schedule and profile locks."""
     if original_booking_id is None:
         return MakeupBooking(profile=profile, original_minutes=0, status=MakeupBooking.Status.PENDING)
-    makeup = (
-        MakeupBooking.objects.select_for_update()
-        .filter(original_booking_id=original_booking_id, profile=profile, status=MakeupBooking.Status.PENDING)
-        .select_related("original_course", "original_booking")
-        .first()
-    )
+    pending = MakeupBooking.objects.filter(
+        original_booking_id=original_booking_id, profile=profile, status=MakeupBooking.Status.PENDING
+    ).order_by("pk")
+    lock_rows(pending)
+    makeup = pending.select_related("original_course", "original_booking").first()  # read under the lock
     if makeup is None:
         raise BusinessError.conflict("makeup_not_pending", messages.NOT_PENDING)
     return makeup
@@ -284,7 +283,8 @@ def _lock_makeup(**lookup) -> MakeupBooking | None:
     if profile_id is None:
         return None
     profile_lock(profile_id=profile_id)
-    return MakeupBooking.objects.select_for_update().filter(**lookup).first()
+    locked = lock_rows(MakeupBooking.objects.filter(**lookup).order_by("pk")[:1])
+    return locked[0] if locked else None
 
 
 def makeup_for_booking(*, booking: Booking) -> MakeupBooking | None:

@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.db import lock_rows
 from core.errors import BusinessError
 from core.formatting import without_year
 from core.quiet_hours import quiet_hours_end
@@ -253,14 +254,15 @@ def notification_resend_stuck(*, now: datetime | None = None, limit: int = 500) 
     """
     now = now or timezone.now()
     with transaction.atomic():
-        stale = list(
-            Notification.objects.select_for_update()
-            .filter(
-                wechat_status=Notification.WeChatStatus.SENDING,
-                claimed_at__lt=now - settings.NOTIFICATION_RESEND_SENDING_AFTER,
+        since = now - settings.NOTIFICATION_RESEND_SENDING_AFTER
+        sending = Notification.WeChatStatus.SENDING
+        stale = [  # checked again as read under the lock: a worker may have finished meanwhile
+            row
+            for row in lock_rows(
+                Notification.objects.filter(wechat_status=sending, claimed_at__lt=since).order_by("pk")[:limit]
             )
-            .order_by("pk")[:limit]
-        )
+            if row.wechat_status == sending and row.claimed_at < since
+        ]
         for row in stale:
             if row.grant_held:  # the dead attempt's outcome is unknown: WeChat refuses (43101) if it was used
                 _return_grant(row)
@@ -348,11 +350,11 @@ def notification_resend_sms(
         for template, ids in _ids_by_template(rows):
             due = night_ends if night_ends is not None and template in SMS_NIGHT_DEFERRED else now
             status = Notification.SmsStatus.DEFERRED if due > now else Notification.SmsStatus.PENDING
-            marked = list(
-                Notification.objects.select_for_update()
-                .filter(pk__in=ids, sms_status=Notification.SmsStatus.FAILED)
-                .values_list("pk", flat=True)
-            )
+            marked = [  # checked again as read under the lock: another resend may have marked them
+                row.pk
+                for row in lock_rows(Notification.objects.filter(pk__in=ids, sms_status=Notification.SmsStatus.FAILED))
+                if row.sms_status == Notification.SmsStatus.FAILED
+            ]
             Notification.objects.filter(pk__in=marked).update(
                 sms_status=status, sms_attempts=0, sms_due_at=due, sms_claimed_at=None, sms_error="", updated_at=now
             )

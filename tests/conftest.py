@@ -1,3 +1,4 @@
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -46,6 +47,57 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if item not in deselected]
+
+
+# A locking read must lock the rows it means and nothing else: by primary key (`core.db.lock_rows`),
+# or with SKIP LOCKED (other apps' tables are theirs). On any other index InnoDB locks every row it
+# scans, another class's rows too.
+_OUR_APPS = {
+    "accounts",
+    "backoffice",
+    "compensation",
+    "core",
+    "courses",
+    "flows",
+    "makeup",
+    "notifications",
+    "waitlist",
+}
+
+
+def _locks_by_primary_key(query: str, primary_keys: dict[str, str]) -> bool:
+    """True unless `query` locks rows of the project's tables by anything but their primary key."""
+    table = re.search(r"FROM `(\w+)`", query)
+    if table is None or table[1] not in primary_keys:
+        return True
+    where = re.search(r" WHERE (.*) FOR UPDATE$", query)
+    pk = rf"`{table[1]}`\.`{re.escape(primary_keys[table[1]])}`"
+    by_pk = rf"^\(?{pk} (= %s|IN \(%s(, %s)*\))\)?( ORDER BY [^()]*)?( LIMIT \d+)?$"
+    return where is not None and re.match(by_pk, where[1]) is not None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _locking_reads_by_primary_key():
+    """On MariaDB, every `SELECT ... FOR UPDATE` of the whole suite (threads included) is checked."""
+    if not django_settings.DATABASE_IS_MYSQL:
+        yield
+        return
+    from django.apps import apps
+    from django.db.backends.mysql.base import CursorWrapper
+
+    primary_keys = {
+        model._meta.db_table: model._meta.pk.column for model in apps.get_models() if model._meta.app_label in _OUR_APPS
+    }
+    execute = CursorWrapper.execute
+
+    def checked(self, query, args=None):
+        if query.endswith("FOR UPDATE") and not _locks_by_primary_key(query, primary_keys):
+            raise AssertionError(f"a locking read not by primary key (use core.db.lock_rows): {query}")
+        return execute(self, query, args)
+
+    CursorWrapper.execute = checked
+    yield
+    CursorWrapper.execute = execute
 
 
 @pytest.fixture(autouse=True)

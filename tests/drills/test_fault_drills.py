@@ -54,7 +54,8 @@ def wechat(wechat_stub, settings):
 
 
 def create(parent, template: str = "waitlist_closed") -> Notification:
-    SubscriptionGrant.objects.update_or_create(user=parent, template=template, defaults={"remaining": 1})
+    SubscriptionGrant.objects.filter(user=parent, template=template).delete()
+    SubscriptionGrant.objects.create(user=parent, template=template, remaining=1)
     with transaction.atomic():
         return services.notification_create(user_id=parent.pk, template=template, payload=PAYLOAD)
 

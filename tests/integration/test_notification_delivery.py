@@ -31,7 +31,8 @@ def status_of(row) -> str:
 
 
 def create(parent, grants=1):
-    SubscriptionGrant.objects.update_or_create(user=parent, template="waitlist_closed", defaults={"remaining": grants})
+    SubscriptionGrant.objects.filter(user=parent, template="waitlist_closed").delete()
+    SubscriptionGrant.objects.create(user=parent, template="waitlist_closed", remaining=grants)
     with transaction.atomic():
         return services.notification_create(user_id=parent.pk, template="waitlist_closed", payload=PAYLOAD)
 

@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from accounts.locks import profile_lock
-from core.db import retry_on_deadlock
+from core.db import lock_rows, retry_on_deadlock
 from core.errors import BusinessError
 from core.formatting import local_time_text
 from courses import selectors as course_selectors
@@ -127,12 +127,9 @@ def waitlist_entry_set_auto_accept(*, entry_id: int, auto_accept: bool, now: dat
 def waitlist_entry_booked_directly(*, profile, schedule: CourseSchedule, now: datetime) -> None:
     """A direct booking ends the profile's own waiting entry on that schedule (RULES §1).
     Runs in the booking's transaction, schedule locked."""
-    entry = (
-        WaitlistEntry.objects.select_for_update()
-        .filter(profile=profile, schedule=schedule, status=WaitlistEntry.Status.WAITING)
-        .first()
-    )
-    if entry is not None:
+    for entry in lock_rows(
+        WaitlistEntry.objects.filter(profile=profile, schedule=schedule, status=WaitlistEntry.Status.WAITING)
+    ):
         waitlist_entry_end(
             entry=entry, status=WaitlistEntry.Status.BOOKED, now=now, schedule=schedule, reason="direct_booking"
         )
@@ -205,10 +202,10 @@ def waitlist_entries_end_for_makeup(*, makeup_id: int, except_schedule_id: int, 
 def _end_makeup_entries_in(schedule_id: int, makeup_id: int, now: datetime) -> int:
     with transaction.atomic():
         schedule = schedule_lock_or_404(schedule_id=schedule_id)
-        entries = list(
-            WaitlistEntry.objects.select_for_update().filter(
+        entries = lock_rows(
+            WaitlistEntry.objects.filter(
                 makeup_id=makeup_id, schedule=schedule, status=WaitlistEntry.Status.WAITING
-            )
+            ).order_by("pk")
         )
         for entry in entries:
             waitlist_entry_end(

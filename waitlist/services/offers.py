@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core.db import retry_on_deadlock
+from core.db import lock_rows, retry_on_deadlock
 from core.errors import BusinessError
 from courses.locks import schedule_lock_or_404
 from courses.models import CourseSchedule
@@ -221,10 +221,10 @@ def waitlist_entry_end(
     )
     if not pass_on:
         return
-    reservations = (
-        WaitlistOffer.objects.select_for_update()
-        .filter(schedule=schedule, status=WaitlistOffer.Status.OPEN, reserved_for=entry)
-        .order_by("pk")
+    reservations = lock_rows(
+        WaitlistOffer.objects.filter(schedule=schedule, status=WaitlistOffer.Status.OPEN, reserved_for=entry).order_by(
+            "pk"
+        )
     )
     for offer in reservations:
         if keep_offer is None or offer.pk != keep_offer.pk:
@@ -242,10 +242,8 @@ def waitlist_apply_overdue(*, schedule: CourseSchedule, now: datetime) -> None:
     """
     cutoff = selectors.waitlist_cutoff(schedule=schedule)
     past_cutoff = selectors.waitlist_past_cutoff(schedule=schedule, now=now)  # the cutoff instant is still open
-    offers = list(
-        WaitlistOffer.objects.select_for_update()
-        .filter(schedule=schedule, status=WaitlistOffer.Status.OPEN)
-        .order_by("released_at", "id")
+    offers = lock_rows(
+        WaitlistOffer.objects.filter(schedule=schedule, status=WaitlistOffer.Status.OPEN).order_by("released_at", "id")
     )
     if offers:
         # A reservation whose entry ended without passing it on (RULES §13 from another class's
@@ -409,10 +407,10 @@ def waitlist_offers_trim(*, schedule: CourseSchedule, now: datetime) -> int:
     excess = -selectors.schedule_seats(schedule=schedule)
     if excess <= 0:
         return 0
-    offers = list(
-        WaitlistOffer.objects.select_for_update()
-        .filter(schedule=schedule, status=WaitlistOffer.Status.OPEN)
-        .order_by("-released_at", "-id")[:excess]
+    offers = lock_rows(
+        WaitlistOffer.objects.filter(schedule=schedule, status=WaitlistOffer.Status.OPEN).order_by(
+            "-released_at", "-id"
+        )[:excess]
     )
     for offer in offers:
         waitlist_offer_lapse(offer=offer, now=now)
@@ -426,8 +424,8 @@ def waitlist_offers_recap(*, schedule: CourseSchedule, now: datetime) -> int:
     how many deadlines changed."""
     cutoff = selectors.waitlist_cutoff(schedule=schedule)
     changed = 0
-    offers = WaitlistOffer.objects.select_for_update().filter(schedule=schedule, status=WaitlistOffer.Status.OPEN)
-    for offer in offers.order_by("id"):
+    offers = lock_rows(WaitlistOffer.objects.filter(schedule=schedule, status=WaitlistOffer.Status.OPEN).order_by("id"))
+    for offer in offers:
         deadline = waking_deadline(offer.phase_started_at, cap=cutoff)
         if deadline != offer.deadline:
             offer.deadline = deadline
@@ -443,7 +441,9 @@ def waitlist_offers_recap(*, schedule: CourseSchedule, now: datetime) -> int:
 def waitlist_close_for_cancelled_class(*, schedule: CourseSchedule, now: datetime) -> int:
     """The studio cancelled the class (RULES §6.7): open offers lapse, every waiting entry closes and
     is told. Runs in the cancellation's transaction, schedule locked."""
-    for offer in WaitlistOffer.objects.select_for_update().filter(schedule=schedule, status=WaitlistOffer.Status.OPEN):
+    for offer in lock_rows(
+        WaitlistOffer.objects.filter(schedule=schedule, status=WaitlistOffer.Status.OPEN).order_by("id")
+    ):
         waitlist_offer_lapse(offer=offer, now=now)
     closing = list(selectors.waitlist_queue(schedule_id=schedule.pk).select_related("profile"))
     ids = [entry.pk for entry in closing]
