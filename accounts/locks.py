@@ -20,6 +20,8 @@ The lock order of the whole system, stated once:
   scans, matching or not, so one class's open offers read through `(status, deadline)` waited for
   another class's offer being claimed, which waited back (a deadlock CI met). On MariaDB the test
   suite refuses any other locking read of this project's tables (tests/conftest.py).
+- The class row's counters (booked, held, waiting) are moved by triggers under the class row's lock,
+  which the writer holds already; attendance marks lock their classes first, in id order.
 """
 
 from accounts.models import Profile

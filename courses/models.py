@@ -57,6 +57,13 @@ class CourseSchedule(TimeStampedModel):
         "候补容量（本节覆盖）", null=True, blank=True, help_text="留空则使用课程类型的候补容量"
     )
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.OPEN)
+    # Exact counts of the class's booked seats, its open offers (seats held for the waitlist) and its
+    # waiting entries, kept by database triggers in the transaction of every write that changes them
+    # (migrations courses 0006 and waitlist 0008; docs/decisions.md). Lists read these plain columns;
+    # `manage.py check_counters` compares them with COUNT(*).
+    booked_count = models.IntegerField("已预约", default=0, editable=False)
+    held_count = models.IntegerField("候补保留", default=0, editable=False)
+    waiting_count = models.IntegerField("候补人数", default=0, editable=False)
 
     class Meta:
         verbose_name = "课程排期"
@@ -71,6 +78,17 @@ class CourseSchedule(TimeStampedModel):
             models.Index(fields=["status", "starts_at"], name="courses_schedule_status_start"),
             models.Index(fields=["course", "starts_at"], name="courses_schedule_course_start"),
         ]
+
+    COUNTERS = ("booked_count", "held_count", "waiting_count")
+
+    def save(self, **kwargs) -> None:
+        """An existing class's save never writes the counters: only the triggers move them, so an
+        admin form or a stale instance cannot put back numbers read before a booking."""
+        if not self._state.adding and kwargs.get("update_fields") is None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in self.COUNTERS
+            ]
+        super().save(**kwargs)
 
     def __str__(self) -> str:
         local = timezone.localtime(self.starts_at)

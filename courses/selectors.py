@@ -11,14 +11,18 @@ from core.errors import BusinessError
 from courses.models import Booking, CourseSchedule, CourseType
 
 
-def profile_has_time_conflict(*, profile: Profile, schedule: CourseSchedule) -> bool:
-    """True when the profile holds a booked class whose time range intersects the schedule's."""
+def profile_conflicting_bookings(*, profile: Profile, schedule: CourseSchedule) -> QuerySet[Booking]:
+    """The profile's booked classes (other than `schedule`) whose time range intersects the schedule's."""
     return (
         Booking.objects.filter(profile=profile, status=Booking.Status.BOOKED)
         .exclude(schedule_id=schedule.pk)
         .filter(schedule__starts_at__lt=schedule.ends_at, schedule__ends_at__gt=schedule.starts_at)
-        .exists()
     )
+
+
+def profile_has_time_conflict(*, profile: Profile, schedule: CourseSchedule) -> bool:
+    """True when the profile holds a booked class whose time range intersects the schedule's."""
+    return profile_conflicting_bookings(profile=profile, schedule=schedule).exists()
 
 
 def local_midnight(day: date) -> datetime:

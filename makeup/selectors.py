@@ -2,7 +2,8 @@
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Case, IntegerField, Min, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models.functions import Cast
 
 from core.errors import BusinessError
 from core.formatting import hours_text
@@ -10,7 +11,6 @@ from courses.models import Booking, CourseSchedule
 from courses.selectors import local_midnight
 from makeup import messages
 from makeup.models import MakeupBooking
-from waitlist.selectors import schedule_seats_taken
 
 TIME_OF_DAY = {"morning": (0, 12), "afternoon": (12, 18), "evening": (18, 24)}
 
@@ -90,21 +90,16 @@ def makeup_eligible_schedule_ids(
     *, profile, now: datetime, include_full: bool = False, **filters
 ) -> tuple[list[int], datetime | None]:
     """The ids of `makeup_eligible_schedules`, in its order, without full ones unless asked, and when the
-    first of them starts (then the answer changes without a write). Seats are counted for all
-    candidates in two grouped queries, not per row."""
+    first of them starts (then the answer changes without a write). Seats come from the class rows'
+    counters (capacity − booked − held), in the same query."""
     candidates = makeup_eligible_schedules(profile=profile, now=now, **filters)
-    rows = list(candidates.values_list("pk", "capacity"))
-    if not rows:
-        return [], None
-    ids = [pk for pk, _ in rows]
-    # Few candidates go by their ids; many as the filters again (a long list of ids costs more to
-    # build in Python than the filters cost to evaluate).
-    chosen = CourseSchedule.objects.filter(pk__in=ids) if len(ids) <= 50 else candidates.order_by()
-    first_start = chosen.aggregate(first=Min("starts_at"))["first"]
-    if include_full:
-        return ids, first_start
-    taken = schedule_seats_taken(schedule_ids=chosen.values("pk"))
-    return [pk for pk, capacity in rows if capacity - taken.get(pk, 0) > 0], first_start
+    rows = list(
+        candidates.annotate(free=Cast(F("capacity"), IntegerField()) - F("booked_count") - F("held_count")).values_list(
+            "pk", "starts_at", "free"
+        )
+    )
+    first_start = min((starts_at for _, starts_at, _ in rows), default=None)
+    return [pk for pk, _, free in rows if include_full or free > 0], first_start
 
 
 def makeup_is_eligible(*, profile, schedule_id: int, now: datetime, makeup: MakeupBooking | None) -> bool:

@@ -100,6 +100,20 @@ def _locking_reads_by_primary_key():
     CursorWrapper.execute = execute
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """After every test that used the database and passed: each class row's counters equal COUNT(*)
+    of what they count (booked seats, open offers, waiting entries), whatever the test wrote."""
+    result = yield
+    uses_db = item.get_closest_marker("django_db") or {"db", "transactional_db"} & set(item.fixturenames)
+    if uses_db and not item.get_closest_marker("counters_may_differ"):
+        from waitlist.counters import schedule_counters_drift
+
+        drift = schedule_counters_drift()
+        assert drift == [], f"class counters differ from their counts: {drift}"
+    return result
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     cache.clear()  # throttle counters and cached reads never leak between tests

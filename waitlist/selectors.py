@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 from django.db.models import Count, Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 
 from core.errors import BusinessError
 from core.hot_reads import earliest
 from courses import messages as course_messages
+from courses import selectors as course_selectors
 from courses.models import Booking, CourseSchedule
 from waitlist import messages
 from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistNotification, WaitlistOffer
@@ -27,13 +27,14 @@ def _count(queryset: QuerySet, field: str = "schedule_id") -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def waitlist_held_seats_subquery() -> Coalesce:
-    """Open offers of OuterRef('pk') (a schedule): seats held for the waitlist (RULES §1)."""
-    return _count(WaitlistOffer.objects.filter(schedule=OuterRef("pk"), status=WaitlistOffer.Status.OPEN))
+def waitlist_held_seats_subquery() -> F:
+    """Open offers of a schedule: seats held for the waitlist (RULES §1), a counter on its row."""
+    return F("held_count")
 
 
-def waitlist_waiting_count_subquery() -> Coalesce:
-    return _count(WaitlistEntry.objects.filter(schedule=OuterRef("pk"), status=WaitlistEntry.Status.WAITING))
+def waitlist_waiting_count_subquery() -> F:
+    """Waiting entries of a schedule, a counter on its row (core/counters.py)."""
+    return F("waiting_count")
 
 
 def waitlist_capacity_expression() -> Coalesce:
@@ -54,7 +55,39 @@ def waitlist_capacity(*, schedule) -> int:
 
 
 def waitlist_waiting_count(*, schedule_id: int) -> int:
-    return WaitlistEntry.objects.filter(schedule_id=schedule_id, status=WaitlistEntry.Status.WAITING).count()
+    return CourseSchedule.objects.filter(pk=schedule_id).values_list("waiting_count", flat=True).first() or 0
+
+
+@dataclass(frozen=True)
+class JoinFacts:
+    seats: int  # capacity − booked − held (RULES §1)
+    booked_here: bool
+    waiting_here: bool
+    time_conflict: bool  # RULES §2: a booked class of the child overlapping this one
+    waiting: int  # the class's waiting entries
+    waiting_everywhere: int  # the child's waiting entries in every class (RULES §13's limit)
+
+
+def waitlist_join_facts(*, schedule: CourseSchedule, profile) -> JoinFacts:
+    """What RULES §2's refusals of a join depend on, in one query (the counters are on the class row).
+    Read under the schedule's and the child's locks, after the catch-up."""
+    mine = {"profile": profile, "schedule": OuterRef("pk")}
+    row = (
+        CourseSchedule.objects.filter(pk=schedule.pk)
+        .annotate(
+            seats=Cast(F("capacity"), IntegerField()) - F("booked_count") - F("held_count"),
+            booked_here=Exists(Booking.objects.filter(**mine, status=Booking.Status.BOOKED)),
+            waiting_here=Exists(WaitlistEntry.objects.filter(**mine, status=WaitlistEntry.Status.WAITING)),
+            time_conflict=Exists(course_selectors.profile_conflicting_bookings(profile=profile, schedule=schedule)),
+            waiting_everywhere=_count(
+                WaitlistEntry.objects.filter(profile=profile, status=WaitlistEntry.Status.WAITING), field="profile_id"
+            ),
+        )
+        .values_list("seats", "booked_here", "waiting_here", "time_conflict", "waiting_count", "waiting_everywhere")
+        .get()
+    )
+    seats, booked_here, waiting_here, time_conflict, waiting, everywhere = row
+    return JoinFacts(seats, bool(booked_here), bool(waiting_here), bool(time_conflict), waiting, everywhere)
 
 
 def waitlist_cutoff(*, schedule) -> datetime:
@@ -400,44 +433,27 @@ def waitlist_full_filter() -> Q:
 
 
 def schedules_with_seats(*, queryset: QuerySet[CourseSchedule]) -> QuerySet[CourseSchedule]:
-    """Annotates booked_count, held_count and available (RULES §1: capacity - booked - held) in SQL."""
-    booked = Booking.objects.filter(schedule=OuterRef("pk"), status=Booking.Status.BOOKED)
+    """Annotates available (RULES §1: capacity - booked - held) from the row's counters."""
     # capacity is UNSIGNED on MySQL: subtract in signed arithmetic (capacity may be lowered below bookings).
-    return queryset.annotate(booked_count=_count(booked), held_count=waitlist_held_seats_subquery()).annotate(
-        available=Cast(F("capacity"), IntegerField()) - F("booked_count") - F("held_count")
-    )
+    return queryset.annotate(available=Cast(F("capacity"), IntegerField()) - F("booked_count") - F("held_count"))
 
 
 def schedule_seats_taken(*, schedule_ids: list[int] | QuerySet) -> dict[int, int]:
-    """Booked plus held seats per schedule (RULES §1), for many schedules in two grouped queries."""
-    taken: dict[int, int] = defaultdict(int)
-    for model, status in ((Booking, Booking.Status.BOOKED), (WaitlistOffer, WaitlistOffer.Status.OPEN)):
-        counted = (
-            model.objects.filter(schedule_id__in=schedule_ids, status=status)
-            .order_by()
-            .values("schedule_id")
-            .annotate(n=Count("pk"))
-            .values_list("schedule_id", "n")
-        )
-        for schedule_id, n in counted:
-            taken[schedule_id] += n
-    return taken
+    """Booked plus held seats per schedule (RULES §1), for many schedules in one query of the counters."""
+    return dict(
+        CourseSchedule.objects.filter(pk__in=schedule_ids)
+        .annotate(taken=F("booked_count") + F("held_count"))
+        .values_list("pk", "taken")
+    )
 
 
 def schedule_seats(*, schedule: CourseSchedule) -> int:
-    """Seats available now: capacity - booked - held (RULES §1), read inside the schedule lock by
-    every write that grants or frees a seat. One plain statement: building `schedules_with_seats`' annotated
-    query cost more than running it, and the lock is held meanwhile (bench/profile_endpoints.py)."""
-    with connection.cursor() as cursor:
-        # Table names from the models; every value is a parameter.
-        sql = (
-            f"SELECT s.capacity,"  # noqa: S608
-            f" (SELECT COUNT(*) FROM {Booking._meta.db_table} b WHERE b.schedule_id = s.id AND b.status = %s),"
-            f" (SELECT COUNT(*) FROM {WaitlistOffer._meta.db_table} o WHERE o.schedule_id = s.id AND o.status = %s)"
-            f" FROM {CourseSchedule._meta.db_table} s WHERE s.id = %s"
-        )
-        cursor.execute(sql, [Booking.Status.BOOKED.value, WaitlistOffer.Status.OPEN.value, schedule.pk])
-        capacity, booked, held = cursor.fetchone()
+    """Seats available now: capacity - booked - held (RULES §1), read inside the schedule lock by every
+    write that grants or frees a seat: the row's counters as they stand in this transaction (the
+    triggers of this transaction's writes have already moved them)."""
+    capacity, booked, held = (
+        CourseSchedule.objects.filter(pk=schedule.pk).values_list("capacity", "booked_count", "held_count").get()
+    )
     return capacity - booked - held  # in Python: capacity is UNSIGNED on MySQL and may be below the bookings
 
 

@@ -30,6 +30,7 @@ from makeup.models import MakeupBooking
 from tests.compensation.invariants import assert_ledger_invariants
 from tests.conftest import at
 from tests.factories import CourseFactory, CourseTypeFactory, ProfileFactory, ScheduleFactory, StaffFactory
+from waitlist.counters import schedule_counters_drift
 
 EXAMPLES = {"ci": 200, "bench": 10_000, "dev": 50}[os.environ.get("HYPOTHESIS_PROFILE", "ci")]
 
@@ -174,6 +175,7 @@ class Ledger(RuleBasedStateMachine):
             return
         # The stored ledger holds even while credits past their expiry wait for whatever touches them.
         assert_ledger_invariants([self.profile.pk])
+        assert schedule_counters_drift() == []  # the classes' counters stay exact through every step
         # What a read would show agrees with the balance; the read is rolled back, so that the next
         # step may still be the first to touch a credit past its expiry (a spend, a restore, the job).
         savepoint = transaction.savepoint()

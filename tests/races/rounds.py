@@ -338,6 +338,10 @@ def check_invariants(*, schedule_ids: list[int], profile_ids: list[int]) -> list
         )
         if positions != list(range(1, len(positions) + 1)):
             bad.append(f"class {schedule.pk}: waiting positions {positions}")
+        waiting = WaitlistEntry.objects.filter(schedule=schedule, status="waiting").count()
+        counters = (schedule.booked_count, schedule.held_count, schedule.waiting_count)
+        if counters != (booked, held, waiting):  # the row's counters (core/counters.py) are exact
+            bad.append(f"class {schedule.pk}: counters {counters} != counted {(booked, held, waiting)}")
 
     offers = list(
         WaitlistOffer.objects.filter(schedule_id__in=schedule_ids).select_related(

@@ -14,7 +14,6 @@ from accounts.locks import profile_lock
 from core.db import lock_rows, retry_on_deadlock
 from core.errors import BusinessError
 from core.formatting import local_time_text
-from courses import selectors as course_selectors
 from courses.locks import schedule_lock, schedule_lock_or_404
 from courses.models import Booking, CourseSchedule
 from waitlist import messages, selectors
@@ -43,21 +42,21 @@ def waitlist_join_check(*, schedule: CourseSchedule, profile, now: datetime) -> 
         raise BusinessError.conflict("schedule_cancelled", messages.SCHEDULE_CANCELLED)
     if not selectors.waitlist_is_open(schedule=schedule, now=now):
         raise BusinessError.conflict("waitlist_closed", messages.WAITLIST_CLOSED)
-    if selectors.schedule_seats(schedule=schedule) > 0:
+    facts = selectors.waitlist_join_facts(schedule=schedule, profile=profile)  # one query, answered in order
+    if facts.seats > 0:
         raise BusinessError.conflict("schedule_not_full", messages.SCHEDULE_NOT_FULL)
-    if Booking.objects.filter(profile=profile, schedule=schedule, status=Booking.Status.BOOKED).exists():
+    if facts.booked_here:
         raise BusinessError.conflict("already_booked", messages.ALREADY_BOOKED)
-    if WaitlistEntry.objects.filter(profile=profile, schedule=schedule, status=WaitlistEntry.Status.WAITING).exists():
+    if facts.waiting_here:
         raise BusinessError.conflict("already_waitlisted", messages.ALREADY_WAITLISTED)
-    if course_selectors.profile_has_time_conflict(profile=profile, schedule=schedule):
+    if facts.time_conflict:
         raise BusinessError.conflict("time_conflict", messages.TIME_CONFLICT)
-    count = selectors.waitlist_waiting_count(schedule_id=schedule.pk)
-    capacity = selectors.waitlist_capacity(schedule=schedule)
+    count, capacity = facts.waiting, selectors.waitlist_capacity(schedule=schedule)
     if count >= capacity:
         raise BusinessError.conflict("waitlist_full", messages.WAITLIST_FULL)
     # RULES §13, after the §2 checks: the child's waiting entries everywhere.
     limit = settings.WAITLIST_MAX_ACTIVE_PER_PROFILE
-    if WaitlistEntry.objects.filter(profile=profile, status=WaitlistEntry.Status.WAITING).count() >= limit:
+    if facts.waiting_everywhere >= limit:
         raise BusinessError.conflict("waitlist_limit", messages.WAITLIST_LIMIT.format(limit=limit))
     return count, capacity
 

@@ -43,20 +43,24 @@ class WaitlistLock:
 
 @contextmanager
 def waitlist_locked(*, schedule_id: int, now: datetime) -> Iterator[WaitlistLock]:
-    """Lock the schedule, catch up its overdue transitions, then run the body in a savepoint.
+    """Lock the schedule, catch up its overdue transitions, then run the body.
 
     A BusinessError raised by the body undoes the body's writes but keeps the catch-up (a hand-over
-    that was due is not lost because this caller was refused); it is raised after the commit, as is
-    a refusal the body records with `refuse`.
+    that was due is not lost because this caller was refused): the body runs in a savepoint when the
+    catch-up may have written, and otherwise a refusal rolls the one transaction back (no savepoint
+    to pay for on the common path). It is raised after the transaction, as is a refusal the body
+    records with `refuse` (which keeps the body's writes).
     """
     with transaction.atomic():
         lock = WaitlistLock(schedule_lock_or_404(schedule_id=schedule_id))
-        waitlist_apply_overdue(schedule=lock.schedule, now=now)
-        try:
-            with transaction.atomic():
-                yield lock
-        except BusinessError as error:
-            lock.refusal = error
+        if waitlist_apply_overdue(schedule=lock.schedule, now=now):
+            try:
+                with transaction.atomic():
+                    yield lock
+            except BusinessError as error:
+                lock.refusal = error
+        else:
+            yield lock
     if lock.refusal is not None:
         raise lock.refusal
 
@@ -231,8 +235,11 @@ def waitlist_entry_end(
             _pass_on(offer, schedule, now)
 
 
-def waitlist_apply_overdue(*, schedule: CourseSchedule, now: datetime) -> None:
-    """RULES §5.1-5.2 for one schedule whose row the caller has locked. Idempotent.
+def waitlist_apply_overdue(*, schedule: CourseSchedule, now: datetime) -> bool:
+    """RULES §5.1-5.2 for one schedule whose row the caller has locked. Idempotent. Returns False
+    when it certainly wrote nothing: no open offer and not past the cutoff. The open offers are
+    read only when the row's `held_count`, as read under the lock, has some (offers this transaction
+    opened since are not overdue: their deadline is after `now`).
 
     An open offer whose closing time has passed hands over: broadcast → reserved for the first
     eligible entry; reserved → that entry expires and the next is reserved; nobody left → lapsed.
@@ -242,6 +249,8 @@ def waitlist_apply_overdue(*, schedule: CourseSchedule, now: datetime) -> None:
     """
     cutoff = selectors.waitlist_cutoff(schedule=schedule)
     past_cutoff = selectors.waitlist_past_cutoff(schedule=schedule, now=now)  # the cutoff instant is still open
+    if not schedule.held_count and not past_cutoff:
+        return False
     offers = lock_rows(
         WaitlistOffer.objects.filter(schedule=schedule, status=WaitlistOffer.Status.OPEN).order_by("released_at", "id")
     )
@@ -278,6 +287,7 @@ def waitlist_apply_overdue(*, schedule: CourseSchedule, now: datetime) -> None:
         _hand_over_many(due, schedule, now)
     if past_cutoff:
         _close_at_cutoff(schedule, now)
+    return True
 
 
 def _expire_reservation(offer: WaitlistOffer, schedule: CourseSchedule, now: datetime) -> None:

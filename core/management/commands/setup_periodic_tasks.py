@@ -56,6 +56,13 @@ JOBS = [
         3600,
         "Completes make-ups after their class; expires owed ones when MAKEUP_VALIDITY_DAYS is set.",
     ),
+    # Daily: the class rows' counters against COUNT(*); a difference is logged as an ERROR, not fixed.
+    Job(
+        "counter-check",
+        "waitlist.tasks.waitlist_check_counters_task",
+        86400,
+        "Reports class counters (booked, held, waiting) that differ from their counts.",
+    ),
     # Daily: retention — finished flows and notifications older than 180 days go; entries, offers,
     # waitlist notifications, bookings, make-ups and the ledger stay (backoffice.cleanup).
     Job(
