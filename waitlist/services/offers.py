@@ -15,6 +15,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from core.db import lock_rows, retry_on_deadlock
@@ -284,7 +285,7 @@ def waitlist_apply_overdue(*, schedule: CourseSchedule, now: datetime) -> bool:
                 waitlist_offer_lapse(offer=offer, now=now)
             elif now > selectors.waitlist_offer_closing_time(offer=offer, flows=flows):
                 due.append(offer)
-        _hand_over_many(due, schedule, now)
+        _hand_over_many(due, schedule, now, started=any(f.status == WaitlistFlow.Status.STARTED for f in flows))
     if past_cutoff:
         _close_at_cutoff(schedule, now)
     return True
@@ -309,7 +310,7 @@ def _expire_reservation(offer: WaitlistOffer, schedule: CourseSchedule, now: dat
         )
 
 
-def _hand_over_many(due: list[WaitlistOffer], schedule: CourseSchedule, now: datetime) -> None:
+def _hand_over_many(due: list[WaitlistOffer], schedule: CourseSchedule, now: datetime, started: bool = True) -> None:
     """Hands over every due offer of one class at once, with the result of handing them over one by
     one in their order (RULES §5.1): each round ends, a reserved entry that did not confirm expires,
     and the seats go to the first waiting entries holding no reservation, in queue order, one each;
@@ -319,13 +320,15 @@ def _hand_over_many(due: list[WaitlistOffer], schedule: CourseSchedule, now: dat
 
     Handing over one by one, offer k excludes the entries later offers still reserve; those expire
     in their own hand-over and never become candidates. Expiring them all first therefore picks the
-    same entries."""
+    same entries. `started`: whether any of the class's open offers has a started flow (the caller
+    read them under the lock); without one there is no flow to abandon."""
     if not due:
         return
     ids = [offer.pk for offer in due]
-    WaitlistFlow.objects.filter(offer_id__in=ids, status=WaitlistFlow.Status.STARTED).update(
-        status=WaitlistFlow.Status.ABANDONED, completed_at=now
-    )
+    if started:
+        WaitlistFlow.objects.filter(offer_id__in=ids, status=WaitlistFlow.Status.STARTED).update(
+            status=WaitlistFlow.Status.ABANDONED, completed_at=now
+        )
     WaitlistNotification.objects.filter(offer_id__in=ids, status=WaitlistNotification.Status.OPEN).update(
         status=WaitlistNotification.Status.EXPIRED
     )
@@ -358,15 +361,23 @@ def _hand_over_many(due: list[WaitlistOffer], schedule: CourseSchedule, now: dat
     if not reserved:
         return
     deadline = waking_deadline(now, cap=cutoff)  # counted from the moment of the reservation
+    updated_at = timezone.now()
     for offer, candidate in zip(reserved, candidates, strict=True):
         offer.phase = WaitlistOffer.Phase.RESERVED
         offer.reserved_for = candidate
         offer.round += 1
         offer.phase_started_at = now
         offer.deadline = deadline
-        offer.updated_at = timezone.now()
-    WaitlistOffer.objects.bulk_update(
-        reserved, ["phase", "reserved_for", "round", "phase_started_at", "deadline", "updated_at"]
+        offer.updated_at = updated_at
+    # One UPDATE: only the entry differs between the offers (bulk_update's CASE for every column
+    # cost more in Python than the rest of the hand-over).
+    WaitlistOffer.objects.filter(pk__in=[offer.pk for offer in reserved]).update(
+        phase=WaitlistOffer.Phase.RESERVED,
+        reserved_for=Case(*(When(pk=offer.pk, then=Value(offer.reserved_for_id)) for offer in reserved)),
+        round=F("round") + 1,
+        phase_started_at=now,
+        deadline=deadline,
+        updated_at=updated_at,
     )
     told = [
         (candidate, offer)
