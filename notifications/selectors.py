@@ -6,7 +6,11 @@ from notifications.models import Notification
 
 
 def notifications_of(*, user_id: int, unread: bool | None = None) -> QuerySet[Notification]:
-    queryset = Notification.objects.filter(user_id=user_id)
+    """The message centre's rows, newest first: only the columns it shows (the payload's JSON and the
+    delivery columns cost more to load than the query itself)."""
+    queryset = Notification.objects.filter(user_id=user_id).only(
+        "id", "template", "title", "body", "page", "created_at", "read_at"
+    )
     if unread is True:
         queryset = queryset.filter(read_at__isnull=True)
     elif unread is False:
