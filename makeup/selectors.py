@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Min, QuerySet, Value, When
 from django.db.models.functions import Cast
 
 from core.errors import BusinessError
@@ -88,18 +88,18 @@ def makeup_eligible_schedules(
 
 def makeup_eligible_schedule_ids(
     *, profile, now: datetime, include_full: bool = False, **filters
-) -> tuple[list[int], datetime | None]:
-    """The ids of `makeup_eligible_schedules`, in its order, without full ones unless asked, and when the
-    first of them starts (then the answer changes without a write). Seats come from the class rows'
-    counters (capacity − booked − held), in the same query."""
+) -> tuple[QuerySet, datetime | None]:
+    """The ids of `makeup_eligible_schedules`, in its order, without full ones unless asked, as a
+    query (the caller's paginator counts and slices it in SQL: rows are never all loaded), and when
+    the first of them starts (then the answer changes without a write). Seats come from the class
+    rows' counters (capacity − booked − held)."""
     candidates = makeup_eligible_schedules(profile=profile, now=now, **filters)
-    rows = list(
-        candidates.annotate(free=Cast(F("capacity"), IntegerField()) - F("booked_count") - F("held_count")).values_list(
-            "pk", "starts_at", "free"
-        )
-    )
-    first_start = min((starts_at for _, starts_at, _ in rows), default=None)
-    return [pk for pk, _, free in rows if include_full or free > 0], first_start
+    first_start = candidates.order_by().aggregate(first=Min("starts_at"))["first"]
+    if not include_full:
+        candidates = candidates.annotate(
+            free=Cast(F("capacity"), IntegerField()) - F("booked_count") - F("held_count")
+        ).filter(free__gt=0)
+    return candidates.values_list("pk", flat=True), first_start
 
 
 def makeup_is_eligible(*, profile, schedule_id: int, now: datetime, makeup: MakeupBooking | None) -> bool:

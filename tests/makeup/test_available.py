@@ -185,3 +185,23 @@ def test_available_query_count_does_not_grow(world, django_assert_max_num_querie
     with django_assert_max_num_queries(baseline):
         items = world.client.get(f"/api/v1/makeup/available?makeup_id={world.makeup_id}&page_size=100").json()["data"]
     assert items["count"] == 34
+
+
+def test_the_search_pages_in_the_database_and_never_loads_every_candidate(world):
+    """Issue 19: the candidates are counted and sliced in SQL (the page's LIMIT), not all read into
+    Python first; the answer is the same page, in the same order, with the same count."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for hour in range(30):
+        ScheduleFactory(course=world.sessions["90"].course, starts_at=at("2026-12-10 08:00") + timedelta(hours=hour))
+    url = f"/api/v1/makeup/available?makeup_id={world.makeup_id}&page_size=5"
+    with CaptureQueriesContext(connection) as queries:
+        first = world.client.get(url).json()["data"]
+    assert first["count"] == 34 and len(first["items"]) == 5
+    schedule_reads = [q["sql"] for q in queries.captured_queries if 'FROM "courses_courseschedule"' in q["sql"]]
+    unbounded = [sql for sql in schedule_reads if "LIMIT" not in sql and "COUNT(" not in sql and "MIN(" not in sql]
+    assert [sql for sql in unbounded if " IN (" not in sql] == []  # only the page's own ids are read whole
+    second = world.client.get(url + "&page=2").json()["data"]["items"]
+    everything = world.client.get(url.replace("page_size=5", "page_size=100")).json()["data"]["items"]
+    assert [item["id"] for item in first["items"] + second] == [item["id"] for item in everything[:10]]
