@@ -25,9 +25,14 @@ The lock order of the whole system, stated once:
 """
 
 from accounts.models import Profile
+from core import hot_reads
 
 
 def profile_lock(*, profile_id: int, skip_locked: bool = False) -> bool:
     """Locks one child's profile row for the caller's transaction (no JOIN: that row only). With
     skip_locked, False when another transaction holds it (nothing waits)."""
-    return Profile.objects.select_for_update(skip_locked=skip_locked).filter(pk=profile_id).first() is not None
+    profile = Profile.objects.select_for_update(skip_locked=skip_locked).filter(pk=profile_id).first()
+    if profile is None:
+        return False
+    hot_reads.touch(family_id=profile.owner_id)  # the family's cached lists end (core/hot_reads.py)
+    return True

@@ -1,15 +1,25 @@
 """Hot reads (the class list, a parent's waitlist, the make-up search) served from the cache until
 anything they could show changes.
 
-Correctness does not rest on anyone remembering to invalidate: every statement that writes to a
-table a read could show (anything but the outbox, sessions, beat's tables, the heartbeat and the
-admin log) bumps one version number, whatever wrote it (a service, `QuerySet.update`, the admin, a
-worker, a migration). Entries are keyed by that version, so a bump makes every older entry
-unreachable. The bump happens right after the statement and again after the transaction commits,
-so a read that ran between the two cannot keep what it saw. Time changes reads too (a deadline
-passes, a class starts): each entry carries the moment it stops being true (`valid_until`, computed
-by the read itself) and a cap of HOT_READS_SECONDS; a hit is only used before both. So does a
-deploy: keys carry a digest of the sources (`RELEASE`).
+Two kinds of version say when an entry is no longer true:
+- Scoped versions, one per class, one per family (a parent and their children) and one for "any
+  class". A write that holds a class's lock (`courses.locks.schedule_lock`) or a child's
+  (`accounts.locks.profile_lock`) bumps that class's or that family's version when it takes the lock
+  and again after its transaction commits (`touch`): every write that changes a class's seats, queue
+  or offers holds the class's lock, and every write that adds to a family's lists holds the child's.
+  A read declares, before it reads them, the classes and the family it shows (`depends_on`); a hit is
+  used only while their versions are unchanged. So a join in one class ends the cached pages that show
+  that class and the joining family's own lists, not every cached answer.
+- One global version, bumped by every statement that writes a table a read could show, whatever wrote
+  it, unless the statement writes a class's or a family's rows inside a transaction that holds such a
+  lock (then the scoped versions cover it): a test factory, `QuerySet.update` outside the services, the
+  admin's edit of a class or a course, a migration. Entries are keyed by it, so a bump makes every
+  older entry unreachable. It is bumped right after the statement and again after the commit, so a
+  read that ran between the two cannot keep what it saw (the scoped versions likewise).
+
+Time changes reads too (a deadline passes, a class starts): each entry carries the moment it stops
+being true (`valid_until`, computed by the read itself) and a cap of HOT_READS_SECONDS; a hit is only
+used before both. So does a deploy: keys carry a digest of the sources (`RELEASE`).
 
 The cache is never needed: when it cannot be reached, reads are computed from the database and
 writes go on. Disabled (HOT_READS_SECONDS = 0) without a shared cache (no REDIS_URL), because then
@@ -20,6 +30,7 @@ import hashlib
 import logging
 import math
 import re
+import threading
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -28,7 +39,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.signals import connection_created
 from django.http import HttpResponse
 from django.utils import timezone
@@ -43,6 +54,12 @@ WRITE = re.compile(
 SCHEMA = re.compile(r"\s*(?:TRUNCATE|ALTER|DROP|CREATE|RENAME)\b", re.IGNORECASE)
 # Tables no hot read shows; writing them (often: the outbox, the heartbeat) must not empty the cache.
 QUIET_TABLES = re.compile(r"notifications_|core_heartbeat$|django_session$|django_celery_beat_|django_admin_log$")
+# A class's and a family's rows: covered by the scoped versions when written under their locks.
+SCOPED_TABLES = re.compile(r"(?:courses_booking|waitlist|waitlist_waitlistoffer|waitlist_notification|waitlist_flow)$")
+CLASS_KEY = "hot:class:{}"
+FAMILY_KEY = "hot:family:{}"
+ANY_CLASS_KEY = "hot:classes"
+_reading = threading.local()  # the versions the compute running in this thread depends on
 
 
 def _release() -> str:
@@ -62,15 +79,80 @@ def _release() -> str:
 RELEASE = _release()
 
 
-def _bump() -> None:
+def _incr(key: str) -> None:
     try:
-        try:
-            cache.incr(VERSION_KEY)
-        except ValueError:  # never set, or evicted: start above any number used before
-            cache.add(VERSION_KEY, time.time_ns(), timeout=None)
-            cache.incr(VERSION_KEY)
+        cache.incr(key)
+    except ValueError:  # never set, or evicted: start above any number used before
+        cache.add(key, time.time_ns(), timeout=None)
+        cache.incr(key)
+
+
+def _bump(*keys: str) -> None:
+    try:
+        for key in keys or (VERSION_KEY,):
+            _incr(key)
     except Exception:  # noqa: BLE001 (the cache is never needed; entries expire within HOT_READS_SECONDS)
-        logger.warning("hot reads: could not bump the version", exc_info=True)
+        logger.warning("hot reads: could not bump %s", keys or VERSION_KEY, exc_info=True)
+
+
+class _Scope:
+    """The classes and families a transaction holds locks on; bumped once more after the commit."""
+
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
+
+    def __call__(self) -> None:
+        _bump(*sorted(self.keys))
+
+
+def _scope(connection) -> _Scope | None:
+    """The transaction's scope, if this transaction registered one (a rollback drops its hook)."""
+    scope = getattr(connection, "_hot_reads_scope", None)
+    if scope is not None and any(entry[1] is scope for entry in connection.run_on_commit):
+        return scope
+    return None
+
+
+def touch(*, schedule_id: int | None = None, family_id: int | None = None) -> None:
+    """A transaction locked this class or this family's child: it may change what their hot reads
+    show. Bumps their versions now and after the commit. Called by the locks."""
+    if not settings.HOT_READS_SECONDS:
+        return
+    keys = [CLASS_KEY.format(schedule_id), ANY_CLASS_KEY] if schedule_id is not None else []
+    if family_id is not None:
+        keys.append(FAMILY_KEY.format(family_id))
+    _bump(*keys)
+    connection = connections[DEFAULT_DB_ALIAS]
+    if not connection.in_atomic_block:
+        return
+    scope = _scope(connection)
+    if scope is None:
+        scope = connection._hot_reads_scope = _Scope()
+        transaction.on_commit(scope, using=connection.alias)
+    scope.keys.update(keys)
+
+
+def depends_on(*, classes=(), family_id: int | None = None, any_class: bool = False) -> None:
+    """Called by a hot read's compute before it reads what these cover: the answer is kept only while
+    their versions stay as they are now. The family: the parent (user) whose children it shows."""
+    deps = getattr(_reading, "deps", None)
+    if deps is None or not settings.HOT_READS_SECONDS:
+        return
+    keys = [CLASS_KEY.format(pk) for pk in classes]
+    if family_id is not None:
+        keys.append(FAMILY_KEY.format(family_id))
+    if any_class:
+        keys.append(ANY_CLASS_KEY)
+    keys = [key for key in keys if key not in deps]
+    if not keys:
+        return
+    try:
+        versions = cache.get_many(keys)
+    except Exception:  # noqa: BLE001
+        logger.warning("hot reads: cache unreachable, the answer is not kept", exc_info=True)
+        _reading.failed = True
+        return
+    deps.update({key: versions.get(key) for key in keys})
 
 
 def _bump_after_commit() -> None:
@@ -88,6 +170,9 @@ def _watch_writes(execute, sql, params, many, context):
     result = execute(sql, params, many, context)
     if settings.HOT_READS_SECONDS and changes_reads(sql):
         connection = context["connection"]
+        write = WRITE.match(sql)
+        if write and SCOPED_TABLES.match(write.group(1)) and connection.in_atomic_block and _scope(connection):
+            return result  # a class's or a family's rows, under its lock: the scoped versions cover it
         _bump()
         if connection.in_atomic_block and not any(entry[1] is _bump_after_commit for entry in connection.run_on_commit):
             transaction.on_commit(_bump_after_commit, using=connection.alias)
@@ -119,22 +204,38 @@ def cached(key: str, compute: Callable[[], tuple[Any, datetime | None]]) -> Any:
     except Exception:  # noqa: BLE001
         logger.warning("hot reads: cache unreachable, reading the database", exc_info=True)
         return compute()[0]
-    if hit is not None and now.timestamp() < hit["until"]:
+    if hit is not None and now.timestamp() < hit["until"] and _unchanged(hit.get("deps") or {}):
         return hit["data"]
-    data, valid_until = compute()
+    _reading.deps, _reading.failed = {}, False
+    try:
+        data, valid_until = compute()
+    finally:
+        deps, failed = _reading.deps, _reading.failed
+        _reading.deps = None
     until = now + timedelta(seconds=seconds)
     if valid_until is not None:
         until = min(until, valid_until)
-    if until > now:
+    if until > now and not failed:
         try:
             cache.set(
                 full_key,
-                {"until": until.timestamp(), "data": data},
+                {"until": until.timestamp(), "data": data, "deps": deps},
                 timeout=max(1, math.ceil((until - now).total_seconds())),
             )
         except Exception:  # noqa: BLE001
             logger.warning("hot reads: could not store %s", key, exc_info=True)
     return data
+
+
+def _unchanged(deps: dict) -> bool:
+    if not deps:
+        return True
+    try:
+        versions = cache.get_many(list(deps))
+    except Exception:  # noqa: BLE001
+        logger.warning("hot reads: cache unreachable, reading the database", exc_info=True)
+        return False
+    return all(versions.get(key) == version for key, version in deps.items())
 
 
 def answer(

@@ -1,6 +1,7 @@
 """Row locks of courses. The schedule row is the first lock of every write that grants or frees a
 seat (the system's lock order: accounts/locks.py)."""
 
+from core import hot_reads
 from core.errors import BusinessError
 from courses import messages
 from courses.models import Course, CourseSchedule
@@ -16,6 +17,7 @@ def schedule_lock(*, schedule_id: int, skip_locked: bool = False) -> CourseSched
     schedule = CourseSchedule.objects.select_for_update(skip_locked=skip_locked).filter(pk=schedule_id).first()
     if schedule is not None:
         schedule.course = Course.objects.select_related("course_type").get(pk=schedule.course_id)
+        hot_reads.touch(schedule_id=schedule.pk)  # the cached pages showing this class end (core/hot_reads.py)
     return schedule
 
 

@@ -145,6 +145,8 @@ class MakeupViewSet(viewsets.GenericViewSet):
             else:
                 profile = profile_of_owner(user=request.user, profile_id=data["profile_id"])
             filters = {key: value for key, value in data.items() if key not in ("makeup_id", "profile_id", "redeem")}
+            # A seat freed or taken in any class may add or remove a candidate.
+            hot_reads.depends_on(family_id=request.user.pk, any_class=True)
             now = timezone.now()
             ids, first_start = makeup_selectors.makeup_eligible_schedule_ids(
                 profile=profile, now=now, makeup=makeup, **filters
@@ -275,6 +277,9 @@ class WaitlistViewSet(viewsets.GenericViewSet):
             # A one-child parent's missing profile_id means that child (the cache stays right: a
             # profile write bumps the hot-read version).
             profile = profile_of_owner_or_only(user=request.user, profile_id=query.validated_data.get("profile_id"))
+            hot_reads.depends_on(family_id=request.user.pk)  # entries joined or ended for the family
+            # Before positions and offers are read: the classes where the family waits.
+            hot_reads.depends_on(classes=waitlist_selectors.waitlist_waiting_schedule_ids(user=request.user))
             entries = waitlist_selectors.waitlist_entries_of(
                 user=request.user, profile=profile, status=None if status == "all" else status
             )

@@ -173,11 +173,13 @@ class ScheduleViewSet(viewsets.GenericViewSet):
             query.is_valid(raise_exception=True)
             filters = dict(query.validated_data)
             profile = _profile_or_only_child(request, filters)
+            hot_reads.depends_on(family_id=request.user.pk)  # the child's own seats and entries
             now = timezone.now()
             schedules = course_selectors.schedule_list(
                 now=now, **{k: v for k, v in filters.items() if k != "profile_id"}
             )
             page_ids = list(self.paginate_queryset(schedules.values_list("pk", flat=True)))
+            hot_reads.depends_on(classes=page_ids)  # before their seats and queues are read
             page = selectors.schedules_in_order(schedule_ids=page_ids, profile=profile)
             context = {"now": now}
             if profile is not None:

@@ -90,6 +90,16 @@ def waitlist_join_facts(*, schedule: CourseSchedule, profile) -> JoinFacts:
     return JoinFacts(seats, bool(booked_here), bool(waiting_here), bool(time_conflict), waiting, everywhere)
 
 
+def waitlist_waiting_schedule_ids(*, user) -> list[int]:
+    """The classes where any of the parent's children is waiting (the hot read of 我的候补 depends on them)."""
+    return list(
+        WaitlistEntry.objects.filter(profile__owner=user, status=WaitlistEntry.Status.WAITING)
+        .order_by()
+        .values_list("schedule_id", flat=True)
+        .distinct()
+    )
+
+
 def waitlist_cutoff(*, schedule) -> datetime:
     return schedule.starts_at - settings.WAITLIST_CUTOFF
 

@@ -125,14 +125,19 @@ def test_the_wait_estimate_moves_on_with_the_clock(wednesday_class, queue_of, cl
     assert estimate() == "约1小时"
 
 
-def test_a_make_up_session_that_started_leaves_the_search_with_no_write(make_parent, clock):
+def left_class(parent):
+    """The parent's child took leave of Wednesday's class: (that class, the make-up it is owed)."""
     from makeup.models import MakeupBooking
 
-    parent = make_parent()
     original = ScheduleFactory(starts_at=WEDNESDAY_19)
     booking = BookingFactory(schedule=original, profile=parent.profile)
     assert parent.client.post(f"/api/v1/bookings/{booking.pk}/leave", {}, format="json").status_code == 200
-    makeup = MakeupBooking.objects.get(profile=parent.profile)
+    return original, MakeupBooking.objects.get(profile=parent.profile)
+
+
+def test_a_make_up_session_that_started_leaves_the_search_with_no_write(make_parent, clock):
+    parent = make_parent()
+    original, makeup = left_class(parent)
     soon = ScheduleFactory(course=original.course, starts_at=at("2026-12-02 11:00"))
     later = ScheduleFactory(course=original.course, starts_at=at("2026-12-03 19:00"))
     url = f"/api/v1/makeup/available?makeup_id={makeup.pk}"
@@ -255,3 +260,71 @@ def test_the_three_seat_counts_agree(wednesday_class, queue_of, free_a_seat, clo
         == -1
         == schedules_with_seats(queryset=CourseSchedule.objects.filter(pk=other.pk)).get().available
     )
+
+
+# --- scoped versions: a write ends the answers it can change, not every answer (issue 19) ----------
+
+
+def full_class(starts_at, seats=2):
+    schedule = ScheduleFactory(starts_at=starts_at, capacity=seats)
+    for _ in range(seats):
+        BookingFactory(schedule=schedule)
+    return schedule
+
+
+def test_a_join_ends_the_pages_showing_its_class_and_the_family_s_lists_only(make_parent, django_assert_num_queries):
+    """Two full classes on two days: a join in Wednesday's class leaves Thursday's page (another
+    family's) in the cache, and ends Wednesday's page, for everyone, and the joining family's lists."""
+    wednesday, thursday = full_class(WEDNESDAY_19), full_class(WEDNESDAY_19 + timedelta(days=1))
+    joining, watching = make_parent(), make_parent()
+    day = {"date_from": "2026-12-02", "date_to": "2026-12-02"}
+    next_day = {"date_from": "2026-12-03", "date_to": "2026-12-03"}
+    assert item_of(schedules_of(watching, **day), wednesday)["waitlist"]["count"] == 0
+    assert item_of(schedules_of(watching, **next_day), thursday)["waitlist"]["count"] == 0
+    assert watching.client.get("/api/v1/waitlist/my").json()["data"]["count"] == 0
+    assert joining.client.get("/api/v1/waitlist/my").json()["data"]["count"] == 0
+
+    assert joining.join(wednesday).status_code == 200
+
+    with django_assert_num_queries(1):  # still cached: the JWT's user, nothing else
+        assert item_of(schedules_of(watching, **next_day), thursday)["waitlist"]["count"] == 0
+    with django_assert_num_queries(1):  # another family's waitlist, in no class that changed
+        assert watching.client.get("/api/v1/waitlist/my").json()["data"]["count"] == 0
+    assert item_of(schedules_of(watching, **day), wednesday)["waitlist"]["count"] == 1
+    assert joining.client.get("/api/v1/waitlist/my").json()["data"]["count"] == 1
+
+
+def test_a_write_in_a_class_where_a_family_waits_moves_its_position(make_parent, wednesday_class):
+    first, second = make_parent(), make_parent()
+    assert first.join(wednesday_class).status_code == 200
+    assert second.join(wednesday_class).status_code == 200
+    assert second.client.get("/api/v1/waitlist/my").json()["data"]["items"][0]["position"] == 2
+    first.client.delete(f"/api/v1/waitlist/{WaitlistEntry.objects.get(profile=first.profile).pk}")
+    assert second.client.get("/api/v1/waitlist/my").json()["data"]["items"][0]["position"] == 1
+
+
+def test_the_make_up_search_ends_with_a_seat_freed_in_any_class(make_parent, free_a_seat):
+    parent = make_parent()
+    original, makeup = left_class(parent)
+    full = full_class(at("2026-12-03 19:00"))
+    full.course = original.course
+    full.save()
+    url = f"/api/v1/makeup/available?makeup_id={makeup.pk}"
+    assert parent.client.get(url).json()["data"]["items"] == []
+    free_a_seat(full)  # another family's cancel: the seat is open to anyone (no waitlist)
+    assert [item["id"] for item in parent.client.get(url).json()["data"]["items"]] == [full.pk]
+
+
+def test_a_rolled_back_transaction_leaves_no_scope_behind(make_parent, wednesday_class):
+    """A lock taken in a transaction that rolled back registers nothing for the next one: a later write
+    outside any lock still ends every cached answer."""
+    from courses.locks import schedule_lock
+
+    parent = make_parent()
+    assert item_of(schedules_of(parent), wednesday_class)["available"] == 0
+    with pytest.raises(RuntimeError), transaction.atomic():
+        schedule_lock(schedule_id=wednesday_class.pk)
+        raise RuntimeError
+    with transaction.atomic():
+        Booking.objects.filter(pk=wednesday_class.bookings.first().pk).update(status="cancelled", active=None)
+    assert item_of(schedules_of(parent), wednesday_class)["available"] == 1
