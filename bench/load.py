@@ -135,7 +135,7 @@ REQUESTS = {
   auth(tokens[i])
   return join(bodies[math.random(#bodies)], profiles[i])""",
     "walk": "return walk_join()",
-    # One request in ten a join that commits: each one ends every cached read.
+    # One request in ten a join that commits: each ends the cached pages showing its class.
     "mixed": "if math.random(10) == 1 then return walk_join() end\n  " + GET,
 }
 # Goals of issue 19, as shares of the one-query ceiling. The issue's goals for the reads are with the
@@ -591,8 +591,8 @@ def main() -> None:
         f"common case); accepted mix {accepted['statuses']} ({accepted['accepted_share']:.0%} accepted, "
         f"{accepted['joins_committed']} entries committed). In the mixed run, {mixed['joins_committed']} of the "
         f"{mixed['joins_sent']} joins sent committed, one for every "
-        f"{mixed['rps'] * int(DURATION) / max(mixed['joins_committed'], 1):.0f} requests (each one ends every "
-        f"cached read).\n"
+        f"{mixed['rps'] * int(DURATION) / max(mixed['joins_committed'], 1):.0f} requests (each one ends the "
+        f"cached pages that show its class, its family's lists and the make-up searches).\n"
     )
     print((out / "load.md").read_text())
     subprocess.run(["mariadb", "-uroot", "-h127.0.0.1", "-e", f"DROP DATABASE IF EXISTS {DB_NAME}"], check=False)

@@ -13,8 +13,8 @@ Two kinds of version say when an entry is no longer true:
 - One global version, bumped by every statement that writes a table a read could show, whatever wrote
   it, unless the statement writes a class's or a family's rows inside a transaction that holds such a
   lock (then the scoped versions cover it): a test factory, `QuerySet.update` outside the services, the
-  admin's edit of a class or a course, a migration. Entries are keyed by it, so a bump makes every
-  older entry unreachable. It is bumped right after the statement and again after the commit, so a
+  admin's edit of a class or a course, a migration. Every entry depends on it, so a bump ends every
+  older entry. It is bumped right after the statement and again after the commit, so a
   read that ran between the two cannot keep what it saw (the scoped versions likewise).
 
 Time changes reads too (a deadline passes, a class starts): each entry carries the moment it stops
@@ -194,19 +194,21 @@ def cached(key: str, compute: Callable[[], tuple[Any, datetime | None]]) -> Any:
     if not seconds:
         return compute()[0]
     now = timezone.now()
+    # The entry holds the versions it was computed at, the global one among them: a hit costs one
+    # read of the entry and one MGET of those versions.
+    full_key = f"hot:{RELEASE}:{hashlib.sha256(key.encode()).hexdigest()}"
     try:
-        version = cache.get(VERSION_KEY)
+        hit = cache.get(full_key)
+        if hit is not None and now.timestamp() < hit["until"] and _unchanged(hit["deps"]):
+            return hit["data"]
+        version = cache.get(VERSION_KEY)  # read before the data, like every version
         if version is None:
             cache.add(VERSION_KEY, time.time_ns(), timeout=None)
             version = cache.get(VERSION_KEY)
-        full_key = f"hot:{RELEASE}:{version}:{hashlib.sha256(key.encode()).hexdigest()}"
-        hit = cache.get(full_key)
     except Exception:  # noqa: BLE001
         logger.warning("hot reads: cache unreachable, reading the database", exc_info=True)
         return compute()[0]
-    if hit is not None and now.timestamp() < hit["until"] and _unchanged(hit.get("deps") or {}):
-        return hit["data"]
-    _reading.deps, _reading.failed = {}, False
+    _reading.deps, _reading.failed = {VERSION_KEY: version}, False
     try:
         data, valid_until = compute()
     finally:
@@ -228,13 +230,7 @@ def cached(key: str, compute: Callable[[], tuple[Any, datetime | None]]) -> Any:
 
 
 def _unchanged(deps: dict) -> bool:
-    if not deps:
-        return True
-    try:
-        versions = cache.get_many(list(deps))
-    except Exception:  # noqa: BLE001
-        logger.warning("hot reads: cache unreachable, reading the database", exc_info=True)
-        return False
+    versions = cache.get_many(list(deps))
     return all(versions.get(key) == version for key, version in deps.items())
 
 
