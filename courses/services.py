@@ -86,7 +86,7 @@ def booking_create_for_offer(*, profile: Profile, schedule: CourseSchedule, kind
     still exist under the capacity: nobody is booked into a seat that does not exist."""
     profile_lock(profile_id=profile.pk)
     _check_open_and_not_booked(schedule=schedule, profile=profile, now=now)
-    booked = Booking.objects.filter(schedule=schedule, status=Booking.Status.BOOKED).count()
+    booked = CourseSchedule.objects.filter(pk=schedule.pk).values_list("booked_count", flat=True).get()  # the counter
     if booked >= schedule.capacity:
         raise BusinessError.conflict("seat_gone", messages.SCHEDULE_FULL)
     if selectors.profile_has_time_conflict(profile=profile, schedule=schedule):

@@ -2,8 +2,7 @@
 
 from datetime import date, datetime, timedelta
 
-from django.db.models import Case, F, IntegerField, Min, QuerySet, Value, When
-from django.db.models.functions import Cast
+from django.db.models import Case, IntegerField, Min, QuerySet, Value, When
 
 from core.errors import BusinessError
 from core.formatting import hours_text
@@ -11,6 +10,7 @@ from courses.models import Booking, CourseSchedule
 from courses.selectors import local_midnight
 from makeup import messages
 from makeup.models import MakeupBooking
+from waitlist.selectors import schedule_seats_expression
 
 TIME_OF_DAY = {"morning": (0, 12), "afternoon": (12, 18), "evening": (18, 24)}
 
@@ -96,9 +96,7 @@ def makeup_eligible_schedule_ids(
     candidates = makeup_eligible_schedules(profile=profile, now=now, **filters)
     first_start = candidates.order_by().aggregate(first=Min("starts_at"))["first"]
     if not include_full:
-        candidates = candidates.annotate(
-            free=Cast(F("capacity"), IntegerField()) - F("booked_count") - F("held_count")
-        ).filter(free__gt=0)
+        candidates = candidates.annotate(free=schedule_seats_expression()).filter(free__gt=0)
     return candidates.values_list("pk", flat=True), first_start
 
 

@@ -27,14 +27,10 @@ def _count(queryset: QuerySet, field: str = "schedule_id") -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def waitlist_held_seats_subquery() -> F:
-    """Open offers of a schedule: seats held for the waitlist (RULES §1), a counter on its row."""
-    return F("held_count")
-
-
-def waitlist_waiting_count_subquery() -> F:
-    """Waiting entries of a schedule, a counter on its row (core/counters.py)."""
-    return F("waiting_count")
+def schedule_seats_expression():
+    """RULES §1's seats available, capacity − booked − held, from the class row's counters
+    (core/counters.py). Signed: capacity is UNSIGNED on MySQL and may be lowered below the bookings."""
+    return Cast(F("capacity"), IntegerField()) - F("booked_count") - F("held_count")
 
 
 def waitlist_capacity_expression() -> Coalesce:
@@ -75,7 +71,7 @@ def waitlist_join_facts(*, schedule: CourseSchedule, profile) -> JoinFacts:
     row = (
         CourseSchedule.objects.filter(pk=schedule.pk)
         .annotate(
-            seats=Cast(F("capacity"), IntegerField()) - F("booked_count") - F("held_count"),
+            seats=schedule_seats_expression(),
             booked_here=Exists(Booking.objects.filter(**mine, status=Booking.Status.BOOKED)),
             waiting_here=Exists(WaitlistEntry.objects.filter(**mine, status=WaitlistEntry.Status.WAITING)),
             time_conflict=Exists(course_selectors.profile_conflicting_bookings(profile=profile, schedule=schedule)),
@@ -444,17 +440,7 @@ def waitlist_full_filter() -> Q:
 
 def schedules_with_seats(*, queryset: QuerySet[CourseSchedule]) -> QuerySet[CourseSchedule]:
     """Annotates available (RULES §1: capacity - booked - held) from the row's counters."""
-    # capacity is UNSIGNED on MySQL: subtract in signed arithmetic (capacity may be lowered below bookings).
-    return queryset.annotate(available=Cast(F("capacity"), IntegerField()) - F("booked_count") - F("held_count"))
-
-
-def schedule_seats_taken(*, schedule_ids: list[int] | QuerySet) -> dict[int, int]:
-    """Booked plus held seats per schedule (RULES §1), for many schedules in one query of the counters."""
-    return dict(
-        CourseSchedule.objects.filter(pk__in=schedule_ids)
-        .annotate(taken=F("booked_count") + F("held_count"))
-        .values_list("pk", "taken")
-    )
+    return queryset.annotate(available=schedule_seats_expression())
 
 
 def schedule_seats(*, schedule: CourseSchedule) -> int:
@@ -495,7 +481,7 @@ def schedules_in_order(*, schedule_ids: list[int], profile) -> list[CourseSchedu
 def schedules_with_details(*, queryset: QuerySet[CourseSchedule], profile) -> QuerySet[CourseSchedule]:
     """What a schedule item shows: course, seats and the profile's own booking, in one query."""
     queryset = schedules_with_seats(queryset=queryset.select_related("course__course_type")).annotate(
-        waitlist_count=waitlist_waiting_count_subquery(), effective_waitlist_capacity=waitlist_capacity_expression()
+        waitlist_count=F("waiting_count"), effective_waitlist_capacity=waitlist_capacity_expression()
     )
     if profile is not None:
         mine = Booking.objects.filter(schedule=OuterRef("pk"), profile=profile, status=Booking.Status.BOOKED)

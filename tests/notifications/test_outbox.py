@@ -316,3 +316,30 @@ def test_a_row_is_revived_only_after_any_attempt_on_it_must_have_ended(settings)
     a revived row's previous attempt is over, so two sends of one row never overlap."""
     assert settings.NOTIFICATION_RESEND_SENDING_AFTER.total_seconds() > settings.CELERY_TASK_TIME_LIMIT
     assert settings.CELERY_TASK_TIME_LIMIT > settings.WECHAT_TIMEOUT_SECONDS
+
+
+def test_resender_leaves_a_row_whose_worker_finished_between_its_read_and_its_lock(parent, monkeypatch):
+    """The resender has no parent row to lock: it finds stale `sending` rows by a plain read, locks them
+    by id (core.db.lock_rows) and checks again what it locked. A worker that sent the row meanwhile
+    wins: the row stays sent and is not enqueued a second time."""
+    from core.db import lock_rows
+
+    enqueued = []
+    monkeypatch.setattr(services, "notification_enqueue", lambda ids: enqueued.extend(ids))
+    row = services.notification_create(user_id=parent.pk, template="waitlist_closed", payload=PAYLOAD)
+    Notification.objects.filter(pk=row.pk).update(
+        wechat_status="sending",
+        claimed_at=timezone.now() - timedelta(minutes=6),
+        created_at=timezone.now() - timedelta(minutes=6),
+    )
+
+    def worker_finishes_first(queryset):
+        found = list(queryset.values_list("pk", flat=True))  # the resender's plain read
+        Notification.objects.filter(pk=row.pk).update(wechat_status="sent", claimed_at=None)  # the worker
+        return lock_rows(Notification.objects.filter(pk__in=found))  # then the lock, by id
+
+    monkeypatch.setattr(services, "lock_rows", worker_finishes_first)
+    services.notification_resend_stuck()
+    row.refresh_from_db()
+    assert row.wechat_status == "sent"
+    assert row.pk not in enqueued

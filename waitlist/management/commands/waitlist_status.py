@@ -13,7 +13,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from core.fields import MAX_ID
@@ -119,7 +119,7 @@ class Command(BaseCommand):
                 )
             )
             .annotate(
-                waiting=selectors.waitlist_waiting_count_subquery(),
+                waiting=F("waiting_count"),
                 waitlist_capacity_now=selectors.waitlist_capacity_expression(),
             )
             .filter(available__lte=0)
