@@ -32,13 +32,14 @@ import math
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.signals import connection_created
 from django.http import HttpResponse
@@ -87,12 +88,33 @@ def _incr(key: str) -> None:
         cache.incr(key)
 
 
+def _redis():
+    """The Redis client behind the cache, or None for another backend (tests' local memory)."""
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if isinstance(backend, RedisCache):
+        return backend._cache.get_client(write=True)  # Django's own client: same keys, same serializer
+    return None
+
+
 def _bump(*keys: str) -> None:
+    """Increments each version, in one round trip on Redis: a version never set (or evicted)
+    starts above any number used before (SET NX of the current time in ns, then INCR)."""
+    keys = keys or (VERSION_KEY,)
     try:
-        for key in keys or (VERSION_KEY,):
-            _incr(key)
+        client = _redis()
+        if client is None:
+            for key in keys:
+                _incr(key)
+            return
+        start = time.time_ns()
+        with client.pipeline(transaction=False) as pipe:
+            for key in keys:
+                full_key = cache.make_and_validate_key(key)
+                pipe.set(full_key, start, nx=True)
+                pipe.incr(full_key)
+            pipe.execute()
     except Exception:  # noqa: BLE001 (the cache is never needed; entries expire within HOT_READS_SECONDS)
-        logger.warning("hot reads: could not bump %s", keys or VERSION_KEY, exc_info=True)
+        logger.warning("hot reads: could not bump %s", keys, exc_info=True)
 
 
 class _Scope:
@@ -113,12 +135,14 @@ def _scope(connection) -> _Scope | None:
     return None
 
 
-def touch(*, schedule_id: int | None = None, family_id: int | None = None) -> None:
-    """A transaction locked this class or this family's child: it may change what their hot reads
-    show. Bumps their versions now and after the commit. Called by the locks."""
+def touch(*, schedule_ids: Iterable[int] = (), family_id: int | None = None) -> None:
+    """A transaction locked these classes or this family's child: it may change what their hot reads
+    show. Bumps their versions now and after the commit (one round trip each). Called by the locks."""
     if not settings.HOT_READS_SECONDS:
         return
-    keys = [CLASS_KEY.format(schedule_id), ANY_CLASS_KEY] if schedule_id is not None else []
+    keys = [CLASS_KEY.format(pk) for pk in schedule_ids]
+    if keys:
+        keys.append(ANY_CLASS_KEY)
     if family_id is not None:
         keys.append(FAMILY_KEY.format(family_id))
     _bump(*keys)

@@ -8,8 +8,20 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    Window,
+)
+from django.db.models.functions import Cast, Coalesce, RowNumber
 
 from core.errors import BusinessError
 from core.hot_reads import earliest
@@ -110,11 +122,42 @@ def waitlist_past_cutoff(*, schedule, now: datetime) -> bool:
     return now > waitlist_cutoff(schedule=schedule)
 
 
+QUEUE_ORDER = ("-priority", "joined_at", "id")  # position order
+
+
 def waitlist_queue(*, schedule_id: int) -> QuerySet[WaitlistEntry]:
     """Waiting entries in position order: priority (desc), join time, id."""
     return WaitlistEntry.objects.filter(schedule_id=schedule_id, status=WaitlistEntry.Status.WAITING).order_by(
-        "-priority", "joined_at", "id"
+        *QUEUE_ORDER
     )
+
+
+def waitlist_queue_heads(*, wanted: dict[int, int], keep_offer_ids: list[int]) -> dict[int, list[WaitlistEntry]]:
+    """For each schedule id in `wanted`, its first `wanted[id]` waiting entries in position order that
+    hold no reservation in an open offer of theirs, except in the offers `keep_offer_ids` (being handed
+    over): one query for any number of classes (a window function), profiles included."""
+    if not wanted:
+        return {}
+    reserved = (
+        WaitlistOffer.objects.filter(
+            schedule_id__in=list(wanted), status=WaitlistOffer.Status.OPEN, reserved_for__isnull=False
+        )
+        .exclude(pk__in=keep_offer_ids)
+        .values("reserved_for_id")
+    )
+    rows = (
+        WaitlistEntry.objects.filter(schedule_id__in=list(wanted), status=WaitlistEntry.Status.WAITING)
+        .exclude(pk__in=reserved)
+        .annotate(place=Window(RowNumber(), partition_by=[F("schedule_id")], order_by=list(QUEUE_ORDER)))
+        .filter(place__lte=max(wanted.values()))
+        .select_related("profile")
+        .order_by("schedule_id", *QUEUE_ORDER)
+    )
+    heads: dict[int, list[WaitlistEntry]] = {pk: [] for pk in wanted}
+    for entry in rows:
+        if len(heads[entry.schedule_id]) < wanted[entry.schedule_id]:
+            heads[entry.schedule_id].append(entry)
+    return heads
 
 
 def _ahead_filter(prefix: str = "") -> Q:

@@ -263,6 +263,8 @@ TENCENT_SMS_TIMEOUT_SECONDS = int(env("TENCENT_SMS_TIMEOUT_SECONDS", "5"))
 # for every account; a company-verified account has no limit (0 sends values whole).
 TENCENT_SMS_PARAM_MAX_CHARS = int(env("TENCENT_SMS_PARAM_MAX_CHARS", "12"))
 SMS_BACKEND = env("SMS_BACKEND", "tencent" if TENCENT_SMS_SECRET_ID else "console")
+# A wave of more rows than this is published as tasks of this many rows each (services.notification_enqueue).
+NOTIFICATION_SEND_CHUNK = int(env("NOTIFICATION_SEND_CHUNK", "10"))
 NOTIFICATION_MAX_RETRIES = 5  # transient failures retried this many times after the first attempt
 NOTIFICATION_RETRY_BASE_SECONDS = float(env("NOTIFICATION_RETRY_BASE_SECONDS", "2"))
 NOTIFICATION_RESEND_PENDING_AFTER = timedelta(seconds=30)  # pending this long: the enqueue was lost
@@ -450,6 +452,9 @@ WAITLIST_QUIET_HOURS = None if _quiet.lower() in {"off", "none", ""} else tuple(
 WAITLIST_PROMOTION_LOOKBACK_DAYS = 90
 WAITLIST_PROMOTION_MIN_SCHEDULES = 10
 WAITLIST_SWEEP_BATCH = int(env("WAITLIST_SWEEP_BATCH", "200"))  # schedules per sweep run
+# Classes the sweeper catches up per transaction (waitlist/services/sweeps.py): 50 overdue classes
+# take about 0.2 s on a 2-core machine, while a parent's request on one of them waits.
+WAITLIST_SWEEP_CLASSES_PER_TRANSACTION = int(env("WAITLIST_SWEEP_CLASSES_PER_TRANSACTION", "50"))
 COMPENSATION_VALIDITY_DAYS = int(env("COMPENSATION_VALIDITY_DAYS", "14"))
 COMPENSATION_REMIND_BEFORE = timedelta(days=3)
 _makeup_days = env("MAKEUP_VALIDITY_DAYS")  # unset: an owed make-up never expires

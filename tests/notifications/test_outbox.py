@@ -162,6 +162,45 @@ def test_a_broker_outage_at_enqueue_loses_nothing(parent, monkeypatch, django_ca
     assert row.wechat_status == "pending"  # the request succeeded; the row waits for the resender
 
 
+def test_a_wave_is_published_in_chunks_and_a_single_row_alone(parent, monkeypatch, settings):
+    """Each publish costs about a millisecond: more rows than NOTIFICATION_SEND_CHUNK go out as
+    tasks of that many rows; up to that many, one task per row (sent in parallel)."""
+    from notifications.tasks import notification_send_many_task, notification_send_task
+
+    settings.NOTIFICATION_SEND_CHUNK = 10
+    published = []
+    monkeypatch.setattr(notification_send_task, "apply_async", lambda args, **kw: published.append(("one", args[0])))
+    monkeypatch.setattr(
+        notification_send_many_task, "apply_async", lambda args, **kw: published.append(("many", args[0]))
+    )
+    services.notification_enqueue(ids=list(range(1, 26)))
+    assert published == [("many", list(range(1, 11))), ("many", list(range(11, 21))), ("many", list(range(21, 26)))]
+    published.clear()
+    services.notification_enqueue(ids=list(range(1, 11)))
+    assert published == [("one", n) for n in range(1, 11)]
+
+
+def test_a_chunk_sends_every_row_and_retries_a_transient_failure_on_its_own(parent, monkeypatch, locmem_outbox):
+    from notifications.channels import LocmemChannel, SendError
+    from notifications.tasks import notification_send_many_task, notification_send_task
+
+    users = [UserFactory() for _ in range(3)]
+    for user in users:
+        grant(user)
+    monkeypatch.setattr(services, "notification_enqueue", lambda ids: None)
+    rows = services.notification_create_many(
+        specs=[NotificationSpec(user.pk, "waitlist_seat_available", PAYLOAD) for user in users]
+    )
+    retried = []
+    monkeypatch.setattr(notification_send_task, "apply_async", lambda args, **kw: retried.append((args, kw)))
+    LocmemChannel.failures.append(SendError(transient=True, errcode=-1, message="busy"))
+    assert notification_send_many_task.apply(args=([row.pk for row in rows],)).get() == 3
+    states = [Notification.objects.get(pk=row.pk).wechat_status for row in rows]
+    assert states == ["pending", "sent", "sent"] and len(locmem_outbox) == 2
+    ((args, kwargs),) = retried
+    assert args == (rows[0].pk,) and 1 <= kwargs["countdown"] <= 2
+
+
 # --- grants -----------------------------------------------------------------------------------
 
 

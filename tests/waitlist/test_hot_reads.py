@@ -332,3 +332,21 @@ def test_a_rolled_back_transaction_leaves_no_scope_behind(make_parent, wednesday
     with transaction.atomic():
         Booking.objects.filter(pk=wednesday_class.bookings.first().pk).update(status="cancelled", active=None)
     assert item_of(schedules_of(parent), wednesday_class)["available"] == 1
+
+
+def test_a_version_bumped_after_eviction_starts_above_every_earlier_value(clock):
+    """One round trip per bump on Redis (SET NX of the time in ns, then INCR); an evicted version
+    never comes back at a number an older cached answer was computed at (time has moved on by more
+    nanoseconds than there were bumps)."""
+    from django.core.cache import cache
+
+    keys = [hot_reads.CLASS_KEY.format(991), hot_reads.ANY_CLASS_KEY]
+    hot_reads._bump(*keys)
+    hot_reads._bump(*keys)
+    before = cache.get_many(keys)
+    assert all(isinstance(value, int) for value in before.values()) and len(before) == 2
+    cache.delete(keys[0])  # evicted
+    clock.go("2026-12-02 10:00", seconds=1)
+    hot_reads._bump(*keys)
+    after = cache.get_many(keys)
+    assert after[keys[0]] > before[keys[0]] and after[keys[1]] == before[keys[1]] + 1

@@ -1,6 +1,7 @@
 """What the waitlist tells families: outbox rows and their WaitlistNotification rows, written in the
 caller's transaction (the outbox delivers them after the commit)."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from core.formatting import local_time_text
@@ -21,6 +22,62 @@ def waitlist_notice_payload(*, entry: WaitlistEntry, schedule: CourseSchedule, d
     }
 
 
+@dataclass(frozen=True)
+class WaitlistNotice:
+    """One entry told about one offer (or none) of its class, with the deadline to answer by."""
+
+    entry: WaitlistEntry
+    offer: WaitlistOffer | None
+    schedule: CourseSchedule
+    response_deadline: datetime | None = None
+
+
+def waitlist_notices_write(
+    *,
+    notices: list[WaitlistNotice],
+    template: str,
+    kind: str,
+    now: datetime,
+    status: str = WaitlistNotification.Status.CLOSED,
+    extra: dict | None = None,
+) -> int:
+    """Outbox rows (one INSERT) and their WaitlistNotification rows (one INSERT), in this transaction,
+    for any number of classes. `extra` adds to (or replaces in) every payload."""
+    if not notices:
+        return 0
+    rows = notification_create_many(
+        specs=[
+            NotificationSpec(
+                notice.entry.profile.owner_id,
+                template,
+                {
+                    **waitlist_notice_payload(
+                        entry=notice.entry, schedule=notice.schedule, deadline=notice.response_deadline
+                    ),
+                    **(extra or {}),
+                },
+                notice.entry.profile_id,
+            )
+            for notice in notices
+        ]
+    )
+    WaitlistNotification.objects.bulk_create(
+        [
+            WaitlistNotification(
+                offer=notice.offer,
+                entry=notice.entry,
+                kind=kind,
+                response_deadline=notice.response_deadline,
+                status=status,
+                notification=row,
+                created_at=now,
+            )
+            for notice, row in zip(notices, rows, strict=True)
+        ]
+    )
+    return len(notices)
+
+
 def waitlist_notices_create_for_offers(
     *,
     schedule,
@@ -32,40 +89,15 @@ def waitlist_notices_create_for_offers(
     status: str = WaitlistNotification.Status.CLOSED,
     extra: dict | None = None,
 ) -> int:
-    """Outbox rows (one INSERT) and their WaitlistNotification rows (one INSERT), in this transaction,
-    each entry about its own offer (the sweeper's reservations). `extra` adds to (or replaces in)
-    every payload."""
-    if not pairs:
-        return 0
-    rows = notification_create_many(
-        specs=[
-            NotificationSpec(
-                entry.profile.owner_id,
-                template,
-                {
-                    **waitlist_notice_payload(entry=entry, schedule=schedule, deadline=response_deadline),
-                    **(extra or {}),
-                },
-                entry.profile_id,
-            )
-            for entry, _ in pairs
-        ]
+    """Each entry about its own offer of one class (`waitlist_notices_write`)."""
+    return waitlist_notices_write(
+        notices=[WaitlistNotice(entry, offer, schedule, response_deadline) for entry, offer in pairs],
+        template=template,
+        kind=kind,
+        now=now,
+        status=status,
+        extra=extra,
     )
-    WaitlistNotification.objects.bulk_create(
-        [
-            WaitlistNotification(
-                offer=offer,
-                entry=entry,
-                kind=kind,
-                response_deadline=response_deadline,
-                status=status,
-                notification=row,
-                created_at=now,
-            )
-            for (entry, offer), row in zip(pairs, rows, strict=True)
-        ]
-    )
-    return len(pairs)
 
 
 def waitlist_notices_create(

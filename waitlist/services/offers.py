@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from core.db import lock_rows, retry_on_deadlock
+from core.db import by_id, lock_rows, retry_on_deadlock
 from core.errors import BusinessError
 from courses.locks import schedule_lock_or_404
 from courses.models import CourseSchedule
@@ -27,7 +27,7 @@ from waitlist.clock import waking_deadline
 from waitlist.hooks import waitlist_auto_accept
 from waitlist.locks import waitlist_entry_lock
 from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistNotification, WaitlistOffer
-from waitlist.services.notices import waitlist_notices_create, waitlist_notices_create_for_offers
+from waitlist.services.notices import WaitlistNotice, waitlist_notices_create, waitlist_notices_write
 
 
 @dataclass
@@ -154,48 +154,10 @@ def waitlist_offer_lapse(*, offer: WaitlistOffer, now: datetime) -> None:
     offer.save(update_fields=["status", "closed_at", "updated_at"])
 
 
-def _reserve_next(offer: WaitlistOffer, schedule: CourseSchedule, now: datetime) -> None:
-    """名额保留给第一位候补用户: the first waiting entry without a reservation in another open offer."""
-    cutoff = selectors.waitlist_cutoff(schedule=schedule)
-    reserved_elsewhere = (
-        WaitlistOffer.objects.filter(schedule=schedule, status=WaitlistOffer.Status.OPEN, reserved_for__isnull=False)
-        .exclude(pk=offer.pk)
-        .values("reserved_for_id")
-    )
-    candidate = (
-        selectors.waitlist_queue(schedule_id=schedule.pk)
-        .exclude(pk__in=reserved_elsewhere)
-        .select_related("profile")
-        .first()
-    )
-    # The cutoff instant still belongs to the open period (RULES §5.2): a hand-over due exactly then
-    # reserves the seat with deadline = cutoff; one second later the waitlist has closed.
-    if candidate is None or selectors.waitlist_past_cutoff(schedule=schedule, now=now):
-        waitlist_offer_lapse(offer=offer, now=now)
-        return
-    offer.phase = WaitlistOffer.Phase.RESERVED
-    offer.reserved_for = candidate
-    offer.round += 1
-    offer.phase_started_at = now
-    offer.deadline = waking_deadline(now, cap=cutoff)  # counted from the moment of the reservation
-    offer.save(update_fields=["phase", "reserved_for", "round", "phase_started_at", "deadline", "updated_at"])
-    if _auto_accepted(offer, candidate, schedule, now):
-        return
-    waitlist_notices_create(
-        schedule=schedule,
-        entries=[candidate],
-        template="waitlist_seat_reserved",
-        kind=WaitlistNotification.Kind.SEAT_RESERVED,
-        now=now,
-        offer=offer,
-        response_deadline=offer.deadline,
-        status=WaitlistNotification.Status.OPEN,
-    )
-
-
 def _pass_on(offer: WaitlistOffer, schedule: CourseSchedule, now: datetime) -> None:
-    _end_round(offer, now)
-    _reserve_next(offer, schedule, now)
+    """名额保留给下一位: the round ends and the seat is reserved for the first waiting entry without a
+    reservation in another open offer (the hand-over of a single offer)."""
+    _hand_over_all([_HandOver(schedule, [offer], started=True)], now)
 
 
 def waitlist_entry_end(
@@ -237,58 +199,139 @@ def waitlist_entry_end(
 
 
 def waitlist_apply_overdue(*, schedule: CourseSchedule, now: datetime) -> bool:
-    """RULES §5.1-5.2 for one schedule whose row the caller has locked. Idempotent. Returns False
-    when it certainly wrote nothing: no open offer and not past the cutoff. The open offers are
-    read only when the row's `held_count`, as read under the lock, has some (offers this transaction
-    opened since are not overdue: their deadline is after `now`).
+    """RULES §5.1-5.2 for one schedule whose row the caller has locked (`waitlist_apply_overdue_many`).
+    Returns False when it certainly wrote nothing: no open offer and not past the cutoff."""
+    return bool(waitlist_apply_overdue_many(schedules=[schedule], now=now))
+
+
+def waitlist_apply_overdue_many(*, schedules: list[CourseSchedule], now: datetime) -> list[CourseSchedule]:
+    """RULES §5.1-5.2 for schedules whose rows the caller has locked, with the result of catching each
+    up on its own, one after another. Idempotent. Returns the schedules it may have written; the
+    others certainly had nothing to do: no open offer and not past the cutoff. The open offers are
+    read only for schedules whose `held_count`, as read under the lock, has some (offers this
+    transaction opened since are not overdue: their deadline is after `now`).
 
     An open offer whose closing time has passed hands over: broadcast → reserved for the first
     eligible entry; reserved → that entry expires and the next is reserved; nobody left → lapsed.
     Once past the cutoff (the cutoff instant itself is still open), every open offer lapses and every
     waiting entry closes, except an entry whose flow is still in grace (its offer stays open until the
     grace ends).
+
+    Many schedules at once (the sweeper) cost a few statements more than one: their open offers are
+    locked, their flows and their ended reservations read, and the reservations' messages written,
+    together; each schedule's queue is read and its offers handed over on their own.
     """
-    cutoff = selectors.waitlist_cutoff(schedule=schedule)
-    past_cutoff = selectors.waitlist_past_cutoff(schedule=schedule, now=now)  # the cutoff instant is still open
-    if not schedule.held_count and not past_cutoff:
-        return False
+    active = [
+        schedule
+        for schedule in schedules
+        if schedule.held_count or selectors.waitlist_past_cutoff(schedule=schedule, now=now)
+    ]
+    if not active:
+        return []
     offers = lock_rows(
-        WaitlistOffer.objects.filter(schedule=schedule, status=WaitlistOffer.Status.OPEN).order_by("released_at", "id")
+        WaitlistOffer.objects.filter(
+            schedule_id__in=[schedule.pk for schedule in active], status=WaitlistOffer.Status.OPEN
+        ).order_by("schedule_id", "released_at", "id")
     )
-    if offers:
-        # A reservation whose entry ended without passing it on (RULES §13 from another class's
-        # transaction) passes on now.
-        ended = set(
-            WaitlistEntry.objects.filter(pk__in=[o.reserved_for_id for o in offers if o.reserved_for_id])
+    of_schedule: dict[int, list[WaitlistOffer]] = {schedule.pk: [] for schedule in active}
+    for offer in offers:
+        of_schedule[offer.schedule_id].append(offer)
+    # A reservation whose entry ended without passing it on (RULES §13 from another class's
+    # transaction) passes on now.
+    reserved_for = [offer.reserved_for_id for offer in offers if offer.reserved_for_id]
+    ended = (
+        set(
+            WaitlistEntry.objects.filter(pk__in=reserved_for)
             .exclude(status=WaitlistEntry.Status.WAITING)
             .values_list("pk", flat=True)
         )
-        for offer in offers:
-            if offer.reserved_for_id in ended and not past_cutoff and schedule.status == CourseSchedule.Status.OPEN:
+        if reserved_for
+        else set()
+    )
+    for schedule in active:
+        if selectors.waitlist_past_cutoff(schedule=schedule, now=now) or schedule.status != CourseSchedule.Status.OPEN:
+            continue
+        for offer in of_schedule[schedule.pk]:
+            if offer.reserved_for_id in ended:
                 _pass_on(offer, schedule, now)
-        offers = [offer for offer in offers if offer.status == WaitlistOffer.Status.OPEN]
-        flows = selectors.waitlist_flows_of_offers(offers=offers)
-        due = []  # handed over together, in this order, after the loop
-        for offer in offers:
-            if past_cutoff or schedule.status != CourseSchedule.Status.OPEN:
-                # The waitlist has ended: only a flow still in grace keeps its offer open.
-                if any(
-                    now <= selectors.waitlist_flow_grace_end(flow=flow)
-                    for flow in selectors.waitlist_offer_protecting_flows(offer=offer, flows=flows)
-                ):
-                    continue
-                if (
-                    schedule.status == CourseSchedule.Status.OPEN
-                    and selectors.waitlist_offer_closing_time(offer=offer, flows=flows) < cutoff
-                ):
-                    _expire_reservation(offer, schedule, now)  # its window ended before the cutoff (a late sweep)
-                waitlist_offer_lapse(offer=offer, now=now)
-            elif now > selectors.waitlist_offer_closing_time(offer=offer, flows=flows):
-                due.append(offer)
-        _hand_over_many(due, schedule, now, started=any(f.status == WaitlistFlow.Status.STARTED for f in flows))
-    if past_cutoff:
-        _close_at_cutoff(schedule, now)
-    return True
+    still_open = [offer for offer in offers if offer.status == WaitlistOffer.Status.OPEN]
+    flows = selectors.waitlist_flows_of_offers(offers=still_open) if still_open else []
+    hand_overs = []
+    for schedule in active:
+        hand_over = _apply_overdue_one(
+            schedule,
+            [offer for offer in of_schedule[schedule.pk] if offer.status == WaitlistOffer.Status.OPEN],
+            flows,
+            now,
+        )
+        if hand_over is not None:
+            hand_overs.append(hand_over)
+    _hand_over_all(hand_overs, now)
+    for schedule in active:
+        if selectors.waitlist_past_cutoff(schedule=schedule, now=now):
+            _close_at_cutoff(schedule, now)
+    return active
+
+
+@dataclass
+class _HandOver:
+    """A class's offers whose closing time has passed, in their order, to hand over together."""
+
+    schedule: CourseSchedule
+    due: list[WaitlistOffer]
+    started: bool  # whether any of the class's open offers has a started flow (else none to abandon)
+
+
+def _apply_overdue_one(
+    schedule: CourseSchedule, offers: list[WaitlistOffer], flows: list[WaitlistFlow], now: datetime
+) -> "_HandOver | None":
+    """One schedule's part of `waitlist_apply_overdue_many`, given its open offers (locked) and the
+    flows read: offers past the cutoff lapse; the due ones are returned, to hand over."""
+    cutoff = selectors.waitlist_cutoff(schedule=schedule)
+    past_cutoff = selectors.waitlist_past_cutoff(schedule=schedule, now=now)  # the cutoff instant is still open
+    offer_ids = {offer.pk for offer in offers}
+    flows = [flow for flow in flows if flow.offer_id in offer_ids]
+    due = []  # handed over together, in this order, after the loop
+    for offer in offers:
+        if past_cutoff or schedule.status != CourseSchedule.Status.OPEN:
+            # The waitlist has ended: only a flow still in grace keeps its offer open.
+            if any(
+                now <= selectors.waitlist_flow_grace_end(flow=flow)
+                for flow in selectors.waitlist_offer_protecting_flows(offer=offer, flows=flows)
+            ):
+                continue
+            if (
+                schedule.status == CourseSchedule.Status.OPEN
+                and selectors.waitlist_offer_closing_time(offer=offer, flows=flows) < cutoff
+            ):
+                _expire_reservation(offer, schedule, now)  # its window ended before the cutoff (a late sweep)
+            waitlist_offer_lapse(offer=offer, now=now)
+        elif now > selectors.waitlist_offer_closing_time(offer=offer, flows=flows):
+            due.append(offer)
+    if not due:
+        return None
+    return _HandOver(schedule, due, started=any(f.status == WaitlistFlow.Status.STARTED for f in flows))
+
+
+class _Told:
+    """Reservations to tell families of (waitlist_seat_reserved), written together: one INSERT pair
+    for all the classes a sweep catches up, except that those of the classes before one that books at
+    once are written before it does, since its booking may end an entry told there (RULES §13) and
+    must find its message to close it."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.notices: list[WaitlistNotice] = []
+
+    def flush(self) -> None:
+        notices, self.notices = self.notices, []
+        waitlist_notices_write(
+            notices=notices,
+            template="waitlist_seat_reserved",
+            kind=WaitlistNotification.Kind.SEAT_RESERVED,
+            now=self.now,
+            status=WaitlistNotification.Status.OPEN,
+        )
 
 
 def _expire_reservation(offer: WaitlistOffer, schedule: CourseSchedule, now: datetime) -> None:
@@ -310,49 +353,92 @@ def _expire_reservation(offer: WaitlistOffer, schedule: CourseSchedule, now: dat
         )
 
 
-def _hand_over_many(due: list[WaitlistOffer], schedule: CourseSchedule, now: datetime, started: bool = True) -> None:
-    """Hands over every due offer of one class at once, with the result of handing them over one by
-    one in their order (RULES §5.1): each round ends, a reserved entry that did not confirm expires,
-    and the seats go to the first waiting entries holding no reservation, in queue order, one each;
-    seats beyond the queue lapse. Set-based where the rules allow: one UPDATE each for the rounds'
-    flows and answers, one read of the queue, one UPDATE of the offers, one INSERT each for the
-    messages (the sweeper catches up 10,000 overdue offers in seconds, not half a minute).
+def _hand_over_all(hand_overs: list[_HandOver], now: datetime) -> None:
+    """Hands over the due offers of these classes (RULES §5.1) with the result of handing them over
+    one by one, class after class in their order: each round ends, a reserved entry that did not
+    confirm expires, and the seats go to the first waiting entries holding no reservation, in queue
+    order, one each; seats beyond the queue lapse.
+
+    Set-based over runs of classes: one UPDATE each for the rounds' flows and answers, one read of
+    the queues' heads (a window function), one UPDATE each for the reserved and the lapsed offers,
+    one INSERT each for the messages, whatever the number of classes (the sweeper catches up 10,000
+    overdue offers over 2,000 classes in seconds). A class where someone waits with 自动递补 (RULES
+    §12) is handed over on its own, between the runs before and after it: its booking may end the
+    child's entries in other classes (RULES §13), which the classes after it must see.
 
     Handing over one by one, offer k excludes the entries later offers still reserve; those expire
     in their own hand-over and never become candidates. Expiring them all first therefore picks the
-    same entries. `started`: whether any of the class's open offers has a started flow (the caller
-    read them under the lock); without one there is no flow to abandon."""
-    if not due:
+    same entries.
+    """
+    if not hand_overs:
         return
-    ids = [offer.pk for offer in due]
+    booking = set(
+        WaitlistEntry.objects.filter(
+            schedule_id__in=[hand_over.schedule.pk for hand_over in hand_overs],
+            status=WaitlistEntry.Status.WAITING,
+            auto_accept=True,
+        ).values_list("schedule_id", flat=True)
+    )
+    told = _Told(now)
+    run: list[_HandOver] = []
+    for hand_over in hand_overs:
+        if hand_over.schedule.pk in booking:
+            _hand_over_run(run, now, told)
+            run = []
+            told.flush()  # its booking may end an entry told above (RULES §13), whose message must exist
+            _hand_over_run([hand_over], now, told)
+        else:
+            run.append(hand_over)
+    _hand_over_run(run, now, told)
+    told.flush()
+
+
+def _hand_over_run(hand_overs: list[_HandOver], now: datetime, told: "_Told") -> None:
+    """The set-based hand-over of classes none of which books anyone at once (or of one class)."""
+    if not hand_overs:
+        return
+    ids = [offer.pk for hand_over in hand_overs for offer in hand_over.due]
+    started = [offer.pk for hand_over in hand_overs if hand_over.started for offer in hand_over.due]
     if started:
-        WaitlistFlow.objects.filter(offer_id__in=ids, status=WaitlistFlow.Status.STARTED).update(
+        WaitlistFlow.objects.filter(offer_id__in=started, status=WaitlistFlow.Status.STARTED).update(
             status=WaitlistFlow.Status.ABANDONED, completed_at=now
         )
     WaitlistNotification.objects.filter(offer_id__in=ids, status=WaitlistNotification.Status.OPEN).update(
         status=WaitlistNotification.Status.EXPIRED
     )
-    for offer in due:
-        _expire_reservation(offer, schedule, now)
-    cutoff = selectors.waitlist_cutoff(schedule=schedule)
-    candidates = []
-    # The cutoff instant still belongs to the open period (RULES §5.2): a hand-over due exactly then
-    # reserves the seat with deadline = cutoff; one second later the waitlist has closed.
-    if not selectors.waitlist_past_cutoff(schedule=schedule, now=now):
-        reserved_elsewhere = (
-            WaitlistOffer.objects.filter(
-                schedule=schedule, status=WaitlistOffer.Status.OPEN, reserved_for__isnull=False
-            )
-            .exclude(pk__in=ids)
-            .values("reserved_for_id")
-        )
-        candidates = list(
-            selectors.waitlist_queue(schedule_id=schedule.pk)
-            .exclude(pk__in=reserved_elsewhere)
-            .select_related("profile")[: len(due)]
-        )
-    reserved, lapsed = due[: len(candidates)], due[len(candidates) :]
-    if lapsed:  # nobody left to take these seats from the waitlist: open to anyone
+    for hand_over in hand_overs:
+        for offer in hand_over.due:
+            _expire_reservation(offer, hand_over.schedule, now)
+    _reserve(hand_overs, _heads(hand_overs, ids, now), now, told)
+
+
+def _heads(hand_overs: list[_HandOver], handed_over_ids: list[int], now: datetime) -> dict[int, list[WaitlistEntry]]:
+    """Who each class's due offers go to, in order: none once past the cutoff (the cutoff instant
+    still belongs to the open period, RULES §5.2: a hand-over due exactly then reserves the seat with
+    deadline = cutoff; one second later the waitlist has closed)."""
+    wanted = {
+        hand_over.schedule.pk: len(hand_over.due)
+        for hand_over in hand_overs
+        if not selectors.waitlist_past_cutoff(schedule=hand_over.schedule, now=now)
+    }
+    heads = selectors.waitlist_queue_heads(wanted=wanted, keep_offer_ids=handed_over_ids)
+    return {hand_over.schedule.pk: heads.get(hand_over.schedule.pk, []) for hand_over in hand_overs}
+
+
+def _reserve(hand_overs: list[_HandOver], heads: dict[int, list[WaitlistEntry]], now: datetime, told: "_Told") -> None:
+    """Each due offer reserved for the next head in order (deadline counted from now), the rest
+    lapse (nobody left on the waitlist: the seat is open to anyone). A head with 自动递补 is booked at
+    once; the others join `told`, after the bookings (a parent told of a reservation hears nothing
+    older after it)."""
+    lapsed: list[WaitlistOffer] = []
+    reserved: list[tuple[WaitlistOffer, WaitlistEntry, CourseSchedule]] = []
+    for hand_over in hand_overs:
+        candidates = heads[hand_over.schedule.pk]
+        reserved.extend(
+            (offer, entry, hand_over.schedule) for offer, entry in zip(hand_over.due, candidates, strict=False)
+        )  # heads ≤ due
+        lapsed.extend(hand_over.due[len(candidates) :])
+    if lapsed:
         WaitlistOffer.objects.filter(pk__in=[offer.pk for offer in lapsed]).update(
             status=WaitlistOffer.Status.LAPSED, closed_at=now, updated_at=timezone.now()
         )
@@ -360,39 +446,32 @@ def _hand_over_many(due: list[WaitlistOffer], schedule: CourseSchedule, now: dat
             offer.status, offer.closed_at = WaitlistOffer.Status.LAPSED, now
     if not reserved:
         return
-    deadline = waking_deadline(now, cap=cutoff)  # counted from the moment of the reservation
     updated_at = timezone.now()
-    for offer, candidate in zip(reserved, candidates, strict=True):
+    for offer, entry, schedule in reserved:
         offer.phase = WaitlistOffer.Phase.RESERVED
-        offer.reserved_for = candidate
+        offer.reserved_for = entry
         offer.round += 1
         offer.phase_started_at = now
-        offer.deadline = deadline
+        offer.deadline = waking_deadline(now, cap=selectors.waitlist_cutoff(schedule=schedule))
         offer.updated_at = updated_at
-    # One UPDATE: only the entry differs between the offers (bulk_update's CASE for every column
-    # cost more in Python than the rest of the hand-over).
-    WaitlistOffer.objects.filter(pk__in=[offer.pk for offer in reserved]).update(
+    # One UPDATE: only the entry and the deadline differ between the offers (bulk_update's CASE for
+    # every column cost more in Python than the rest of the hand-over; so did Case/When for the entry).
+    deadlines = {offer.deadline for offer, _, _ in reserved}
+    WaitlistOffer.objects.filter(pk__in=[offer.pk for offer, _, _ in reserved]).update(
         phase=WaitlistOffer.Phase.RESERVED,
-        reserved_for=Case(*(When(pk=offer.pk, then=Value(offer.reserved_for_id)) for offer in reserved)),
+        reserved_for=by_id({offer.pk: offer.reserved_for_id for offer, _, _ in reserved}),
         round=F("round") + 1,
         phase_started_at=now,
-        deadline=deadline,
+        deadline=(
+            deadlines.pop()
+            if len(deadlines) == 1
+            else Case(*(When(pk=offer.pk, then=Value(offer.deadline)) for offer, _, _ in reserved))
+        ),
         updated_at=updated_at,
     )
-    told = [
-        (candidate, offer)
-        for offer, candidate in zip(reserved, candidates, strict=True)
-        if not _auto_accepted(offer, candidate, schedule, now)
-    ]
-    waitlist_notices_create_for_offers(
-        schedule=schedule,
-        pairs=told,
-        template="waitlist_seat_reserved",
-        kind=WaitlistNotification.Kind.SEAT_RESERVED,
-        now=now,
-        response_deadline=deadline,
-        status=WaitlistNotification.Status.OPEN,
-    )
+    for offer, entry, schedule in reserved:
+        if not _auto_accepted(offer, entry, schedule, now):
+            told.notices.append(WaitlistNotice(entry, offer, schedule, offer.deadline))
 
 
 def _close_at_cutoff(schedule: CourseSchedule, now: datetime) -> None:

@@ -1,5 +1,6 @@
-"""The periodic jobs (every 15 s and every minute) and the read-time catch-up: the same
-`waitlist_apply_overdue` a command runs under its lock, one schedule per short transaction."""
+"""The periodic jobs (every 15 s and every minute) and the read-time catch-up: the same catch-up a
+command runs under its lock (`waitlist_apply_overdue_many`), a few dozen classes per short
+transaction."""
 
 from datetime import datetime
 
@@ -8,20 +9,26 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.db import retry_on_deadlock
-from courses.locks import schedule_lock
+from courses.locks import schedules_lock
 from waitlist import selectors
-from waitlist.services.offers import waitlist_apply_overdue, waitlist_locked
+from waitlist.services.offers import waitlist_apply_overdue_many, waitlist_locked
 
 
 @retry_on_deadlock
-def _sweep_schedule(schedule_id: int, now: datetime) -> bool:
+def _sweep_schedules(schedule_ids: list[int], now: datetime) -> int:
+    """Catches up these classes in one transaction; returns how many it locked."""
     with transaction.atomic():
         # skip_locked: a schedule locked by a respond or a cancel is being caught up by that caller.
-        schedule = schedule_lock(schedule_id=schedule_id, skip_locked=True)
-        if schedule is None:
-            return False
-        waitlist_apply_overdue(schedule=schedule, now=now)
-        return True
+        schedules = schedules_lock(schedule_ids=schedule_ids, skip_locked=True)
+        waitlist_apply_overdue_many(schedules=schedules, now=now)
+        return len(schedules)
+
+
+def _sweep(schedule_ids: list[int], now: datetime) -> int:
+    """In transactions of WAITLIST_SWEEP_CLASSES_PER_TRANSACTION classes: few enough that a parent's
+    request on one of them waits a few milliseconds at most, enough to share the statements."""
+    size = settings.WAITLIST_SWEEP_CLASSES_PER_TRANSACTION
+    return sum(_sweep_schedules(schedule_ids[i : i + size], now) for i in range(0, len(schedule_ids), size))
 
 
 def waitlist_offers_sweep(*, now: datetime | None = None, batch: int | None = None) -> int:
@@ -35,7 +42,7 @@ def waitlist_offers_sweep(*, now: datetime | None = None, batch: int | None = No
         .values_list("schedule_id", flat=True)
         .distinct()[:batch]
     )
-    return sum(_sweep_schedule(schedule_id, now) for schedule_id in schedule_ids)
+    return _sweep(schedule_ids, now)
 
 
 def waitlist_cutoff_close(*, now: datetime | None = None, batch: int | None = None) -> int:
@@ -48,7 +55,7 @@ def waitlist_cutoff_close(*, now: datetime | None = None, batch: int | None = No
         .values_list("schedule_id", flat=True)
         .distinct()[:batch]
     )
-    return sum(_sweep_schedule(schedule_id, now) for schedule_id in schedule_ids)
+    return _sweep(schedule_ids, now)
 
 
 @retry_on_deadlock
