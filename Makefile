@@ -85,10 +85,11 @@ bench-growth: install
 	bin/ensure-services
 	$(BIN)/python bench/growth.py
 
-## The load benchmark (gunicorn + MariaDB + Redis, wrk): bench/results/load.md.
+## The load benchmark (gunicorn + MariaDB + Redis, wrk) with the sweeper and growth: bench/results/load.md.
 bench: install
 	bin/ensure-services
 	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	$(BIN)/python bench/waitlist_contention.py
 	$(BIN)/python bench/load.py
 
 ## Race rounds (MariaDB): 1,000 randomized rounds of concurrent accept/join/cancel/leave/sweep/make-up, invariants checked after each.

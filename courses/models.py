@@ -76,6 +76,8 @@ class CourseSchedule(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["status", "starts_at"], name="courses_schedule_status_start"),
+            # The upcoming list's count and its earliest end (ends_at > now): a range, not a table scan.
+            models.Index(fields=["status", "ends_at"], name="courses_schedule_status_end"),
             models.Index(fields=["course", "starts_at"], name="courses_schedule_course_start"),
         ]
 
