@@ -375,6 +375,21 @@ def test_a_makeup_completes_after_its_class_unless_absent(world, clock):
     assert makeup_of(world).status == "completed"
 
 
+def test_an_unmarked_makeup_completes_once_its_class_has_ended(world, clock):
+    """RULES §6.1: completed when the class has ended *unless marked absent*: nobody marking the
+    attendance (the seat still `booked`) is no reason to owe the make-up for ever."""
+    from makeup.services import makeup_complete
+
+    book(world, world.sessions["120"])
+    ends_at = world.sessions["120"].ends_at
+    clock.move_to(ends_at, tick=False)
+    assert Booking.objects.get(kind="makeup").status == "booked"  # nobody marked it
+    assert makeup_complete() == 1
+    makeup = makeup_of(world)
+    assert (makeup.status, makeup.completed_at) == ("completed", ends_at)
+    assert makeup_complete() == 0
+
+
 def test_owed_makeups_never_expire_unless_configured(world, clock, settings):
     from makeup.services import makeup_expire
 
