@@ -3,7 +3,9 @@
 from datetime import timedelta
 
 import pytest
+from django.db import OperationalError
 
+from core.db import MAX_ATTEMPTS
 from tests.conftest import at
 from tests.factories import BookingFactory, CourseFactory, CourseTypeFactory, ProfileFactory, ScheduleFactory
 from tests.waitlist.conftest import WEDNESDAY_19
@@ -329,6 +331,40 @@ def test_time_conflict_comes_before_a_full_queue(wednesday_class, queue_of, make
     parent = make_parent()
     BookingFactory(profile=parent.profile, schedule=ScheduleFactory(starts_at=WEDNESDAY_19))
     assert parent.join(wednesday_class).json()["error"] == "time_conflict"
+
+
+@pytest.mark.django_db(transaction=True)  # only the outermost command retries, outside any transaction
+@pytest.mark.parametrize("deadlocks", [MAX_ATTEMPTS - 1, MAX_ATTEMPTS])
+def test_a_join_that_keeps_deadlocking_answers_busy_after_the_last_attempt(
+    wednesday_class, make_parent, monkeypatch, deadlocks
+):
+    """RULES §5.5 (docs/rules.md): a deadlock victim (MySQL 1213) is tried again, four times in all;
+    one attempt short of that the join succeeds, after the fourth the parent gets 503 busy, never a 500."""
+    from waitlist import services
+
+    real, attempts = services.waitlist_entry_create, []
+
+    def deadlocking(**kwargs):
+        attempts.append(kwargs["now"])
+        if len(attempts) <= deadlocks:
+            raise OperationalError(1213, "Deadlock found when trying to get lock; try restarting transaction")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "waitlist_entry_create", deadlocking)
+    parent = make_parent()
+    response = parent.join(wednesday_class)
+    assert MAX_ATTEMPTS == 4
+    if deadlocks < MAX_ATTEMPTS:
+        assert (response.status_code, response.json()["message"]) == (200, "加入候补成功")
+        assert len(attempts) == deadlocks + 1
+        assert WaitlistEntry.objects.filter(profile=parent.profile, status="waiting").count() == 1
+    else:
+        assert (response.status_code, response.json()) == (
+            503,
+            {"code": 503, "message": "系统繁忙，请稍后再试", "error": "busy", "data": None},
+        )
+        assert len(attempts) == MAX_ATTEMPTS
+        assert not WaitlistEntry.objects.exists()
 
 
 def test_held_seats_keep_a_class_full(wednesday_class, queue_of, make_parent, free_a_seat):
