@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import OperationalError
+from django.utils import timezone
 
 from compensation import services
 from compensation.models import ClassCreditCompensation, CompensationUsage
@@ -186,6 +187,25 @@ def test_a_balance_read_expires_a_credit_whole_at_its_expiry_not_a_second_earlie
     assert (credit.remaining, credit.status) == (0, "expired")
     assert list(CompensationUsage.objects.values_list("kind", "minutes")) == [("expire", 40)]
     assert services.compensation_expire() == 0
+
+
+def test_the_balance_leaves_out_a_credit_past_its_expiry_before_the_hourly_job(profile, clock):
+    """RULES §7: a credit can be spent while now < expires_at. Between its expiry and the hourly job
+    it is still `active` with its minutes, and the balance (which every spend check and screen reads)
+    must already leave it out: at the instant itself and one second later."""
+    from compensation.selectors import compensation_balance
+
+    credit = services.compensation_credit_create(profile_id=profile.pk, minutes=40, source="adjustment", now=NOW)
+    services.compensation_credit_create(
+        profile_id=profile.pk, minutes=15, source="adjustment", now=NOW, expires_at=NOW + timedelta(days=30)
+    )
+    for seconds, balance_then in ((-1, 55), (0, 15), (1, 15)):
+        clock.move_to(credit.expires_at + timedelta(seconds=seconds), tick=False)
+        assert compensation_balance(profile_id=profile.pk, now=timezone.now()) == balance_then
+    credit.refresh_from_db()
+    assert (credit.status, credit.remaining) == ("active", 40)  # nothing has expired it yet
+    assert services.compensation_expire() == 1
+    assert compensation_balance(profile_id=profile.pk, now=timezone.now()) == 15
 
 
 def test_a_history_read_expires_due_credits_so_its_balance_after_is_the_balance(parent_client, profile, clock):

@@ -1,7 +1,7 @@
 """Fault drills (issue 8): the real parts under a fault, each ending with "lost: 0" and an invariant check.
 
 a. WeChat answers -1 and HTTP 502 for a while, then recovers: every notification is sent, once.
-b. A second Redis, used as the broker, is down while rows are created, then comes back: the resender
+b. A second Redis (on a free port), used as the broker, is down while rows are created, then comes back: the resender
    and a live worker deliver every one.
 c. Beat is stopped: the respond API still judges the deadline itself, and a late sweep changes nothing more.
 d. A deadlock provoked on purpose: MariaDB picks a victim (1213) and core.db.retry_on_deadlock retries it.
@@ -12,10 +12,12 @@ e. The cache's Redis is stopped while a seat is released: writes and reads go on
 import contextlib
 import logging
 import shutil
+import socket
 import subprocess
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
@@ -34,7 +36,7 @@ from notifications.models import Notification, SubscriptionGrant
 from tests.concurrency import run_together
 from tests.conftest import at, client_for
 from tests.factories import BookingFactory, ProfileFactory, ScheduleFactory, UserFactory
-from tests.integration.conftest import _reset_connections, wait_for, worker_process
+from tests.integration.conftest import _reset_connections, wait_for, worker_process, worker_ran_a_marker
 from tests.races.rounds import check_invariants
 from waitlist import services as waitlist_services
 from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistNotification, WaitlistOffer
@@ -131,75 +133,92 @@ def test_a_wechat_outage_for_a_while_loses_nothing_and_sends_each_row_once(live_
 
 # --- b. the broker stopped and restarted -----------------------------------------------------
 
-SECOND_REDIS_PORT = 6390
-SECOND_REDIS = f"redis://127.0.0.1:{SECOND_REDIS_PORT}/0"
-
-
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
-def _redis_up() -> bool:
-    try:
-        return bool(redis.Redis(port=SECOND_REDIS_PORT, socket_connect_timeout=1, socket_timeout=2).ping())
-    except redis.RedisError:
-        return False
+def _free_port() -> int:
+    """A port nothing listens on, chosen by the system: the drills never depend on a fixed port being free
+    (a fixed one, when busy, could only skip them, and CI would go green without them)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
-def _start_redis() -> None:
-    subprocess.run(
-        [
-            REDIS_SERVER,
-            "--port",
-            str(SECOND_REDIS_PORT),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--daemonize",
-            "yes",
-            "--dir",
-            "/tmp",
-            "--pidfile",
-            f"/tmp/drill-redis-{SECOND_REDIS_PORT}.pid",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=10,
-    )
-    assert wait_for(_redis_up, 10), "the second Redis did not start"
+@dataclass
+class SecondRedis:
+    """Our own redis-server on a free port, stopped and started by the drill."""
 
+    port: int
 
-def _shutdown_redis() -> None:
-    with contextlib.suppress(redis.RedisError):  # not running, or the connection closed as it went down
-        redis.Redis(port=SECOND_REDIS_PORT, socket_connect_timeout=1, socket_timeout=2).shutdown(nosave=True)
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
 
+    def up(self) -> bool:
+        try:
+            return bool(redis.Redis(port=self.port, socket_connect_timeout=1, socket_timeout=2).ping())
+        except redis.RedisError:
+            return False
 
-def _stop_redis() -> None:
-    _shutdown_redis()
-    assert wait_for(lambda: not _redis_up(), 10), "the second Redis did not stop"
+    def start(self) -> None:
+        subprocess.run(
+            [
+                REDIS_SERVER,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "yes",
+                "--dir",
+                "/tmp",
+                "--pidfile",
+                f"/tmp/drill-redis-{self.port}.pid",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=10,
+        )
+        assert wait_for(self.up, 10), f"the second Redis did not start on port {self.port}"
+
+    def shutdown(self) -> None:
+        with contextlib.suppress(redis.RedisError):  # not running, or the connection closed as it went down
+            redis.Redis(port=self.port, socket_connect_timeout=1, socket_timeout=2).shutdown(nosave=True)
+
+    def stop(self) -> None:
+        self.shutdown()
+        assert wait_for(lambda: not self.up(), 10), "the second Redis did not stop"
 
 
 @pytest.fixture
-def second_redis_broker():
-    """Our own Redis on 6390 as the broker of this process; shut down at the end, whatever happened."""
-    if _redis_up():
-        pytest.skip(f"something already answers on port {SECOND_REDIS_PORT}")
+def second_redis():
+    server = SecondRedis(_free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture
+def second_redis_broker(second_redis):
+    """The second Redis as the broker of this process."""
     saved = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager", "broker_transport_options")}
-    _start_redis()
     try:
         celery_app.conf.update(
-            broker_url=SECOND_REDIS,
+            broker_url=second_redis.url,
             task_always_eager=False,
             broker_transport_options={"socket_connect_timeout": 1, "max_retries": 1},
         )
         _reset_connections(celery_app)
-        yield SECOND_REDIS
+        yield second_redis
     finally:
         celery_app.conf.update(saved)
         _reset_connections(celery_app)
-        _shutdown_redis()
 
 
 def test_b_a_broker_stopped_and_restarted_holds_no_request_and_loses_nothing(second_redis_broker, wechat):
@@ -211,7 +230,7 @@ def test_b_a_broker_stopped_and_restarted_holds_no_request_and_loses_nothing(sec
         offers.waitlist_join(profile=ProfileFactory(owner=parent), schedule_id=schedule.pk)
         SubscriptionGrant.objects.create(user=parent, template="waitlist_seat_available", remaining=1)
 
-    _stop_redis()
+    second_redis_broker.stop()
     started = time.monotonic()
     ids = [create(UserFactory()).pk for _ in range(5)]
     response = client_for(holder.profile.owner).post(f"/api/v1/bookings/{holder.pk}/cancel", {}, format="json")
@@ -220,14 +239,16 @@ def test_b_a_broker_stopped_and_restarted_holds_no_request_and_loses_nothing(sec
     assert held < 5, f"requests held {held:.1f}s by the broker outage"  # five creates and a cancel, not one timeout
     ids += list(Notification.objects.filter(template="waitlist_seat_available").values_list("pk", flat=True))
     assert len(ids) == 7
-    time.sleep(1)
-    assert Notification.objects.filter(pk__in=ids, wechat_status="pending").count() == 7
-    assert wechat.calls_to(SEND) == []
 
-    _start_redis()
+    second_redis_broker.start()
     _reset_connections(celery_app)  # the pools still hold the connections that broke
-    assert services.notification_resend_stuck(now=timezone.now() + timedelta(seconds=31)) == 7
     with start_worker(celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=15):
+        # Nothing published during the outage reached the broker: a worker that has run a marker task
+        # published after it has run everything queued before, and the rows are still pending, unsent.
+        worker_ran_a_marker()
+        assert Notification.objects.filter(pk__in=ids, wechat_status="pending").count() == 7
+        assert wechat.calls_to(SEND) == []
+        assert services.notification_resend_stuck(now=timezone.now() + timedelta(seconds=31)) == 7
         assert wait_for(lambda: not not_sent(ids), 30), not_sent(ids)
     assert_delivered_once_each(wechat, ids)
     assert check_invariants(schedule_ids=[schedule.pk], profile_ids=[]) == []
@@ -340,23 +361,17 @@ def test_d_a_deadlock_provoked_on_purpose_is_retried_and_both_calls_succeed(capl
 
 
 @pytest.fixture
-def second_redis_cache(settings):
-    """Our own Redis on 6390 as the cache (throttles, hot reads); shut down at the end."""
-    if _redis_up():
-        pytest.skip(f"something already answers on port {SECOND_REDIS_PORT}")
-    _start_redis()
+def second_redis_cache(second_redis, settings):
+    """The second Redis as the cache (throttles, hot reads)."""
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": SECOND_REDIS,
+            "LOCATION": second_redis.url,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
     settings.HOT_READS_SECONDS = 30
-    try:
-        yield SECOND_REDIS
-    finally:
-        _shutdown_redis()
+    return second_redis
 
 
 def test_e_with_the_cache_stopped_seats_are_released_and_reads_stay_true(second_redis_cache):
@@ -381,7 +396,7 @@ def test_e_with_the_cache_stopped_seats_are_released_and_reads_stay_true(second_
         return next(item for item in response.json()["data"]["items"] if item["id"] == schedule.pk)
 
     assert my_offer() is None and listed()["my"]["position"] == 1  # now cached in the second Redis
-    _stop_redis()
+    second_redis_cache.stop()
     started = time.monotonic()
     cancelled = client_for(holder.profile.owner).post(f"/api/v1/bookings/{holder.pk}/cancel", {}, format="json")
     assert cancelled.status_code == 200, cancelled.json()
@@ -389,7 +404,7 @@ def test_e_with_the_cache_stopped_seats_are_released_and_reads_stay_true(second_
     held = time.monotonic() - started
     assert held < 5, f"requests held {held:.1f}s by the cache outage"
 
-    _start_redis()  # back, empty (it keeps nothing on disk)
+    second_redis_cache.start()  # back, empty (it keeps nothing on disk)
     assert my_offer() is not None and listed()["booked_count"] == 1
     assert my_offer() is not None  # and from the cache again
     assert check_invariants(schedule_ids=[schedule.pk], profile_ids=[]) == []

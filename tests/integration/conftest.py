@@ -29,6 +29,18 @@ def wait_for(condition, seconds: float = 30.0) -> bool:
     return condition()
 
 
+def worker_ran_a_marker(seconds: float = 30.0) -> None:
+    """Publishes a marker task (the heartbeat) and waits until a worker has run it. The worker takes
+    one queue in order, so it has by then taken everything published before the marker: a "nothing
+    happened" check after this is about what the worker did, not about how long the test slept."""
+    from core.models import Heartbeat
+    from core.tasks import heartbeat_task
+
+    Heartbeat.objects.filter(name="worker").delete()
+    heartbeat_task.delay()
+    assert wait_for(lambda: Heartbeat.objects.filter(name="worker").exists(), seconds), "no worker ran the marker"
+
+
 def _reset_connections(app) -> None:
     """Forget pooled broker connections so the next publish uses the current broker_url."""
     if app._pool is not None:

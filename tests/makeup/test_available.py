@@ -38,6 +38,22 @@ def test_lower_levels_on_request_never_higher_and_same_level_first(world):
     ]
 
 
+def test_same_level_first_even_when_a_lower_session_starts_sooner(world):
+    """RULES §6.2: ordered by same level first, then start time; a lower session a day earlier than
+    every same-level one still comes after them."""
+    s = world.sessions
+    sooner = ScheduleFactory(course=s["lower"].course, starts_at=at("2026-12-04 10:00"))
+    assert sooner.starts_at < min(s[key].starts_at for key in ("90", "60", "120", "150"))
+    assert ids(available(world, include_lower_levels="true")) == [
+        s["90"].pk,
+        s["60"].pk,
+        s["120"].pk,
+        s["150"].pk,
+        sooner.pk,
+        s["lower"].pk,
+    ]
+
+
 def test_full_sessions_only_on_request_with_the_full_prompt(world):
     s = world.sessions
     fill(s["90"])
@@ -151,11 +167,24 @@ def test_another_parents_makeup_is_404(world, other_client):
 
 
 @pytest.mark.parametrize(
-    "query",
-    ["", "weekday=8", "time_of_day=night", "date_from=2026-12-09&date_to=2026-12-01", "makeup_id=abc", "profile_id=1"],
+    ("query", "details"),
+    [
+        ("", {"makeup_id": ["请提供待补课记录，或档案与 redeem=true"]}),
+        ("profile_id={profile}", {"makeup_id": ["请提供待补课记录，或档案与 redeem=true"]}),  # no redeem=true
+        ("makeup_id=abc", {"makeup_id": ["请填写合法的整数值。"]}),
+        ("makeup_id={makeup}&weekday=8", {"weekday": ["请确保该值小于或者等于 7。"]}),
+        ("makeup_id={makeup}&time_of_day=night", {"time_of_day": ["“night” 不是合法选项。"]}),
+        ("makeup_id={makeup}&date_from=2026-12-09&date_to=2026-12-01", {"date_to": ["结束日期不能早于开始日期"]}),
+    ],
 )
-def test_bad_available_queries_are_400(world, query):
-    assert world.client.get(f"/api/v1/makeup/available?{query}").status_code in (400, 404)
+def test_bad_available_queries_are_400(world, query, details):
+    """RULES §9: bad input is 400 validation_error naming the field at fault."""
+    query = query.format(profile=world.profile.pk, makeup=world.makeup_id)
+    response = world.client.get(f"/api/v1/makeup/available?{query}")
+    assert (response.status_code, response.json()) == (
+        400,
+        {"code": 400, "message": "参数错误", "error": "validation_error", "data": details},
+    )
 
 
 def test_redeem_lists_sessions_up_to_the_profile_level_of_any_type(world):

@@ -118,6 +118,19 @@ def test_spending_takes_the_soonest_expiring_credits_first_and_splits(world):
     assert [(c.remaining, c.status) for c in (soon, middle, late)] == [(0, "used_up"), (0, "used_up"), (15, "active")]
 
 
+def test_credits_expiring_at_the_same_moment_are_spent_oldest_id_first(world):
+    """RULES §7: soonest-expiring first, ties by id."""
+    first = give_credit(world.profile, 40, days=5)
+    second = give_credit(world.profile, 40, days=5)
+    assert first.expires_at == second.expires_at and first.pk < second.pk
+    assert book(world, world.sessions["150"], use_compensation=True).status_code == 200  # 30 minutes
+    takes = list(CompensationUsage.objects.filter(kind="use").values_list("credit_id", "minutes"))
+    assert takes == [(first.pk, 30)]
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert [(c.remaining, c.status) for c in (first, second)] == [(10, "active"), (40, "active")]
+
+
 def test_a_credit_expiring_now_cannot_be_spent(world, clock):
     give_credit(world.profile, 60, days=1)
     clock.move_to(NOW + timedelta(days=1), tick=False)  # exactly at expires_at
@@ -373,6 +386,21 @@ def test_a_makeup_completes_after_its_class_unless_absent(world, clock):
     Booking.objects.filter(kind="makeup").update(status="attended")
     assert makeup_complete() == 1
     assert makeup_of(world).status == "completed"
+
+
+def test_an_unmarked_makeup_completes_once_its_class_has_ended(world, clock):
+    """RULES §6.1: completed when the class has ended *unless marked absent*: nobody marking the
+    attendance (the seat still `booked`) is no reason to owe the make-up for ever."""
+    from makeup.services import makeup_complete
+
+    book(world, world.sessions["120"])
+    ends_at = world.sessions["120"].ends_at
+    clock.move_to(ends_at, tick=False)
+    assert Booking.objects.get(kind="makeup").status == "booked"  # nobody marked it
+    assert makeup_complete() == 1
+    makeup = makeup_of(world)
+    assert (makeup.status, makeup.completed_at) == ("completed", ends_at)
+    assert makeup_complete() == 0
 
 
 def test_owed_makeups_never_expire_unless_configured(world, clock, settings):

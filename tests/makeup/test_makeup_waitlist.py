@@ -64,6 +64,20 @@ def test_join_checks_the_makeup_rules(world, other_client):
     assert join(world, higher).json()["error"] == "not_eligible"
 
 
+def test_a_credit_past_its_expiry_no_longer_pays_for_a_join_before_the_hourly_job(world, clock):
+    """RULES §7 (a credit can be spent while now < expires_at) at a make-up's join (§6.4): at the
+    expiry instant and a second later, before the hourly job has expired the credit, it counts for nothing."""
+    longer = world.sessions["150"]  # 30 minutes longer than the class left
+    fill(longer)
+    credit = give_credit(world.profile, 30, days=1)
+    refused = {"code": 409, "message": "补课时长超出原课程30分钟，需使用课时补偿", "error": "insufficient_compensation"}
+    for seconds in (0, 1):
+        clock.move_to(credit.expires_at + timedelta(seconds=seconds), tick=False)
+        response = join(world, longer, use_compensation=True)
+        assert (response.status_code, response.json()) == (409, {**refused, "data": None})
+    assert not WaitlistEntry.objects.filter(profile=world.profile).exists()
+
+
 def test_join_with_someone_elses_or_an_unknown_makeup_is_404(world, other_client, other_profile):
     session = world.sessions["120"]
     fill(session)

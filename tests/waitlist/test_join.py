@@ -3,7 +3,9 @@
 from datetime import timedelta
 
 import pytest
+from django.db import OperationalError
 
+from core.db import MAX_ATTEMPTS
 from tests.conftest import at
 from tests.factories import BookingFactory, CourseFactory, CourseTypeFactory, ProfileFactory, ScheduleFactory
 from tests.waitlist.conftest import WEDNESDAY_19
@@ -298,11 +300,71 @@ def test_overlapping_booked_class_is_a_time_conflict(wednesday_class, make_paren
     assert response.json()["error"] == "time_conflict" and response.json()["message"] == "与已预约课程时间冲突"
 
 
+def test_not_full_comes_before_already_booked(make_parent):
+    """RULES §2's order: a child booked in a class that still has seats hears 'book directly' first."""
+    schedule = ScheduleFactory(starts_at=WEDNESDAY_19, capacity=6)
+    parent = make_parent()
+    BookingFactory(schedule=schedule, profile=parent.profile)  # 1 of 6 booked: not full, and booked
+    response = parent.join(schedule)
+    assert (response.status_code, response.json()) == (
+        409,
+        {"code": 409, "message": "课程尚有名额，请直接预约", "error": "schedule_not_full", "data": None},
+    )
+    assert not WaitlistEntry.objects.exists()
+
+
+def test_already_waitlisted_comes_before_a_time_conflict(wednesday_class, queue_of):
+    """RULES §2's order: a waiting child that also holds an overlapping booked class (booked after
+    joining, bypassing the join) hears that it is already in the queue."""
+    (parent,) = queue_of(wednesday_class, 1)
+    BookingFactory(profile=parent.profile, schedule=ScheduleFactory(starts_at=WEDNESDAY_19 + timedelta(minutes=30)))
+    response = parent.join(wednesday_class)
+    assert (response.status_code, response.json()) == (
+        409,
+        {"code": 409, "message": "您已在候补队列中", "error": "already_waitlisted", "data": None},
+    )
+    assert WaitlistEntry.objects.filter(profile=parent.profile).count() == 1
+
+
 def test_time_conflict_comes_before_a_full_queue(wednesday_class, queue_of, make_parent):
     queue_of(wednesday_class, 8)
     parent = make_parent()
     BookingFactory(profile=parent.profile, schedule=ScheduleFactory(starts_at=WEDNESDAY_19))
     assert parent.join(wednesday_class).json()["error"] == "time_conflict"
+
+
+@pytest.mark.django_db(transaction=True)  # only the outermost command retries, outside any transaction
+@pytest.mark.parametrize("deadlocks", [MAX_ATTEMPTS - 1, MAX_ATTEMPTS])
+def test_a_join_that_keeps_deadlocking_answers_busy_after_the_last_attempt(
+    wednesday_class, make_parent, monkeypatch, deadlocks
+):
+    """RULES §5.5 (docs/rules.md): a deadlock victim (MySQL 1213) is tried again, four times in all;
+    one attempt short of that the join succeeds, after the fourth the parent gets 503 busy, never a 500."""
+    from waitlist import services
+
+    real, attempts = services.waitlist_entry_create, []
+
+    def deadlocking(**kwargs):
+        attempts.append(kwargs["now"])
+        if len(attempts) <= deadlocks:
+            raise OperationalError(1213, "Deadlock found when trying to get lock; try restarting transaction")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "waitlist_entry_create", deadlocking)
+    parent = make_parent()
+    response = parent.join(wednesday_class)
+    assert MAX_ATTEMPTS == 4
+    if deadlocks < MAX_ATTEMPTS:
+        assert (response.status_code, response.json()["message"]) == (200, "加入候补成功")
+        assert len(attempts) == deadlocks + 1
+        assert WaitlistEntry.objects.filter(profile=parent.profile, status="waiting").count() == 1
+    else:
+        assert (response.status_code, response.json()) == (
+            503,
+            {"code": 503, "message": "系统繁忙，请稍后再试", "error": "busy", "data": None},
+        )
+        assert len(attempts) == MAX_ATTEMPTS
+        assert not WaitlistEntry.objects.exists()
 
 
 def test_held_seats_keep_a_class_full(wednesday_class, queue_of, make_parent, free_a_seat):
@@ -405,6 +467,7 @@ def test_estimated_wait_time_texts(hours_before_cutoff, text):
 
 
 def test_promotion_chance_from_ninety_days_of_history(make_parent, time_machine):
+    from courses.models import CourseSchedule as Schedule
     from waitlist.models import WaitlistOffer as Offer
 
     course = CourseFactory()
@@ -417,7 +480,12 @@ def test_promotion_chance_from_ninety_days_of_history(make_parent, time_machine)
                 deadline=past.starts_at - timedelta(hours=7),
                 released_at=past.starts_at - timedelta(hours=8),
             )
-    # Offers released after the cutoff and classes older than 90 days do not count.
+    # Offers released at or after the cutoff (6 hours before the start) and classes older than 90 days
+    # do not count: without these rules the chances would read 0.8, 0.5 and 0.1.
+    for index, hours_before_start in ((0, 6), (4, 5), (7, 1)):  # a third, a second and a first offer
+        past = Schedule.objects.get(course=course, starts_at=at("2026-11-20 19:00") - timedelta(days=index))
+        released = past.starts_at - timedelta(hours=hours_before_start)
+        Offer.objects.create(schedule=past, deadline=released, released_at=released)
     old = ScheduleFactory(course=course, starts_at=at("2026-08-01 19:00"))
     Offer.objects.create(schedule=old, deadline=old.starts_at, released_at=old.starts_at - timedelta(hours=8))
     schedule = ScheduleFactory(course=course, starts_at=WEDNESDAY_19, capacity=1)
@@ -426,6 +494,22 @@ def test_promotion_chance_from_ninety_days_of_history(make_parent, time_machine)
     assert first.join(schedule).json()["data"]["promotion_chance"] == 0.7
     assert second.join(schedule).json()["data"]["promotion_chance"] == 0.4
     assert third.join(schedule).json()["data"]["promotion_chance"] == 0.0
+
+
+def test_promotion_chance_needs_ten_past_classes(make_parent):
+    """RULES §2: fewer than 10 past classes of the course in the last 90 days is too little history."""
+    course = CourseFactory()
+    for index in range(9):  # nine classes, each of which opened an offer before its cutoff
+        past = ScheduleFactory(course=course, starts_at=at("2026-11-20 19:00") - timedelta(days=index))
+        WaitlistOffer.objects.create(
+            schedule=past, deadline=past.starts_at - timedelta(hours=7), released_at=past.starts_at - timedelta(hours=8)
+        )
+    ScheduleFactory(course=course, starts_at=at("2026-08-01 19:00"))  # a tenth, but older than 90 days
+    schedule = ScheduleFactory(course=course, starts_at=WEDNESDAY_19, capacity=1)
+    BookingFactory(schedule=schedule)
+    response = make_parent().join(schedule)
+    assert response.status_code == 200
+    assert response.json()["data"]["promotion_chance"] is None
 
 
 def test_promotion_history_is_read_once_an_hour_per_course(django_assert_num_queries, time_machine):
