@@ -11,7 +11,7 @@ from celery import current_app as current_celery_app
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
@@ -91,8 +91,6 @@ def _envelope_for(exc: Exception, context: dict) -> Response:
         return _error_response(400, "validation_error", messages.MALFORMED_REQUEST, {"detail": str(exc.detail)})
     if isinstance(exc, RequestDataTooBig):  # DRF reads `request.body` for JSON: Django's size limit
         return _error_response(413, "payload_too_large", messages.PAYLOAD_TOO_LARGE)
-    if isinstance(exc, SuspiciousOperation):  # Django answers these 400 outside DRF views too
-        return _error_response(400, "validation_error", messages.MALFORMED_REQUEST)
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         return _error_response(
             401, "not_authenticated", messages.NOT_AUTHENTICATED, headers={"WWW-Authenticate": 'Bearer realm="api"'}
