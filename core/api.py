@@ -1,20 +1,24 @@
 """What every endpoint shares: the response envelope (docs/rules.md §10), error mapping, pagination,
 throttling and the health check."""
 
+import json
 import logging
+import math
+from itertools import accumulate
 from typing import Any
 
 from celery import current_app as current_celery_app
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.defaults import page_not_found, server_error
 from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, get_encoding
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
@@ -84,7 +88,9 @@ def _envelope_for(exc: Exception, context: dict) -> Response:
     if isinstance(exc, exceptions.ValidationError):
         return _error_response(400, "validation_error", messages.VALIDATION_ERROR, exc.detail)
     if isinstance(exc, exceptions.ParseError):
-        return _error_response(400, "validation_error", messages.VALIDATION_ERROR, {"detail": str(exc.detail)})
+        return _error_response(400, "validation_error", messages.MALFORMED_REQUEST, {"detail": str(exc.detail)})
+    if isinstance(exc, RequestDataTooBig):  # DRF reads `request.body` for JSON: Django's size limit
+        return _error_response(413, "payload_too_large", messages.PAYLOAD_TOO_LARGE)
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         return _error_response(
             401, "not_authenticated", messages.NOT_AUTHENTICATED, headers={"WWW-Authenticate": 'Bearer realm="api"'}
@@ -123,12 +129,72 @@ def hot_reads_key(request, name: str) -> str:
     return f"{name}:{request.user.pk}:{request.get_host()}:{request.get_full_path()}"
 
 
+MAX_JSON_DEPTH = 32  # the deepest body of the API is 2 (a list inside an object): room to spare
+_DEPTH_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 and -1 as signed bytes
+_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in b"[]{}")
+
+
+def json_too_deep(text: str) -> bool:
+    """Whether the arrays and objects of a JSON text open deeper than MAX_JSON_DEPTH (brackets inside
+    strings aside), told without parsing: the parser recurses once per level (1,000 are a RecursionError).
+
+    Only C loops: escaped backslashes, then escaped quotes are dropped, so every quote left opens or
+    closes a string, and every other piece between quotes is outside one; a body at Django's size limit
+    takes a fraction of a second at worst. Up to a text's first syntax error the parser sees the same
+    strings, so it never goes deeper than this."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return False
+    outside_strings = "".join(text.replace("\\\\", "").replace('\\"', "").split('"')[::2])
+    steps = outside_strings.encode("utf-8", "surrogatepass").translate(_DEPTH_STEPS, _NOT_BRACKETS)
+    return max(accumulate(memoryview(steps).cast("b")), default=0) > MAX_JSON_DEPTH
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # 1e400: legal JSON, but no number of ours
+        raise ValueError(f"number out of range: {text[:32]}")
+    return value
+
+
+def _object_without_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:
+    data = dict(pairs)
+    if len(data) != len(pairs):  # which of two values is meant? refuse rather than guess
+        raise ValueError("duplicate key in an object")
+    return data
+
+
 class StrictJSONParser(JSONParser):
-    """JSON that is also valid text: a lone surrogate escape (backslash-u D800 to DFFF) is legal
-    JSON but no character, and the database driver cannot encode it; such a body is a 400, not a 500."""
+    """JSON that means exactly one thing and is also valid text; anything else is a ParseError, which
+    the envelope answers 400 `请求格式错误`:
+    - nesting deeper than MAX_JSON_DEPTH, refused before parsing (no RecursionError, no deep parse);
+    - text that is not valid in the request's charset (UTF-8 unless it names another);
+    - NaN, Infinity, -Infinity and numbers beyond a float (1e400);
+    - an object with the same key twice;
+    - a lone surrogate escape (backslash-u D800 to DFFF): legal JSON but no character, which the
+      database driver cannot encode.
+    Bodies over DATA_UPLOAD_MAX_MEMORY_SIZE never get here (core.middleware, 413)."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
+        encoding = get_encoding(parser_context or {})  # DRF's check: text codecs only
+        try:
+            text = stream.read().decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise exceptions.ParseError(f"body is not valid {encoding}") from exc
+        if json_too_deep(text):
+            raise exceptions.ParseError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
+        try:
+            data = json.loads(
+                text,
+                parse_constant=_refuse_constant,
+                parse_float=_finite_float,
+                object_pairs_hook=_object_without_duplicate_keys,
+            )
+        except ValueError as exc:
+            raise exceptions.ParseError(f"JSON parse error - {exc}") from exc
         if _has_lone_surrogate(data):
             raise exceptions.ParseError("invalid unicode")
         return data
@@ -201,25 +267,24 @@ class LoginRateThrottle(FailOpenThrottle, SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-def _is_api(request: HttpRequest) -> bool:
+def is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+def error_json_response(status: int, error: str, message: str) -> JsonResponse:
+    """The error envelope outside DRF (URL resolution, middleware, Django's handlers)."""
+    return JsonResponse(error_body(status, error, message), status=status, json_dumps_params={"ensure_ascii": False})
+
+
 def handler404(request: HttpRequest, exception: Exception | None = None):
-    if _is_api(request):
-        return JsonResponse(
-            error_body(404, "not_found", messages.NOT_FOUND), status=404, json_dumps_params={"ensure_ascii": False}
-        )
+    if is_api(request):
+        return error_json_response(404, "not_found", messages.NOT_FOUND)
     return page_not_found(request, exception)
 
 
 def handler500(request: HttpRequest):
-    if _is_api(request):
-        return JsonResponse(
-            error_body(500, "server_error", messages.SERVER_ERROR),
-            status=500,
-            json_dumps_params={"ensure_ascii": False},
-        )
+    if is_api(request):
+        return error_json_response(500, "server_error", messages.SERVER_ERROR)
     return server_error(request)
 
 

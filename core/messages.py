@@ -9,6 +9,8 @@ NOT_FOUND = "资源不存在"
 THROTTLED = "操作过于频繁，请稍后再试"
 METHOD_NOT_ALLOWED = "不支持该请求方法"
 UNSUPPORTED_MEDIA_TYPE = "请求格式不支持，请使用 JSON"
+MALFORMED_REQUEST = "请求格式错误"
+PAYLOAD_TOO_LARGE = "请求内容过大"
 INVALID_PAGE = "页码无效"
 SERVER_ERROR = "服务器繁忙，请稍后再试"
 

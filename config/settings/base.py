@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.RequestIdMiddleware",  # X-Request-ID in, on every log record, and out
+    "core.middleware.PayloadLimitMiddleware",  # 413 for an API body over DATA_UPLOAD_MAX_MEMORY_SIZE, unread
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -71,6 +71,7 @@ def test_malformed_json_is_400_not_500(parent_client):
     response = parent_client.post("/api/v1/profiles", data="{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json()["error"] == "validation_error"
+    assert response.json()["message"] == "请求格式错误"
 
 
 def test_unknown_api_path_is_404_envelope(parent_client):

@@ -11,12 +11,11 @@ from django.utils import timezone
 from accounts.models import Profile
 from compensation.models import ClassCreditCompensation, CompensationUsage
 from courses.models import Booking
-from flows import offers
 from makeup.models import MakeupBooking
 from notifications.models import Notification
-from notifications.services import notification_create
 from tests.conftest import client_for
-from tests.factories import BookingFactory, ProfileFactory, ScheduleFactory, UserFactory
+from tests.factories import UserFactory
+from tests.security.families import family_with_everything
 from waitlist.models import WaitlistEntry, WaitlistOffer
 
 pytestmark = pytest.mark.django_db
@@ -26,32 +25,7 @@ PUBLIC = {("post", "/api/v1/auth/wechat-login"), ("post", "/api/v1/auth/refresh"
 @pytest.fixture
 def victim(db):
     """Another family's data: a child with a booking, a waiting entry, a make-up, a credit, a message."""
-    owner = UserFactory()
-    profile = ProfileFactory(owner=owner)
-    soon = timezone.now() + timedelta(days=2)
-    booking = BookingFactory(profile=profile, schedule=ScheduleFactory(starts_at=soon))
-    full = ScheduleFactory(starts_at=soon + timedelta(hours=4), capacity=1)
-    BookingFactory(schedule=full)
-    entry = offers.waitlist_join(profile=profile, schedule_id=full.pk).entry
-    left = BookingFactory(profile=profile, schedule=ScheduleFactory(starts_at=soon + timedelta(hours=8)))
-    from flows.booking import booking_leave
-
-    makeup_id = booking_leave(booking_id=left.pk).makeup_id
-    ClassCreditCompensation.objects.create(
-        profile=profile, minutes=30, remaining=30, expires_at=soon + timedelta(days=9)
-    )
-    message = notification_create(
-        user_id=owner.pk, template="waitlist_closed", payload={"course_name": "x", "starts_at": "y"}
-    )
-    return {
-        "profile": profile.pk,
-        "booking": booking.pk,
-        "entry": entry.pk,
-        "schedule": full.pk,
-        "makeup": makeup_id,
-        "original_booking": left.pk,
-        "notification": message.pk,
-    }
+    return family_with_everything(UserFactory())
 
 
 def operations(v):
