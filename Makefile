@@ -92,6 +92,15 @@ bench: install
 	$(BIN)/python bench/waitlist_contention.py
 	$(BIN)/python bench/load.py
 
+## Mutation testing (slow: not in CI): mutmut over the rules' services and selectors, a seeded sample
+## of SAMPLE mutants per module (SAMPLE=0: all, a day's run); report in bench/results/mutation.md.
+SAMPLE ?= 20
+SEED ?= 1
+.PHONY: mutation
+mutation: install
+	$(BIN)/python bench/mutation_sample.py --per-module $(SAMPLE) --seed $(SEED)
+	$(BIN)/python bench/mutation_report.py
+
 ## Race rounds (MariaDB): 1,000 randomized rounds of concurrent accept/join/cancel/leave/sweep/make-up, invariants checked after each.
 .PHONY: bench-races
 bench-races: install
