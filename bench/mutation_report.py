@@ -38,7 +38,7 @@ def main() -> None:
         by_module[module][status] += 1
         if status == "survived":
             survivors[module].append(mutant)
-    statuses = sorted({status for _, _, status in rows})
+    statuses = sorted({status for _, _, status in rows} - {"not checked"})
     result = {
         "benchmark": "mutation",
         "date": datetime.now().isoformat(timespec="seconds"),
@@ -49,8 +49,15 @@ def main() -> None:
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "mutation.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+
+    def score(counts: Counter) -> str:
+        run = sum(counts.values()) - counts["not checked"]
+        return f"{counts['killed'] / run:.0%}" if run else "—"
+
     table = "".join(
-        f"| {module} | " + " | ".join(str(counts.get(status, 0)) for status in statuses) + " |\n"
+        f"| {module} | {sum(counts.values())} | {sum(counts.values()) - counts['not checked']} | "
+        + " | ".join(str(counts.get(status, 0)) for status in statuses)
+        + f" | {score(counts)} |\n"
         for module, counts in sorted(by_module.items())
     )
     listed = "".join(
@@ -62,7 +69,8 @@ def main() -> None:
         "mutmut (pyproject.toml `[tool.mutmut]`) over the services and selectors of waitlist, makeup and "
         "compensation; each mutant runs the tests that reach the function it changes. `mutmut show <name>` "
         "shows a mutant; the survivors' review is in docs/decisions.md.\n\n"
-        f"| module | {' | '.join(statuses)} |\n|---|{'---|' * len(statuses)}\n{table}\n"
+        f"| module | mutants | run | {' | '.join(statuses)} | killed of run |\n"
+        f"|---|---|---|{'---|' * len(statuses)}---|\n{table}\n"
         f"## Survivors\n{listed or chr(10) + 'None.' + chr(10)}"
     )
     print((out / "mutation.md").read_text())

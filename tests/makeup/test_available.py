@@ -205,6 +205,17 @@ def test_redeem_lists_sessions_up_to_the_profile_level_of_any_type(world):
     assert items[s["lower"].pk]["match"]["text"] == "低1级 · 需120分钟课时补偿"
 
 
+def test_redeem_lists_the_profile_s_own_level_first(world):
+    """RULES §6.2's order holds for a redemption too: the child's own level first, then start time;
+    a lower session a day earlier than the rest still comes after every same-level one."""
+    s = world.sessions
+    sooner = ScheduleFactory(course=s["lower"].course, starts_at=at("2026-12-04 10:00"))
+    response = world.client.get(f"/api/v1/makeup/available?profile_id={world.profile.pk}&redeem=true&page_size=50")
+    order = ids(response.json()["data"]["items"])
+    same_level = [pk for pk in order if pk not in (sooner.pk, s["lower"].pk)]
+    assert order == same_level + [sooner.pk, s["lower"].pk]
+
+
 def test_available_query_count_does_not_grow(world, django_assert_max_num_queries):
     with django_assert_max_num_queries(8) as small:
         world.client.get(f"/api/v1/makeup/available?makeup_id={world.makeup_id}&page_size=100")

@@ -68,6 +68,13 @@ def test_a_90_minute_session_for_a_120_minute_class_books_and_credits_30_minutes
         True,
         "您有课时补偿可使用",
     )
+    (earned,) = world.client.get(f"/api/v1/compensation/history?profile_id={world.profile.pk}").json()["data"]["items"]
+    assert (earned["kind"], earned["minutes"], earned["makeup_booking_id"], earned["balance_after"]) == (
+        "credit",
+        30,
+        world.makeup_id,
+        30,
+    )
 
 
 def test_the_seed_s_longer_session_with_a_90_minute_balance(world):
@@ -94,6 +101,7 @@ def test_a_longer_session_with_too_few_minutes_is_refused_and_nothing_changes(wo
     credit = give_credit(world.profile, 29)
     response = book(world, world.sessions["150"], use_compensation=True)
     assert response.json()["error"] == "insufficient_compensation"
+    assert response.json()["message"] == "补课时长超出原课程30分钟，需使用课时补偿"
     credit.refresh_from_db()
     assert credit.remaining == 29 and not CompensationUsage.objects.exists()
     assert makeup_of(world).status == "pending"

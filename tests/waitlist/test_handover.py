@@ -421,9 +421,14 @@ def test_operator_actions_need_a_reason(wednesday_class, queue_of):
 
     (p1,) = queue_of(wednesday_class, 1)
     for action in (services.waitlist_entry_remove, services.waitlist_entry_prioritize):
-        with pytest.raises(BusinessError) as refused:
-            action(entry_id=p1.entry_id, reason="  ", by=None)
-        assert refused.value.message == "请填写原因"
+        for reason in ("  ", "", None):
+            with pytest.raises(BusinessError) as refused:
+                action(entry_id=p1.entry_id, reason=reason, by=None)
+            assert (refused.value.status, refused.value.error, refused.value.message) == (
+                400,
+                "validation_error",
+                "请填写原因",
+            )
     assert p1.entry.status == "waiting"
 
 
@@ -480,6 +485,15 @@ def test_sweeps_work_in_bounded_batches(queue_of, clock, settings):
     assert services.waitlist_offers_sweep(batch=2) == 2
     assert services.waitlist_offers_sweep(batch=2) == 1
     assert services.waitlist_offers_sweep(batch=2) == 0
+
+
+def test_the_cutoff_closer_works_in_batches_of_the_setting(queue_of, clock, settings):
+    settings.WAITLIST_SWEEP_BATCH = 2
+    for hour in range(5):
+        queue_of(ScheduleFactory(starts_at=WEDNESDAY_19 + timedelta(hours=hour), capacity=0), 1)
+    clock.go("2026-12-03 10:00")  # every cutoff has passed
+    assert [services.waitlist_cutoff_close() for _ in range(4)] == [2, 2, 1, 0]
+    assert set(WaitlistEntry.objects.values_list("status", flat=True)) == {"closed"}
 
 
 def test_the_sweeper_task_does_not_spin_while_a_flow_is_in_grace(

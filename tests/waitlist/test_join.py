@@ -146,6 +146,19 @@ def test_cancelling_a_waitlist_entry_answers_waitlist_cancelled(wednesday_class,
     assert second.client.get(f"/api/v1/waitlist/position/{second.entry_id}").json()["data"]["position"] == 1
 
 
+def test_a_child_may_leave_and_rejoin_a_queue_any_number_of_times(wednesday_class, queue_of):
+    """An ended entry leaves the one-waiting-entry constraint (its `active` is NULL, not False): ended
+    entries of one child and class never collide, however many there are."""
+    (parent,) = queue_of(wednesday_class, 1)
+    for _ in range(3):
+        assert parent.client.delete(f"/api/v1/waitlist/{parent.entry_id}").status_code == 200
+        response = parent.join(wednesday_class)
+        assert response.status_code == 200, response.json()
+        parent.entry_id = response.json()["data"]["waitlist_id"]
+    ended = WaitlistEntry.objects.filter(profile=parent.profile).exclude(pk=parent.entry_id)
+    assert list(ended.values_list("status", "active")) == [("cancelled", None)] * 3
+
+
 # --- a one-child parent's missing profile_id means that child (issue 12) ------------------------
 
 

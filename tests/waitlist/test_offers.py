@@ -4,7 +4,7 @@ the five resolution steps, flows, and the Wednesday 19:00 example at ±1 second.
 import pytest
 from django.db.models import Count
 
-from courses.models import Booking
+from courses.models import Booking, CourseSchedule
 from flows.studio import schedule_set_capacity
 from notifications.models import Notification
 from tests.conftest import at
@@ -41,8 +41,35 @@ def test_a_cancel_notifies_every_waiting_parent_in_the_same_transaction(
         ("seat_available", "open", at("2026-12-02 12:45"))
     }
     assert all(r.notification.template == "waitlist_seat_available" for r in rows)
+    # The message names the answer's deadline (12:45), not the moment it was written (12:30).
+    assert {r.notification.payload["deadline"] for r in rows} == {"2026年12月2日 12:45"}
     assert Notification.objects.filter(template="waitlist_seat_available", wechat_status="pending").count() == 3
     assert len(callbacks) == 1  # sending starts after commit, in one enqueue for the batch
+
+
+def test_accepting_one_of_two_offers_accepts_only_that_ones_message(wednesday_class, queue_of, free_a_seat):
+    """Two seats freed: each waiting parent is told of both. Accepting answers the message of the offer
+    taken; the other offer's message to the same parent closes with the entry, it was not accepted."""
+    first, _, _ = queue_of(wednesday_class, 3)
+    free_a_seat(wednesday_class)
+    free_a_seat(wednesday_class)
+    taken, other = WaitlistOffer.objects.order_by("released_at", "id")
+    assert first.respond("accept").status_code == 200
+    answers = dict(WaitlistNotification.objects.filter(entry_id=first.entry_id).values_list("offer_id", "status"))
+    assert answers == {taken.pk: "accepted", other.pk: "closed"}
+
+
+def test_accepting_a_seat_that_no_longer_exists_lapses_the_offer(wednesday_class, queue_of, free_a_seat):
+    """RULES §4: nobody is booked into a seat that does not exist. The capacity was lowered under an
+    open offer (an edit outside the services): the accept answers that there is no offer, and the
+    offer lapses instead of running on for a seat that is gone."""
+    (first,) = queue_of(wednesday_class, 1)
+    free_a_seat(wednesday_class)
+    CourseSchedule.objects.filter(pk=wednesday_class.pk).update(capacity=5)
+    response = first.respond("accept")
+    assert (response.status_code, response.json()["error"]) == (409, "no_offer")
+    assert WaitlistOffer.objects.get().status == "lapsed"
+    assert first.entry.status == "waiting"
 
 
 def test_leave_releases_the_seat_too(wednesday_class, queue_of, free_a_seat):
