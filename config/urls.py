@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from backoffice.admin_views import dashboard_view
 from core.api import healthz
+from core.metrics import metrics_view
 
 # The docs pages may load only from this server: Redoc's bundle asks cdn.redoc.ly for a logo, which
 # would hang or fail behind the firewall; the browser does not even try.
@@ -39,6 +40,7 @@ urlpatterns = [
     path("api/docs/", self_only(SpectacularSwaggerView.as_view(url_name="schema")), name="docs"),
     path("api/redoc/", self_only(SpectacularRedocView.as_view(url_name="schema")), name="redoc"),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),  # Prometheus (RULES §16); not in the API schema
 ]
 
 handler404 = "core.api.handler404"

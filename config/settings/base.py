@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI and Redoc served from here: /api/docs/ works offline
     "django_celery_beat",
+    "django_prometheus",  # /metrics: HTTP, database and cache series (core/metrics.py, RULES §16)
     "import_export",  # operators' exports (.xlsx, CSV); nothing is imported through it
     "core",
     "accounts",
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first and last: the whole request timed
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.RequestIdMiddleware",  # X-Request-ID in, on every log record, and out
     "core.middleware.PayloadLimitMiddleware",  # 413 for an API body over DATA_UPLOAD_MAX_MEMORY_SIZE, unread
@@ -79,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -116,17 +119,20 @@ elif _db["ENGINE"] == "django.db.backends.sqlite3":
     # web, worker and beat share the file in development: wait for the write lock instead of failing.
     _db["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     _db["CONN_MAX_AGE"] = 0
-DATABASES = {"default": _db}
 DATABASE_IS_MYSQL = _db["ENGINE"] == "django.db.backends.mysql"
+# django-prometheus' wrappers of the same backends count queries, their durations and errors.
+_db["ENGINE"] = _db["ENGINE"].replace("django.db.backends.", "django_prometheus.db.backends.")
+DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 ATOMIC_REQUESTS = False  # services own their transactions
 
 # --- Cache and Redis ------------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Django's Redis backend and its local-memory one, both counting gets, hits and misses (/metrics).
+    CACHES = {"default": {"BACKEND": "core.cache_metrics.CountingRedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "studio"}}
+    CACHES = {"default": {"BACKEND": "django_prometheus.cache.backends.locmem.LocMemCache", "LOCATION": "studio"}}
 # Hot reads (core/hot_reads.py): the longest a cached read is kept; 0 switches them off. Off without a
 # shared cache: a worker's writes could not reach the web process's local memory.
 HOT_READS_SECONDS = int(env("HOT_READS_SECONDS", "30" if REDIS_URL else "0"))
@@ -436,6 +442,12 @@ NOTIFICATION_TEMPLATES = {
         },
     },
 }
+
+# --- Monitoring (docs/rules.md §16, core/metrics.py) ----------------------------------------------
+# /metrics answers to these addresses (single addresses or networks) and to `Bearer $METRICS_TOKEN`
+# (unset: no token is accepted); anyone else gets 404.
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
+METRICS_TOKEN = env("METRICS_TOKEN", "")
 
 # --- Business rules (docs/rules.md) --------------------------------------------------------------
 LEAVE_DEADLINE = timedelta(minutes=int(env("LEAVE_DEADLINE_MINUTES", "120")))
