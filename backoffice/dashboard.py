@@ -115,7 +115,8 @@ def _notifications(start: datetime, end: datetime, channel: str) -> dict[str, in
     return dict(rows.order_by().values_list(channel).annotate(n=Count("pk")))
 
 
-def _queues_full(now: datetime) -> int:
+def schedules_queue_full_count(*, now: datetime) -> int:
+    """Open classes not yet started whose waitlist is at or above its capacity (the dashboard and /metrics)."""
     upcoming = CourseSchedule.objects.filter(status=CourseSchedule.Status.OPEN, starts_at__gt=now)
     return (
         schedules_with_details(queryset=upcoming, profile=None)
@@ -189,6 +190,6 @@ def dashboard_figures(*, date_from: date, date_to: date, now: datetime) -> dict:
         "entries_conflict_ended": entries["conflict_ended"],
         "entries_closed": entries["closed"],
         "entries_closed_late": entries["closed_late"],
-        "queues_full_now": _queues_full(now),
+        "queues_full_now": schedules_queue_full_count(now=now),
         "series": _series(start, end, days),
     }

@@ -47,7 +47,10 @@ class MakeupBooking(TimeStampedModel):
         db_table = "makeup_booking"
         verbose_name = "补课记录"
         verbose_name_plural = "补课记录"
-        indexes = [models.Index(fields=["profile", "status"], name="makeup_profile_status")]
+        indexes = [
+            models.Index(fields=["profile", "status"], name="makeup_profile_status"),
+            models.Index(fields=["status"], name="makeup_status"),  # /metrics: open make-ups by status
+        ]
 
     @property
     def leave_time(self):

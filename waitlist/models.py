@@ -79,6 +79,8 @@ class WaitlistEntry(TimeStampedModel):
         indexes = [
             models.Index(fields=["schedule", "status", "priority", "joined_at"], name="waitlist_queue"),
             models.Index(fields=["profile", "status"], name="waitlist_profile_status"),
+            # The waiting entries of every class (/metrics: their count, the cutoff closer's lag).
+            models.Index(fields=["status", "schedule"], name="waitlist_status_schedule"),
             # The dashboard's date ranges (joined, ended in the chosen days).
             models.Index(fields=["joined_at"], name="waitlist_joined_at"),
             models.Index(fields=["ended_at"], name="waitlist_ended_at"),

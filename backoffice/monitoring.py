@@ -1,0 +1,99 @@
+"""The conditions RULES §16 watches, read now from the database: the business gauges of /metrics
+(`BusinessGauges`, registered in `BackofficeConfig.ready()`) and, later, the dashboard's 需要处理 panel.
+
+Every figure is one indexed COUNT or MIN over the rows that are still open (open offers, waiting
+entries, pending and booked make-ups, upcoming classes), never over history, so a scrape stays cheap
+as the tables grow. What happened (notifications sent, offers claimed, minutes granted) is counted
+where it happens, as counters, not here.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Count, Min
+from django.utils import timezone
+from prometheus_client.core import GaugeMetricFamily
+
+from backoffice.dashboard import schedules_queue_full_count
+from core.models import Heartbeat
+from makeup.models import MakeupBooking
+from waitlist.models import WaitlistEntry, WaitlistOffer
+from waitlist.selectors import waitlist_entries_to_close, waitlist_offers_due
+
+# Make-ups still open; the final statuses are history and would grow without bound.
+MAKEUP_OPEN_STATUSES = (MakeupBooking.Status.PENDING, MakeupBooking.Status.BOOKED)
+
+
+@dataclass(frozen=True)
+class MonitoringConditions:
+    offer_overdue_seconds: float  # sweeper lag: the oldest open offer past its closing time
+    cutoff_overdue_seconds: float  # cutoff closer lag: the oldest waiting entry past its class's cutoff
+    entries_waiting: int
+    queues_full: int
+    offers_open: dict[str, int]  # by phase
+    makeups: dict[str, int]  # by open status
+    heartbeat_age_seconds: float  # +Inf before the first heartbeat
+
+
+def _age(since: datetime | None, now: datetime) -> float:
+    return max((now - since).total_seconds(), 0.0) if since else 0.0
+
+
+def monitoring_conditions(*, now: datetime) -> MonitoringConditions:
+    # An offer a flow's grace kept open counts from its deadline: its lag can read up to
+    # FLOW_GRACE_MINUTES high for the one sweep after the grace ends.
+    oldest_due = waitlist_offers_due(now=now).aggregate(oldest=Min("deadline"))["oldest"]
+    first_start = waitlist_entries_to_close(now=now).aggregate(first=Min("schedule__starts_at"))["first"]
+    offers = WaitlistOffer.objects.filter(status=WaitlistOffer.Status.OPEN).order_by().values_list("phase")
+    makeups = MakeupBooking.objects.filter(status__in=MAKEUP_OPEN_STATUSES).order_by().values_list("status")
+    seen = Heartbeat.objects.filter(name="worker").values_list("seen_at", flat=True).first()
+    by_phase = dict(offers.annotate(n=Count("pk")))
+    by_status = dict(makeups.annotate(n=Count("pk")))
+    return MonitoringConditions(
+        offer_overdue_seconds=_age(oldest_due, now),
+        cutoff_overdue_seconds=_age(first_start - settings.WAITLIST_CUTOFF if first_start else None, now),
+        entries_waiting=WaitlistEntry.objects.filter(status=WaitlistEntry.Status.WAITING).count(),
+        queues_full=schedules_queue_full_count(now=now),
+        offers_open={phase: by_phase.get(phase, 0) for phase in WaitlistOffer.Phase.values},
+        makeups={status: by_status.get(status, 0) for status in MAKEUP_OPEN_STATUSES},
+        heartbeat_age_seconds=_age(seen, now) if seen else float("inf"),
+    )
+
+
+class BusinessGauges:
+    """The gauges of `monitoring_conditions`, read at each scrape (core/metrics.py)."""
+
+    def collect(self):
+        state = monitoring_conditions(now=timezone.now())
+        yield GaugeMetricFamily(
+            "studio_waitlist_offer_overdue_seconds",
+            "Age of the oldest open offer past its closing time (sweeper lag); 0 when none.",
+            value=state.offer_overdue_seconds,
+        )
+        yield GaugeMetricFamily(
+            "studio_waitlist_cutoff_overdue_seconds",
+            "Age of the oldest waiting entry past its class's cutoff (cutoff closer lag); 0 when none.",
+            value=state.cutoff_overdue_seconds,
+        )
+        yield GaugeMetricFamily(
+            "studio_waitlist_entries_waiting", "Waiting entries in every queue.", value=state.entries_waiting
+        )
+        yield GaugeMetricFamily(
+            "studio_waitlist_queues_full",
+            "Open classes not yet started whose waitlist is at or above its capacity.",
+            value=state.queues_full,
+        )
+        offers = GaugeMetricFamily("studio_waitlist_offers_open", "Open offers by phase.", labels=["phase"])
+        for phase, count in state.offers_open.items():
+            offers.add_metric([phase], count)
+        yield offers
+        makeups = GaugeMetricFamily("studio_makeups", "Make-ups still open, by status.", labels=["status"])
+        for status, count in state.makeups.items():
+            makeups.add_metric([status], count)
+        yield makeups
+        yield GaugeMetricFamily(
+            "studio_worker_heartbeat_age_seconds",
+            "Seconds since a worker last ran the beat's heartbeat job; +Inf before the first.",
+            value=state.heartbeat_age_seconds,
+        )
