@@ -10,8 +10,7 @@ where it happens, as counters, not here.
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.conf import settings
-from django.db.models import Count, Min
+from django.db.models import Count
 from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
 
@@ -19,7 +18,7 @@ from backoffice.dashboard import schedules_queue_full_count
 from core.models import Heartbeat
 from makeup.models import MakeupBooking
 from waitlist.models import WaitlistEntry, WaitlistOffer
-from waitlist.selectors import waitlist_entries_to_close, waitlist_offers_due
+from waitlist.selectors import waitlist_overdue_since
 
 # Make-ups still open; the final statuses are history and would grow without bound.
 MAKEUP_OPEN_STATUSES = (MakeupBooking.Status.PENDING, MakeupBooking.Status.BOOKED)
@@ -41,18 +40,15 @@ def _age(since: datetime | None, now: datetime) -> float:
 
 
 def monitoring_conditions(*, now: datetime) -> MonitoringConditions:
-    # An offer a flow's grace kept open counts from its deadline: its lag can read up to
-    # FLOW_GRACE_MINUTES high for the one sweep after the grace ends.
-    oldest_due = waitlist_offers_due(now=now).aggregate(oldest=Min("deadline"))["oldest"]
-    first_start = waitlist_entries_to_close(now=now).aggregate(first=Min("schedule__starts_at"))["first"]
+    offer_closed, cutoff_closed = waitlist_overdue_since(now=now)
     offers = WaitlistOffer.objects.filter(status=WaitlistOffer.Status.OPEN).order_by().values_list("phase")
     makeups = MakeupBooking.objects.filter(status__in=MAKEUP_OPEN_STATUSES).order_by().values_list("status")
     seen = Heartbeat.objects.filter(name="worker").values_list("seen_at", flat=True).first()
     by_phase = dict(offers.annotate(n=Count("pk")))
     by_status = dict(makeups.annotate(n=Count("pk")))
     return MonitoringConditions(
-        offer_overdue_seconds=_age(oldest_due, now),
-        cutoff_overdue_seconds=_age(first_start - settings.WAITLIST_CUTOFF if first_start else None, now),
+        offer_overdue_seconds=_age(offer_closed, now),
+        cutoff_overdue_seconds=_age(cutoff_closed, now),
         entries_waiting=WaitlistEntry.objects.filter(status=WaitlistEntry.Status.WAITING).count(),
         queues_full=schedules_queue_full_count(now=now),
         offers_open={phase: by_phase.get(phase, 0) for phase in WaitlistOffer.Phase.values},

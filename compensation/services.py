@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.locks import profile_lock
 from compensation import messages, selectors
+from compensation.metrics import minutes_granted_counted, usages_counted
 from compensation.models import ClassCreditCompensation, CompensationUsage
 from core.db import lock_rows, retry_on_deadlock
 from core.errors import BusinessError
@@ -37,6 +38,7 @@ def compensation_credit_create(
 ) -> ClassCreditCompensation:
     """A new credit; a shorter make-up's names the make-up and the booking (its seat) that earned it."""
     expires_at = expires_at or now + timedelta(days=settings.COMPENSATION_VALIDITY_DAYS)
+    minutes_granted_counted(minutes)
     return ClassCreditCompensation.objects.create(
         profile_id=profile_id,
         minutes=minutes,
@@ -51,14 +53,18 @@ def compensation_credit_create(
     )
 
 
+def _usage_create(**fields) -> CompensationUsage:
+    usage = CompensationUsage.objects.create(**fields)
+    usages_counted([usage])
+    return usage
+
+
 def _expire_locked(credits, now: datetime) -> int:
     """Expires whole each of these locked credits: an `expire` row for all of its remaining minutes."""
     expired = 0
     for credit in credits:
         if credit.remaining:
-            CompensationUsage.objects.create(
-                credit=credit, minutes=credit.remaining, kind=CompensationUsage.Kind.EXPIRE, created_at=now
-            )
+            _usage_create(credit=credit, minutes=credit.remaining, kind=CompensationUsage.Kind.EXPIRE, created_at=now)
         credit.remaining = 0
         credit.status = ClassCreditCompensation.Status.EXPIRED
         credit.save(update_fields=["remaining", "status", "updated_at"])
@@ -138,6 +144,7 @@ def compensation_spend(
         )
         left -= take
     CompensationUsage.objects.bulk_create(usages)
+    usages_counted(usages)
     return usages
 
 
@@ -167,18 +174,18 @@ def compensation_restore(*, makeup, now: datetime) -> int:
     restored = 0
     for credit in ClassCreditCompensation.objects.select_for_update().filter(pk__in=owed).order_by("id"):
         minutes = owed[credit.pk]
-        CompensationUsage.objects.create(
+        _usage_create(
             credit=credit, makeup=makeup, minutes=minutes, kind=CompensationUsage.Kind.RESTORE, created_at=now
         )
         restored += minutes
         if (
             credit.status == ClassCreditCompensation.Status.REVOKED
         ):  # its make-up's class is gone: the minutes go with it
-            CompensationUsage.objects.create(
+            _usage_create(
                 credit=credit, makeup=makeup, minutes=minutes, kind=CompensationUsage.Kind.REVOKE, created_at=now
             )
         elif credit.expires_at <= now or credit.status == ClassCreditCompensation.Status.EXPIRED:
-            CompensationUsage.objects.create(
+            _usage_create(
                 credit=credit, makeup=makeup, minutes=minutes, kind=CompensationUsage.Kind.EXPIRE, created_at=now
             )
             credit.status = ClassCreditCompensation.Status.EXPIRED
@@ -207,7 +214,7 @@ def compensation_revoke_created(*, makeup, now: datetime, unspent_only: bool = F
         .order_by("id")
     ):
         if credit.remaining:
-            CompensationUsage.objects.create(
+            _usage_create(
                 credit=credit,
                 makeup=makeup,
                 minutes=credit.remaining,

@@ -10,14 +10,24 @@ The kernel imports no app above it: an app that reads its own tables at scrape t
 collector in its `AppConfig.ready()` (`scrape_collector_register`), the one extension point here.
 """
 
+import glob
 import hmac
 import ipaddress
+import logging
 import os
+from dataclasses import dataclass
 
 import prometheus_client
 from django.conf import settings
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from prometheus_client import CollectorRegistry, multiprocess
+from prometheus_client.core import GaugeMetricFamily
+
+logger = logging.getLogger(__name__)
+# No `*_created` series beside every counter and histogram: Prometheus' text format shows them as
+# gauges of their own, doubling the series for a timestamp nothing here uses.
+prometheus_client.disable_created_metrics()
 
 _scrape_collectors: list = []
 
@@ -66,18 +76,75 @@ class _ProcessSeries:
         return prometheus_client.REGISTRY.collect()
 
 
+class _EveryProcessSeries:
+    """The files every process of every service wrote under METRICS_MULTIPROC_DIR
+    (core/metrics_processes.py), merged: counters and histograms summed over the processes."""
+
+    def __init__(self, root: str):
+        self.root = root
+
+    def collect(self):
+        files = glob.glob(os.path.join(self.root, "*", "*.db"))
+        return multiprocess.MultiProcessCollector.merge(files, accumulate=True)
+
+
 def metrics_registry() -> CollectorRegistry:
-    """A registry for one scrape. With PROMETHEUS_MULTIPROC_DIR set (gunicorn workers and Celery
+    """A registry for one scrape. With METRICS_MULTIPROC_DIR set (gunicorn workers and Celery
     processes) the process series are the sum over every process's files; otherwise this process's.
     The registered business collectors are added either way: they read the database, not a process."""
     registry = CollectorRegistry(auto_describe=False)
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.MultiProcessCollector(registry)
+    if settings.METRICS_MULTIPROC_DIR:
+        registry.register(_EveryProcessSeries(settings.METRICS_MULTIPROC_DIR))
     else:
         registry.register(_ProcessSeries())
-    for collector in _scrape_collectors:
-        registry.register(collector)
+    registry.register(_Guarded(_scrape_collectors))
     return registry
+
+
+class _Guarded:
+    """The registered collectors, each on its own: one that fails (the database is down) is logged
+    and reported as `studio_scrape_collector_up 0`, and the rest of the page is still served."""
+
+    def __init__(self, collectors: list):
+        self.collectors = collectors
+
+    def collect(self):
+        up = GaugeMetricFamily(
+            "studio_scrape_collector_up",
+            "1 if a collector of business series read its figures at this scrape, 0 if it failed.",
+            labels=["collector"],
+        )
+        for collector in self.collectors:
+            name = type(collector).__name__
+            try:
+                families = list(collector.collect())
+            except Exception:
+                logger.exception("Metrics collector %s failed", name)
+                up.add_metric([name], 0)
+                continue
+            up.add_metric([name], 1)
+            yield from families
+        yield up
+
+
+@dataclass(frozen=True)
+class CountOnCommit:
+    """A counter's increment waiting for its transaction's commit (tests tell these apart from the
+    work a commit starts, such as publishing notifications)."""
+
+    counter: object
+    amount: float
+
+    def __call__(self) -> None:
+        self.counter.inc(self.amount)
+
+
+def count_on_commit(counter, amount: float = 1) -> None:
+    """Adds to a counter (a labelled child) once the current transaction commits, at once outside
+    one: a transaction rolled back (a refusal, a deadlock retried) counts nothing, and a retried
+    one counts once."""
+    if amount:
+        transaction.on_commit(CountOnCommit(counter, amount), robust=True)
 
 
 def metrics_view(request: HttpRequest) -> HttpResponse:

@@ -5,6 +5,19 @@ production settings. The app is stateless: run as many of these behind the load 
 """
 
 import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project, for core.metrics_processes
+from core.metrics_processes import metrics_directory_prepare, metrics_process_dead  # noqa: E402
+
+# /metrics sums every worker's series (METRICS_MULTIPROC_DIR): the master empties the web's directory
+# now, before any worker imports the app, and a worker that exits stops counting in live gauges.
+metrics_directory_prepare("web")
+
+
+def child_exit(server, worker) -> None:
+    metrics_process_dead(worker.pid)
 
 
 def _env_int(name: str, default: int) -> int:

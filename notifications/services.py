@@ -22,6 +22,7 @@ from core.formatting import without_year
 from core.quiet_hours import quiet_hours_end
 from notifications import messages
 from notifications.channels import Message, SendError, channel
+from notifications.metrics import notification_counted, notifications_created_counted
 from notifications.models import Notification, SubscriptionGrant
 from notifications.sms import SmsError, SmsMessage, sms_channel
 
@@ -94,8 +95,13 @@ def notification_create_many(*, specs: list[NotificationSpec]) -> list[Notificat
     if not rows:
         return []
     Notification.objects.bulk_create(rows)  # MariaDB ≥ 10.5 and SQLite ≥ 3.35 return the ids
-    ids = [row.pk for row in rows]
-    transaction.on_commit(lambda: notification_enqueue(ids=ids), robust=True)
+    ids, templates = [row.pk for row in rows], [row.template for row in rows]
+
+    def committed() -> None:
+        notification_enqueue(ids=ids)
+        notifications_created_counted(templates)
+
+    transaction.on_commit(committed, robust=True)
     return rows
 
 
@@ -142,15 +148,28 @@ def _page_with_id(page: str, notification_id: int) -> str:
     return f"{page}{'&' if '?' in page else '?'}nid={notification_id}"
 
 
+def _outcome(status: str) -> str:
+    """A channel's status after an attempt, as /metrics counts it: back to pending is a retry."""
+    return "retrying" if status == Notification.WeChatStatus.PENDING else status
+
+
 def _finish(row: Notification, claimed_at: datetime, **values) -> bool:
-    """Records the result only if this worker still holds the claim."""
+    """Records the result only if this worker still holds the claim (and counts it then)."""
     values["updated_at"] = timezone.now()
     values["grant_held"] = False
-    return bool(
+    finished = bool(
         Notification.objects.filter(
             pk=row.pk, wechat_status=Notification.WeChatStatus.SENDING, claimed_at=claimed_at
         ).update(**values)
     )
+    if finished:
+        notification_counted(
+            template=row.template,
+            channel="wechat",
+            status=_outcome(values["wechat_status"]),
+            errcode=values.get("errcode"),
+        )
+    return finished
 
 
 def _reserve_grant(row: Notification) -> bool:
@@ -295,10 +314,21 @@ def _sms_resend_stuck(*, now: datetime, limit: int) -> int:
     SMS. An SMS claimed over 5 minutes ago by a worker that died is not sent again: Tencent may have
     taken it, and a parent gets at most one SMS per message, ever. It ends `failed` with
     `WorkerLost`, for an operator to look at."""
-    Notification.objects.filter(
+    lost = Notification.objects.filter(
         sms_status=Notification.SmsStatus.SENDING,
         sms_claimed_at__lt=now - settings.NOTIFICATION_RESEND_SENDING_AFTER,
-    ).update(sms_status=Notification.SmsStatus.FAILED, sms_error=SMS_WORKER_LOST, updated_at=now)
+    )
+    for template, ids in _ids_by_template(lost):
+        failed = lost.filter(pk__in=ids).update(
+            sms_status=Notification.SmsStatus.FAILED, sms_error=SMS_WORKER_LOST, updated_at=now
+        )
+        notification_counted(
+            template=template,
+            channel="sms",
+            status=Notification.SmsStatus.FAILED,
+            errcode=SMS_WORKER_LOST,
+            times=failed,
+        )
     due = list(
         Notification.objects.filter(
             sms_status__in=[Notification.SmsStatus.PENDING, Notification.SmsStatus.DEFERRED],
@@ -435,6 +465,8 @@ def _sms_after_wechat(row: Notification, now: datetime) -> bool:
         sms_status=status, sms_due_at=due, updated_at=now
     )
     if marked:
+        if status == Notification.SmsStatus.DEFERRED:
+            notification_counted(template=row.template, channel="sms", status=status)
         notification_enqueue_sms(ids=[row.pk], eta=due if due > now else None)
     return bool(marked)
 
@@ -482,11 +514,16 @@ def notification_send_sms(*, notification_id: int, now: datetime | None = None) 
     row = Notification.objects.select_related("user").get(pk=notification_id)
 
     def finish(**values) -> bool:
-        return bool(
+        finished = bool(
             Notification.objects.filter(
                 pk=row.pk, sms_status=Notification.SmsStatus.SENDING, sms_claimed_at=now
             ).update(updated_at=timezone.now(), **values)
         )
+        if finished:
+            notification_counted(
+                template=row.template, channel="sms", status=_outcome(values["sms_status"]), errcode=values["sms_error"]
+            )
+        return finished
 
     message = SmsMessage(
         phone=row.user.phone,

@@ -10,7 +10,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import (
     Count,
+    DateTimeField,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     Min,
@@ -21,7 +23,7 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.functions import Cast, Coalesce, RowNumber
+from django.db.models.functions import Cast, Coalesce, Greatest, RowNumber
 
 from core.errors import BusinessError
 from core.hot_reads import earliest
@@ -319,6 +321,37 @@ def waitlist_entries_to_close(*, now: datetime) -> QuerySet[WaitlistEntry]:
     return WaitlistEntry.objects.filter(
         status=WaitlistEntry.Status.WAITING, schedule__starts_at__lt=now + settings.WAITLIST_CUTOFF
     ).exclude(Exists(in_grace))
+
+
+def _later_of_grace_end(closing, last_flow_started) -> Greatest:
+    """SQL for the later of `closing` and the grace end of the flow started last (none: `closing`)."""
+    grace_end = ExpressionWrapper(last_flow_started + Value(settings.FLOW_GRACE), output_field=DateTimeField())
+    return Greatest(closing, Coalesce(grace_end, closing))
+
+
+def waitlist_overdue_since(*, now: datetime) -> tuple[datetime | None, datetime | None]:
+    """For monitoring (RULES §16): when the longest-overdue open offer closed (its deadline or its
+    flows' grace end, RULES §5.1) and when the longest-overdue waiting entry's waitlist closed (its
+    class's cutoff or its flow's grace end, §5.2); None when nothing is overdue. Counted from the
+    closing instant, not the deadline, so a flow's grace never shows as the sweeper's delay. Reads
+    only the rows still due, few while the sweeper keeps up."""
+    offer_flows = WaitlistFlow.objects.filter(
+        offer=OuterRef("pk"),
+        round=OuterRef("round"),
+        status__in=PROTECTING_STATUSES,
+        started_at__lte=OuterRef("deadline"),
+    ).order_by("-started_at")
+    offer_closed = _later_of_grace_end(F("deadline"), Subquery(offer_flows.values("started_at")[:1]))
+    oldest_offer = waitlist_offers_due(now=now).annotate(closed=offer_closed).aggregate(oldest=Min("closed"))["oldest"]
+    entry_flows = WaitlistFlow.objects.filter(
+        entry=OuterRef("pk"), status__in=PROTECTING_STATUSES, offer__status=WaitlistOffer.Status.OPEN
+    ).order_by("-started_at")
+    cutoff = ExpressionWrapper(F("schedule__starts_at") - Value(settings.WAITLIST_CUTOFF), output_field=DateTimeField())
+    entry_closed = _later_of_grace_end(cutoff, Subquery(entry_flows.values("started_at")[:1]))
+    oldest_entry = (
+        waitlist_entries_to_close(now=now).annotate(closed=entry_closed).aggregate(oldest=Min("closed"))["oldest"]
+    )
+    return oldest_offer, oldest_entry
 
 
 def waitlist_offer_closing_time(*, offer: WaitlistOffer, flows: list[WaitlistFlow]) -> datetime:

@@ -448,6 +448,10 @@ NOTIFICATION_TEMPLATES = {
 # (unset: no token is accepted); anyone else gets 404.
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1", "::1"])
 METRICS_TOKEN = env("METRICS_TOKEN", "")
+# Where gunicorn workers and Celery processes write their series, one subdirectory per service,
+# summed by /metrics (core/metrics_processes.py). Empty: each process serves only its own, and the
+# worker's counters (notifications sent, Celery outcomes) never reach /metrics.
+METRICS_MULTIPROC_DIR = env("METRICS_MULTIPROC_DIR", "")
 
 # --- Business rules (docs/rules.md) --------------------------------------------------------------
 LEAVE_DEADLINE = timedelta(minutes=int(env("LEAVE_DEADLINE_MINUTES", "120")))

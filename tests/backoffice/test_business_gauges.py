@@ -11,7 +11,7 @@ from core.models import Heartbeat
 from makeup.models import MakeupBooking
 from tests.conftest import at
 from tests.factories import BookingFactory, ProfileFactory, ScheduleFactory
-from waitlist.models import WaitlistEntry, WaitlistOffer
+from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistOffer
 
 pytestmark = pytest.mark.django_db
 
@@ -19,14 +19,14 @@ NOW = at("2026-12-02 12:30")  # the seed's release time; the cutoff is 6 h befor
 
 
 def gauges(client) -> dict:
-    """Every sample of a scrape from loopback whose name starts with studio_, keyed by name and labels."""
+    """Every business gauge of a scrape from loopback, keyed by name and labels."""
     response = client.get("/metrics", REMOTE_ADDR="127.0.0.1")
     assert response.status_code == 200
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
         for family in text_string_to_metric_families(response.content.decode())
         for sample in family.samples
-        if sample.name.startswith("studio_")
+        if sample.name.startswith("studio_") and family.type == "gauge" and family.name != "studio_scrape_collector_up"
     }
 
 
@@ -100,3 +100,45 @@ def test_a_quiet_studio_has_no_lag_and_no_heartbeat_yet(client):
     assert values[("studio_waitlist_entries_waiting", ())] == 0.0
     assert values[("studio_waitlist_queues_full", ())] == 0.0
     assert values[("studio_worker_heartbeat_age_seconds", ())] == float("inf")  # the alert fires until one runs
+
+
+def test_a_failing_read_leaves_the_rest_of_the_page(client, monkeypatch):
+    from django.db import OperationalError
+
+    def down(**kwargs):
+        raise OperationalError("MySQL server has gone away")
+
+    monkeypatch.setattr("backoffice.monitoring.monitoring_conditions", down)
+    response = client.get("/metrics", REMOTE_ADDR="127.0.0.1")
+    assert response.status_code == 200
+    families = {family.name: family for family in text_string_to_metric_families(response.content.decode())}
+    assert families["studio_scrape_collector_up"].samples[0].labels == {"collector": "BusinessGauges"}
+    assert families["studio_scrape_collector_up"].samples[0].value == 0
+    assert "studio_waitlist_entries_waiting" not in families
+    assert "django_http_requests_latency_seconds_by_view_method" in families
+
+
+@pytest.mark.parametrize(("after_grace", "lag"), [(timedelta(0), 0.0), (timedelta(seconds=1), 1.0)])
+def test_an_offer_a_flow_kept_open_is_late_only_from_its_grace_end(client, after_grace, lag):
+    """RULES §5.1: a flow started 1 minute before the 12:30 deadline keeps the offer until 12:34; the
+    sweeper is late from then, not from the deadline (one second after: 1 s, not 4 min 1 s)."""
+    evening = ScheduleFactory(starts_at=at("2026-12-02 19:00"))
+    (entry,) = wait(evening, 1)
+    seat = offer(evening, deadline=NOW)
+    WaitlistFlow.objects.create(entry=entry, offer=seat, round=seat.round, started_at=NOW - timedelta(minutes=1))
+    with time_machine.travel(NOW + timedelta(minutes=4) + after_grace, tick=False):
+        assert gauges(client)[("studio_waitlist_offer_overdue_seconds", ())] == lag
+
+
+@pytest.mark.parametrize(("after_grace", "lag"), [(timedelta(0), 0.0), (timedelta(seconds=1), 1.0)])
+def test_an_entry_a_flow_kept_past_the_cutoff_is_late_only_from_its_grace_end(client, after_grace, lag):
+    """RULES §5.2: the 18:30 class's cutoff is 12:30; a flow started at 12:29 keeps its entry until
+    12:34, and the cutoff closer is late from then."""
+    evening = ScheduleFactory(starts_at=at("2026-12-02 18:30"))
+    (entry,) = wait(evening, 1)
+    seat = offer(evening, deadline=NOW)
+    WaitlistFlow.objects.create(entry=entry, offer=seat, round=seat.round, started_at=NOW - timedelta(minutes=1))
+    with time_machine.travel(NOW + timedelta(minutes=4) + after_grace, tick=False):
+        values = gauges(client)
+    assert values[("studio_waitlist_cutoff_overdue_seconds", ())] == lag
+    assert values[("studio_waitlist_offer_overdue_seconds", ())] == lag  # its offer closed at 12:34 too

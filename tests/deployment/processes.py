@@ -1,10 +1,15 @@
 """Runs the project in a child process with a clean environment (like tests/core/test_settings.py):
 nothing from this test run's DATABASE_URL, REDIS_URL, LOG_* or DJANGO_* leaks in."""
 
+import contextlib
+import http.client
 import os
 import secrets
+import socket
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,3 +39,55 @@ def production_env(tmp_path: Path, **extra: str) -> dict:
 def run(args: list[str], env: dict, cwd: Path) -> subprocess.CompletedProcess:
     """cwd outside the work tree: kombu's filesystem transport writes control files into the cwd."""
     return subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(port: int, path: str, headers: dict) -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", path, headers={"Host": "studio.example.com", **headers})
+    response = connection.getresponse()
+    response.body = response.read()
+    connection.close()
+    return response
+
+
+class Served:
+    """What a gunicorn run left: its first /healthz answer, then (once stopped) its logs."""
+
+    health: http.client.HTTPResponse
+    access_log: str = ""
+    error_log: str = ""
+
+
+@contextlib.contextmanager
+def gunicorn_serving(env: dict, cwd: Path, port: int, health_headers: dict | None = None) -> Iterator[Served]:
+    """gunicorn with deploy/gunicorn.conf.py on `port` (env's GUNICORN_BIND), once /healthz answers;
+    stopped with SIGTERM on the way out, its logs then in the Served."""
+    served = Served()
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "config.wsgi"],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                served.health = get(port, "/healthz", health_headers or {})
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        yield served
+    finally:
+        server.terminate()
+        served.access_log, served.error_log = server.communicate(timeout=60)

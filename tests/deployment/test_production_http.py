@@ -3,14 +3,10 @@ from the HTTPS redirect), everything else is redirected, HTTPS answers carry HST
 JSON lines with the request id. Once through Django's test client, once through gunicorn itself
 with deploy/gunicorn.conf.py."""
 
-import http.client
 import json
-import socket
-import subprocess
 import sys
-import time
 
-from tests.deployment.processes import BIN, ROOT, production_env, run
+from tests.deployment.processes import free_port, get, gunicorn_serving, production_env, run
 
 PROBE = """
 import json
@@ -66,46 +62,12 @@ def test_production_logs_are_json_lines_with_the_request_id(tmp_path):
     assert record["request_id"] == "probe-404"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def get(port: int, path: str, headers: dict) -> http.client.HTTPResponse:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    connection.request("GET", path, headers={"Host": "studio.example.com", **headers})
-    response = connection.getresponse()
-    response.body = response.read()
-    connection.close()
-    return response
-
-
 def test_gunicorn_with_the_deploy_config_serves_healthz_over_plain_http(tmp_path):
     port = free_port()
     env = production_env(tmp_path, GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="1", GUNICORN_THREADS="2")
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "config.wsgi"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                health = get(port, "/healthz", {"X-Request-ID": "lb-probe-7"})
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.2)
+    with gunicorn_serving(env, tmp_path, port, {"X-Request-ID": "lb-probe-7"}) as served:
         docs = get(port, "/api/docs/", {})
-    finally:
-        server.terminate()
-        access_log, error_log = server.communicate(timeout=60)
+    health, access_log, error_log = served.health, served.access_log, served.error_log
 
     assert health.status == 200, (health.body, error_log)
     assert json.loads(health.body)["db"] == "ok"

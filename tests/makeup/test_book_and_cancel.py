@@ -13,6 +13,7 @@ from tests.compensation.invariants import assert_ledger_invariants
 from tests.conftest import at
 from tests.factories import BookingFactory
 from tests.makeup.conftest import NOW, book, fill, give_credit
+from tests.metrics import CounterDelta
 from tests.waitlist.conftest import new_parent
 from waitlist.models import WaitlistOffer
 
@@ -504,3 +505,17 @@ def test_another_parents_makeup_answers_exactly_resource_not_found_everywhere(wo
         other_client.delete(f"/api/v1/makeup/{world.makeup_id}/cancel"),
     ]
     assert [(answer.status_code, answer.json()) for answer in answers] == [(404, not_found)] * 3
+
+
+def test_restored_and_revoked_minutes_are_counted(world, django_capture_on_commit_callbacks):
+    """RULES §16: studio_compensation_minutes_total by kind, once each cancel commits."""
+    counted = CounterDelta("studio_compensation_minutes")
+    give_credit(world.profile, 60, days=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        book(world, world.sessions["150"], use_compensation=True)
+        cancel(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        book(world, world.sessions["90"], confirm_shorter=True)
+        cancel(world)
+    changed = counted()
+    assert (changed[("used",)], changed[("restored",)], changed[("revoked",)]) == (30, 30, 30)

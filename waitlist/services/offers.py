@@ -26,6 +26,7 @@ from waitlist import selectors
 from waitlist.clock import waking_deadline
 from waitlist.hooks import waitlist_auto_accept
 from waitlist.locks import waitlist_entry_lock
+from waitlist.metrics import offers_counted
 from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistNotification, WaitlistOffer
 from waitlist.services.notices import WaitlistNotice, waitlist_notices_create, waitlist_notices_write
 
@@ -100,6 +101,7 @@ def waitlist_seat_released(
             round=1,
             phase_started_at=now,
         )
+        offers_counted(phase=offer.phase, outcome="opened")
         offers.append(offer)
         head = _first_unreserved(schedule, waiting)
         if head is not None and _auto_accepted(offer, head, schedule, now):
@@ -152,6 +154,7 @@ def waitlist_offer_lapse(*, offer: WaitlistOffer, now: datetime) -> None:
     offer.status = WaitlistOffer.Status.LAPSED
     offer.closed_at = now
     offer.save(update_fields=["status", "closed_at", "updated_at"])
+    offers_counted(phase=offer.phase, outcome="lapsed")
 
 
 def _pass_on(offer: WaitlistOffer, schedule: CourseSchedule, now: datetime) -> None:
@@ -444,6 +447,8 @@ def _reserve(hand_overs: list[_HandOver], heads: dict[int, list[WaitlistEntry]],
         )
         for offer in lapsed:
             offer.status, offer.closed_at = WaitlistOffer.Status.LAPSED, now
+        for phase in WaitlistOffer.Phase.values:
+            offers_counted(phase=phase, outcome="lapsed", times=sum(offer.phase == phase for offer in lapsed))
     if not reserved:
         return
     updated_at = timezone.now()
@@ -469,6 +474,7 @@ def _reserve(hand_overs: list[_HandOver], heads: dict[int, list[WaitlistEntry]],
         ),
         updated_at=updated_at,
     )
+    offers_counted(phase=WaitlistOffer.Phase.RESERVED, outcome="opened", times=len(reserved))
     for offer, entry, schedule in reserved:
         if not _auto_accepted(offer, entry, schedule, now):
             told.notices.append(WaitlistNotice(entry, offer, schedule, offer.deadline))

@@ -15,6 +15,7 @@ from courses.models import Booking, CourseSchedule
 from notifications.services import NotificationSpec, notification_create_many
 from waitlist import messages, selectors
 from waitlist.locks import waitlist_entry_lock_waiting
+from waitlist.metrics import offers_counted
 from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistNotification, WaitlistOffer
 from waitlist.services.notices import waitlist_notice_payload, waitlist_notices_create
 from waitlist.services.offers import waitlist_entry_end, waitlist_locked, waitlist_offer_lapse
@@ -120,6 +121,7 @@ def waitlist_offer_claimed(
     offer.booking = booking
     offer.closed_at = now
     offer.save(update_fields=["status", "claimed_by", "booking", "closed_at", "updated_at"])
+    offers_counted(phase=offer.phase, outcome="claimed")
     # Tell the others first: a reservation passed on below is then the last word they hear.
     waitlist_notices_create(
         schedule=schedule,
