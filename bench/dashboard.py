@@ -13,7 +13,6 @@ import os
 import platform
 import random
 import statistics
-import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
@@ -21,6 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.scratch import on_scratch_database  # noqa: E402
 from core.progress import Progress  # noqa: E402  (imports nothing from Django)
 
 DB_NAME = "bench_dashboard"
@@ -42,10 +42,6 @@ SPAN_DAYS = 120  # classes from 110 days ago to 10 days ahead
 RANGE_DAYS = 90
 RUNS = 10
 BATCH = 5_000
-
-
-def mariadb(sql: str, check: bool = True) -> None:
-    subprocess.run(["mariadb", "-uroot", "-h127.0.0.1", "-e", sql], check=check)
 
 
 def build(now: datetime, rng: random.Random) -> dict:
@@ -258,11 +254,7 @@ def build(now: datetime, rng: random.Random) -> dict:
 
 
 def main() -> None:
-    mariadb(f"DROP DATABASE IF EXISTS {DB_NAME}; CREATE DATABASE {DB_NAME} CHARACTER SET utf8mb4")
-    try:
-        run()
-    finally:
-        mariadb(f"DROP DATABASE IF EXISTS {DB_NAME}", check=False)
+    on_scratch_database(DB_NAME, run)
 
 
 def run() -> None:
