@@ -19,8 +19,8 @@ from compensation.selectors import compensation_ledger_last_check
 from core.models import Heartbeat
 from makeup.models import MakeupBooking
 from notifications.selectors import FAILED_WINDOW, notifications_failed_since
-from waitlist.models import WaitlistEntry, WaitlistOffer
-from waitlist.selectors import waitlist_overdue_since
+from waitlist.models import WaitlistOffer
+from waitlist.selectors import waitlist_overdue_since, waitlist_waiting_total
 
 # Make-ups still open; the final statuses are history and would grow without bound.
 MAKEUP_OPEN_STATUSES = (MakeupBooking.Status.PENDING, MakeupBooking.Status.BOOKED)
@@ -70,7 +70,7 @@ def monitoring_conditions(*, now: datetime) -> MonitoringConditions:
     return MonitoringConditions(
         offer_overdue_seconds=_age(offer_closed, now),
         cutoff_overdue_seconds=_age(cutoff_closed, now),
-        entries_waiting=WaitlistEntry.objects.filter(status=WaitlistEntry.Status.WAITING).count(),
+        entries_waiting=waitlist_waiting_total(),
         queues_full=schedules_queue_full_count(now=now),
         offers_open={phase: by_phase.get(phase, 0) for phase in WaitlistOffer.Phase.values},
         makeups={status: by_status.get(status, 0) for status in MAKEUP_OPEN_STATUSES},
