@@ -11,8 +11,10 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from backoffice import messages
+from backoffice.attention import attention_items
 from backoffice.charts import grouped_bar_chart
 from backoffice.dashboard import STUDIO_TZ, dashboard_figures
+from backoffice.monitoring import monitoring_conditions
 from core import messages as core_messages
 from notifications.models import Notification
 
@@ -198,7 +200,25 @@ def dashboard_view(request):
     now = timezone.now()
     today = timezone.localtime(now, STUDIO_TZ).date()
     form = DashboardRangeForm(request.GET, today=today)
-    context = {**admin.site.each_context(request), "title": messages.TITLE, "form": form, "now": now}
+    attention = attention_items(state=monitoring_conditions(now=now), user=request.user)
+    needing = sum(item.level == "alert" for item in attention)
+    checked = timezone.localtime(now, STUDIO_TZ).strftime("%H:%M:%S")
+    context = {
+        **admin.site.each_context(request),
+        "title": messages.TITLE,
+        "form": form,
+        "now": now,
+        "attention": attention,
+        "attention_needing": needing,
+        "attention_summary": (
+            messages.ATTENTION_COUNT.format(count=needing, time=checked)
+            if needing
+            else messages.ATTENTION_ALL_CLEAR.format(time=checked)
+        ),
+        "attention_title": messages.ATTENTION_TITLE,
+        "attention_columns": messages.ATTENTION_COLUMNS,
+        "attention_states": messages.ATTENTION_STATE,
+    }
     if form.is_valid():
         date_from, date_to = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
         figures = dashboard_figures(date_from=date_from, date_to=date_to, now=now)

@@ -34,6 +34,41 @@ CLOSED_LATE_DETAIL = "截止后超过2分钟才关闭的候补 / 截止关闭的
 QUEUES_FULL_LABEL = "当前满员候补队列"
 QUEUES_FULL_DETAIL = "未开课、候补人数已达候补容量的课程"
 
+# Dashboard: the 需要处理 panel (RULES §16), the conditions the alerts watch
+ATTENTION_TITLE = "需要处理"
+ATTENTION_ALL_CLEAR = "一切正常（{time} 检查）"
+ATTENTION_COUNT = "{count} 项需要处理（{time} 检查）"
+ATTENTION_COLUMNS = ("情况", "当前", "何时需要处理", "状态", "")
+ATTENTION_STATE = {"alert": "需要处理", "info": "提示", "ok": "正常"}
+FAILED_LABEL = "最近1小时发送失败的通知"
+FAILED_RULE = "有1条即需处理：核对原因后重发"
+FAILED_LINK = "查看并重发"
+OFFER_LAG_LABEL = "名额超时未处理（清理任务延迟）"
+OFFER_LAG_RULE = "最久的一条超过{limit}"
+OFFER_LAG_LINK = "查看超时名额"
+CUTOFF_LAG_LABEL = "截止后仍在候补（截止关闭延迟）"
+CUTOFF_LAG_RULE = "最久的一条超过{limit}"
+CUTOFF_LAG_LINK = "查看这些候补"
+HEARTBEAT_LABEL = "后台任务心跳"
+HEARTBEAT_RULE = "超过{limit}没有心跳：检查 worker 和 beat 进程"
+HEARTBEAT_LINK = "查看定时任务"
+LEDGER_LABEL = "课时补偿账目异常"
+LEDGER_RULE = "有1条即需处理：核对这些补偿的明细"
+LEDGER_LINK = "查看异常补偿"
+LEDGER_CHECK_LABEL = "补偿账目检查"
+LEDGER_CHECK_RULE = "超过{limit}没有检查：检查 worker 和 beat 进程"
+QUEUES_FULL_RULE = "仅提示：可加开课程或调整候补容量"
+QUEUES_FULL_LINK = "查看这些课程"
+COUNT_TEXT = "{count} 条"
+CLASSES_TEXT = "{count} 节课"
+AGO_TEXT = "{duration}前"
+NEVER_TEXT = "从未运行"
+NONE_TEXT = "无"
+SECONDS_TEXT = "{s}秒"
+MINUTES_TEXT = "{m}分{s}秒"
+WHOLE_MINUTES_TEXT = "{m}分钟"
+HOURS_TEXT = "{h}小时{m}分"
+
 # Dashboard chart
 CHART_TITLE = "每日候补与名额释放"
 SERIES_NAMES = {"joined": "加入候补", "booked": "候补成功预约", "offers": "名额释放"}

@@ -15,10 +15,12 @@ from django.utils import timezone
 from prometheus_client.core import GaugeMetricFamily
 
 from backoffice.dashboard import schedules_queue_full_count
+from compensation.selectors import compensation_ledger_last_check
 from core.models import Heartbeat
 from makeup.models import MakeupBooking
-from waitlist.models import WaitlistEntry, WaitlistOffer
-from waitlist.selectors import waitlist_overdue_since
+from notifications.selectors import FAILED_WINDOW, notifications_failed_since
+from waitlist.models import WaitlistOffer
+from waitlist.selectors import waitlist_overdue_since, waitlist_waiting_total
 
 # Make-ups still open; the final statuses are history and would grow without bound.
 MAKEUP_OPEN_STATUSES = (MakeupBooking.Status.PENDING, MakeupBooking.Status.BOOKED)
@@ -33,6 +35,24 @@ class MonitoringConditions:
     offers_open: dict[str, int]  # by phase
     makeups: dict[str, int]  # by open status
     heartbeat_age_seconds: float  # +Inf before the first heartbeat
+    notifications_failed_last_hour: int
+    ledger_violations: int  # credits breaking the ledger's invariants at the last check
+    ledger_credit_ids: tuple[int, ...]  # the first of them
+    ledger_check_age_seconds: float  # +Inf before the first check
+
+
+@dataclass(frozen=True)
+class Limits:
+    """When a condition needs a person (the 需要处理 panel); deploy/prometheus/alerts.yml alerts on the
+    same numbers (a test compares them)."""
+
+    offer_overdue_seconds: float = 60  # sweeper lag
+    cutoff_overdue_seconds: float = 120  # cutoff closer lag
+    heartbeat_age_seconds: float = 120
+    ledger_check_age_seconds: float = 30 * 60  # the check runs every 10 minutes
+
+
+LIMITS = Limits()
 
 
 def _age(since: datetime | None, now: datetime) -> float:
@@ -44,16 +64,21 @@ def monitoring_conditions(*, now: datetime) -> MonitoringConditions:
     offers = WaitlistOffer.objects.filter(status=WaitlistOffer.Status.OPEN).order_by().values_list("phase")
     makeups = MakeupBooking.objects.filter(status__in=MAKEUP_OPEN_STATUSES).order_by().values_list("status")
     seen = Heartbeat.objects.filter(name="worker").values_list("seen_at", flat=True).first()
+    check = compensation_ledger_last_check()
     by_phase = dict(offers.annotate(n=Count("pk")))
     by_status = dict(makeups.annotate(n=Count("pk")))
     return MonitoringConditions(
         offer_overdue_seconds=_age(offer_closed, now),
         cutoff_overdue_seconds=_age(cutoff_closed, now),
-        entries_waiting=WaitlistEntry.objects.filter(status=WaitlistEntry.Status.WAITING).count(),
+        entries_waiting=waitlist_waiting_total(),
         queues_full=schedules_queue_full_count(now=now),
         offers_open={phase: by_phase.get(phase, 0) for phase in WaitlistOffer.Phase.values},
         makeups={status: by_status.get(status, 0) for status in MAKEUP_OPEN_STATUSES},
         heartbeat_age_seconds=_age(seen, now) if seen else float("inf"),
+        notifications_failed_last_hour=notifications_failed_since(since=now - FAILED_WINDOW).count(),
+        ledger_violations=check.violations if check else 0,
+        ledger_credit_ids=tuple(check.credit_ids) if check else (),
+        ledger_check_age_seconds=_age(check.checked_at, now) if check else float("inf"),
     )
 
 
@@ -92,4 +117,19 @@ class BusinessGauges:
             "studio_worker_heartbeat_age_seconds",
             "Seconds since a worker last ran the beat's heartbeat job; +Inf before the first.",
             value=state.heartbeat_age_seconds,
+        )
+        yield GaugeMetricFamily(
+            "studio_notifications_failed_last_hour",
+            "Messages of the last hour that WeChat or the SMS fallback failed to deliver for good.",
+            value=state.notifications_failed_last_hour,
+        )
+        yield GaugeMetricFamily(
+            "studio_compensation_ledger_violations",
+            "Credits breaking the ledger's invariants at the last periodic check.",
+            value=state.ledger_violations,
+        )
+        yield GaugeMetricFamily(
+            "studio_compensation_ledger_check_age_seconds",
+            "Seconds since the ledger's invariants were last checked; +Inf before the first check.",
+            value=state.ledger_check_age_seconds,
         )

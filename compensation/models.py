@@ -126,3 +126,21 @@ class CompensationUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}{self.minutes}分钟"
+
+
+class LedgerCheck(models.Model):
+    """One run of the periodic check of RULES §7's invariants over the whole ledger (RULES §16): how
+    many credits broke one, and the first of them, for /metrics and the dashboard's 需要处理 panel.
+    Kept for a week, so an operator can see when a problem began."""
+
+    checked_at = models.DateTimeField("检查时间", db_index=True)
+    credits_checked = models.PositiveIntegerField("检查的补偿数")
+    violations = models.PositiveIntegerField("异常数")
+    credit_ids = models.JSONField("异常补偿ID", default=list, blank=True)  # the first LEDGER_CHECK_SHOWN
+
+    class Meta:
+        verbose_name = verbose_name_plural = "补偿账目检查"
+        ordering = ["-checked_at"]
+
+    def __str__(self) -> str:
+        return f"{self.checked_at:%Y-%m-%d %H:%M} 异常{self.violations}条"

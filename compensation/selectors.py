@@ -1,11 +1,13 @@
 """Reads of the compensation ledger: balance, credits expiring soon, the history with balances."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Cast, Coalesce
 
-from compensation.models import ClassCreditCompensation, CompensationUsage
+from compensation.models import ClassCreditCompensation, CompensationUsage, LedgerCheck
 
 
 def compensation_usable_credits(*, profile_id: int, now: datetime):
@@ -81,3 +83,55 @@ def compensation_history(*, profile_id: int) -> list[dict]:
         rows.append({**row, "balance_after": balance})
     rows.reverse()
     return rows
+
+
+@dataclass(frozen=True)
+class LedgerViolations:
+    credits_checked: int
+    credit_ids: list[int]  # every credit breaking an invariant, in id order
+
+
+def compensation_ledger_violations() -> LedgerViolations:
+    """RULES §7's invariants over the whole ledger, credit by credit, in SQL: the remaining minutes
+    are the credit's minutes less what was used, expired and revoked plus what was given back; a
+    used-up, expired or revoked credit has nothing left and an active one has something left; no
+    ledger row is older than its credit. For the periodic check (RULES §16): one pass over the
+    credits, each summing its own ledger rows by the (credit, kind) index, and a count."""
+    final = [
+        ClassCreditCompensation.Status.USED_UP,
+        ClassCreditCompensation.Status.EXPIRED,
+        ClassCreditCompensation.Status.REVOKED,
+    ]
+    kind = CompensationUsage.Kind
+    # Signed: the columns are UNSIGNED on MySQL, and a broken row may take a credit below zero.
+    minutes = Cast(F("minutes"), IntegerField())
+    change = Case(
+        When(kind=kind.RESTORE, then=minutes),
+        When(kind__in=[kind.USE, kind.EXPIRE, kind.REVOKE], then=Value(0) - minutes),
+        default=Value(0),  # adjust rows are audit lines
+        output_field=IntegerField(),
+    )
+    net = (
+        CompensationUsage.objects.filter(credit=OuterRef("pk"))
+        .order_by()
+        .values("credit")
+        .annotate(net=Sum(change))
+        .values("net")
+    )
+    early = CompensationUsage.objects.filter(credit=OuterRef("pk"), created_at__lt=OuterRef("created_at"))
+    broken = ClassCreditCompensation.objects.annotate(
+        balance=Cast(F("minutes"), IntegerField()) + Coalesce(Subquery(net, output_field=IntegerField()), Value(0))
+    ).filter(
+        ~Q(remaining=F("balance"))
+        | Q(status__in=final, remaining__gt=0)
+        | Q(status=ClassCreditCompensation.Status.ACTIVE, remaining=0)
+        | Exists(early)
+    )
+    return LedgerViolations(
+        credits_checked=ClassCreditCompensation.objects.count(),
+        credit_ids=list(broken.order_by("pk").values_list("pk", flat=True)),
+    )
+
+
+def compensation_ledger_last_check() -> LedgerCheck | None:
+    return LedgerCheck.objects.order_by("-checked_at").first()

@@ -6,6 +6,7 @@ Invariant, always: for every credit `remaining = minutes − use + restore − e
 Every spend runs with the profile row locked, so two spends of the last minutes cannot both pass.
 """
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -17,11 +18,13 @@ from django.utils import timezone
 from accounts.locks import profile_lock
 from compensation import messages, selectors
 from compensation.metrics import minutes_granted_counted, usages_counted
-from compensation.models import ClassCreditCompensation, CompensationUsage
+from compensation.models import ClassCreditCompensation, CompensationUsage, LedgerCheck
 from core.db import lock_rows, retry_on_deadlock
 from core.errors import BusinessError
 from core.formatting import local_time_text
 from notifications.services import NotificationSpec, notification_create_many
+
+logger = logging.getLogger(__name__)
 
 
 def compensation_credit_create(
@@ -327,3 +330,25 @@ def compensation_adjust(
                 error=BusinessError.conflict("insufficient_compensation", messages.ADJUST_BELOW_ZERO),
             )
         return AdjustResult(minutes, selectors.compensation_balance(profile_id=profile_id, now=now))
+
+
+LEDGER_CHECK_SHOWN = 50  # credit ids kept on a check's row (the panel links to them)
+LEDGER_CHECK_KEPT = timedelta(days=7)
+
+
+def compensation_ledger_check(*, now: datetime | None = None) -> LedgerCheck:
+    """RULES §16's periodic check of the ledger's invariants (RULES §7): records what it found (the
+    gauges and the dashboard read the latest row), logs each broken credit as an ERROR, and forgets
+    the checks of more than a week ago. Fixes nothing: a broken ledger is for a person to look at."""
+    now = now or timezone.now()
+    found = selectors.compensation_ledger_violations()
+    for credit_id in found.credit_ids[:LEDGER_CHECK_SHOWN]:
+        logger.error("ledger check: credit %s breaks the ledger's invariants", credit_id)
+    check = LedgerCheck.objects.create(
+        checked_at=now,
+        credits_checked=found.credits_checked,
+        violations=len(found.credit_ids),
+        credit_ids=found.credit_ids[:LEDGER_CHECK_SHOWN],
+    )
+    LedgerCheck.objects.filter(checked_at__lt=now - LEDGER_CHECK_KEPT).delete()
+    return check

@@ -79,6 +79,8 @@ class CourseSchedule(TimeStampedModel):
             # The upcoming list's count and its earliest end (ends_at > now): a range, not a table scan.
             models.Index(fields=["status", "ends_at"], name="courses_schedule_status_end"),
             models.Index(fields=["course", "starts_at"], name="courses_schedule_course_start"),
+            # /metrics' waiting entries: the sum over the few classes with a queue, not a count of every entry.
+            models.Index(fields=["waiting_count"], name="courses_schedule_waiting"),
         ]
 
     COUNTERS = ("booked_count", "held_count", "waiting_count")

@@ -26,6 +26,23 @@ class TemplateFilter(admin.SimpleListFilter):
         return queryset.filter(template=self.value()) if self.value() else queryset
 
 
+class FailedRecentlyFilter(admin.SimpleListFilter):
+    """Messages of the last hour that WeChat or the SMS fallback failed to deliver: where the
+    dashboard's 需要处理 panel leads."""
+
+    title = notification_messages.FAILED_FILTER
+    parameter_name = "failed"
+
+    def lookups(self, request, model_admin):
+        return [("last_hour", notification_messages.FAILED_LAST_HOUR)]
+
+    def queryset(self, request, queryset):
+        if self.value() != "last_hour":
+            return queryset
+        failed = selectors.notifications_failed_since(since=timezone.now() - selectors.FAILED_WINDOW)
+        return queryset.filter(pk__in=failed.values("pk"))
+
+
 @admin.display(description=notification_messages.TEMPLATE_COLUMN, ordering="template")
 def template_name(row) -> str:
     return template_title(row.template)
@@ -55,6 +72,7 @@ class NotificationAdmin(ForbidForgedActionsMixin, ExportMixin, admin.ModelAdmin)
         "read_at",
     ]
     list_filter = [
+        FailedRecentlyFilter,
         "wechat_status",
         "sms_status",
         TemplateFilter,

@@ -18,6 +18,8 @@ RESENT_SMS_NONE_WORKER_LOST = (
     "确认未送达后用 resend_notifications --sms-worker-lost 重发"
 )
 TEMPLATE_COLUMN = "通知类型"
+FAILED_FILTER = "发送失败"
+FAILED_LAST_HOUR = "最近1小时"
 
 # Exports (表头)
 EXPORT_PARENT = "家长"

@@ -1,6 +1,8 @@
 """Reads of notifications: the parent's in-app message centre."""
 
-from django.db.models import QuerySet
+from datetime import timedelta
+
+from django.db.models import Q, QuerySet
 
 from notifications.models import Notification
 
@@ -89,3 +91,13 @@ def notifications_stuck(*, now, limit: int = 10) -> dict:
         any_stuck |= condition
     oldest = list(rows.filter(any_stuck).order_by("created_at", "id")[:limit]) if any(counts.values()) else []
     return {"counts": counts, "oldest": oldest}
+
+
+FAILED_WINDOW = timedelta(hours=1)  # "failed in the last hour": the 需要处理 panel, its gauge and filter
+
+
+def notifications_failed_since(*, since) -> QuerySet[Notification]:
+    """Messages written since `since` that WeChat or the SMS fallback failed to deliver for good (the
+    需要处理 panel and its gauge; read over the recent rows only, by their creation index)."""
+    failed = Q(wechat_status=Notification.WeChatStatus.FAILED) | Q(sms_status=Notification.SmsStatus.FAILED)
+    return Notification.objects.filter(failed, created_at__gte=since)

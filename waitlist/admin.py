@@ -2,6 +2,7 @@
 (move to the front, remove, manual send) through the waitlist services, logged with a reason."""
 
 from django.contrib import admin
+from django.utils import timezone
 from import_export.admin import ExportMixin
 from import_export.forms import ExportForm
 
@@ -9,6 +10,34 @@ from core.admin_actions import ForbidForgedActionsMixin, number, reason_action
 from waitlist import messages, selectors, services
 from waitlist.exports import WaitlistResource
 from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistNotification, WaitlistOffer
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    """Rows the sweeper or the cutoff closer should have closed by now (RULES §5.1, §5.2): where the
+    dashboard's 需要处理 panel leads when either runs late."""
+
+    title = messages.OVERDUE_FILTER
+    parameter_name = "overdue"
+    label = ""
+    due = None  # the selector of the rows past their closing time
+
+    def lookups(self, request, model_admin):
+        return [("yes", self.label)]
+
+    def queryset(self, request, queryset):
+        if self.value() != "yes":
+            return queryset
+        return queryset.filter(pk__in=type(self).due(now=timezone.now()).values("pk"))
+
+
+class OverdueOfferFilter(OverdueFilter):
+    label = messages.OFFER_OVERDUE
+    due = selectors.waitlist_offers_due
+
+
+class OverdueEntryFilter(OverdueFilter):
+    label = messages.ENTRY_OVERDUE
+    due = selectors.waitlist_entries_to_close
 
 
 def _prioritize(modeladmin, request, entry, reason) -> str:
@@ -40,7 +69,7 @@ class WaitlistEntryAdmin(ForbidForgedActionsMixin, ExportMixin, admin.ModelAdmin
         "end_reason_column",
         "ended_by",
     ]
-    list_filter = ["status", "auto_accept", ("joined_at", admin.DateFieldListFilter)]
+    list_filter = [OverdueEntryFilter, "status", "auto_accept", ("joined_at", admin.DateFieldListFilter)]
     list_select_related = ["schedule__course", "profile__owner", "ended_by"]  # the export reads the parent
     search_fields = ["profile__name", "schedule__course__name"]
     raw_id_fields = ["schedule", "profile", "makeup"]
@@ -104,7 +133,7 @@ class WaitlistOfferAdmin(admin.ModelAdmin):
         "claimed_by",
         "closed_at",
     ]
-    list_filter = ["status", "phase", "reason"]
+    list_filter = [OverdueOfferFilter, "status", "phase", "reason"]
     list_select_related = ["schedule__course", "reserved_for__profile", "claimed_by__profile"]
     readonly_fields = [f.name for f in WaitlistOffer._meta.fields if f.name != "id"]
     inlines = [FlowInline, NotificationInline]

@@ -36,6 +36,9 @@ PRIORITIZE_ACTION = "移到队首"
 REMOVE_ACTION = "移出候补"
 REMOVE_CONFIRM = "确认移出"
 POSITION_COLUMN = "候补位置"
+OVERDUE_FILTER = "处理是否超时"
+OFFER_OVERDUE = "已过关闭时间仍未处理"
+ENTRY_OVERDUE = "已过截止时间仍在候补"
 
 # Operators: a move-to-front keeps its reason and who gave it
 PRIORITY_REASON_BY = "{reason}（{operator}）"

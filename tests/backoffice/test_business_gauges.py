@@ -1,5 +1,6 @@
 """The business gauges of /metrics (RULES §16), read from the database at scrape time: sweeper and
-cutoff closer lag, waiting entries and full queues, open offers, open make-ups, heartbeat age."""
+cutoff closer lag, waiting entries and full queues, open offers, open make-ups, heartbeat age, failed
+messages of the last hour, the ledger check's violations and age."""
 
 from datetime import timedelta
 
@@ -7,8 +8,10 @@ import pytest
 import time_machine
 from prometheus_client.parser import text_string_to_metric_families
 
+from compensation.models import LedgerCheck
 from core.models import Heartbeat
 from makeup.models import MakeupBooking
+from notifications.models import Notification
 from tests.conftest import at
 from tests.factories import BookingFactory, ProfileFactory, ScheduleFactory
 from waitlist.models import WaitlistEntry, WaitlistFlow, WaitlistOffer
@@ -38,6 +41,15 @@ def offer(schedule, *, deadline, phase=WaitlistOffer.Phase.BROADCAST, **fields) 
     return WaitlistOffer.objects.create(schedule=schedule, deadline=deadline, phase=phase, **fields)
 
 
+def message(created_at, wechat_status="sent", sms_status="not_needed") -> Notification:
+    row = Notification.objects.create(
+        user=ProfileFactory().owner, template="waitlist_seat_available", title="候补有名额了", body="…",
+        wechat_status=wechat_status, sms_status=sms_status,
+    )  # fmt: skip
+    Notification.objects.filter(pk=row.pk).update(created_at=created_at)
+    return row
+
+
 def test_the_gauges_show_the_open_rows_now(client):
     # Wednesday 19:00: full (1 seat), its queue at its capacity of 2; three offers open, two overdue.
     wednesday = ScheduleFactory(starts_at=at("2026-12-02 19:00"), capacity=1, waitlist_capacity=2)
@@ -59,6 +71,12 @@ def test_the_gauges_show_the_open_rows_now(client):
         for _ in range(n):
             MakeupBooking.objects.create(profile=ProfileFactory(), status=status)
     Heartbeat.objects.create(name="worker", seen_at=NOW - timedelta(seconds=30))
+    message(NOW - timedelta(minutes=5), wechat_status="failed", sms_status="sent")  # WeChat failed
+    message(NOW - timedelta(minutes=50), wechat_status="skipped_no_subscription", sms_status="failed")  # SMS failed
+    message(NOW - timedelta(minutes=10))  # delivered
+    message(NOW - timedelta(minutes=61), wechat_status="failed")  # before the hour
+    LedgerCheck.objects.create(checked_at=NOW - timedelta(minutes=7), credits_checked=40, violations=2)
+    LedgerCheck.objects.create(checked_at=NOW - timedelta(minutes=17), credits_checked=40, violations=5)
 
     with time_machine.travel(NOW, tick=False):
         values = gauges(client)
@@ -73,6 +91,9 @@ def test_the_gauges_show_the_open_rows_now(client):
         ("studio_makeups", (("status", "pending"),)): 2.0,
         ("studio_makeups", (("status", "booked"),)): 1.0,
         ("studio_worker_heartbeat_age_seconds", ()): 30.0,
+        ("studio_notifications_failed_last_hour", ()): 2.0,
+        ("studio_compensation_ledger_violations", ()): 2.0,  # the latest check
+        ("studio_compensation_ledger_check_age_seconds", ()): 420.0,
     }
 
 
@@ -100,6 +121,16 @@ def test_a_quiet_studio_has_no_lag_and_no_heartbeat_yet(client):
     assert values[("studio_waitlist_entries_waiting", ())] == 0.0
     assert values[("studio_waitlist_queues_full", ())] == 0.0
     assert values[("studio_worker_heartbeat_age_seconds", ())] == float("inf")  # the alert fires until one runs
+    assert values[("studio_notifications_failed_last_hour", ())] == 0.0
+    assert values[("studio_compensation_ledger_violations", ())] == 0.0
+    assert values[("studio_compensation_ledger_check_age_seconds", ())] == float("inf")
+
+
+@pytest.mark.parametrize(("age", "counted"), [(timedelta(hours=1), 1.0), (timedelta(hours=1, seconds=1), 0.0)])
+def test_a_failed_message_counts_for_one_hour_to_the_second(client, age, counted):
+    message(NOW - age, wechat_status="failed")
+    with time_machine.travel(NOW, tick=False):
+        assert gauges(client)[("studio_notifications_failed_last_hour", ())] == counted
 
 
 def test_a_failing_read_leaves_the_rest_of_the_page(client, monkeypatch):

@@ -7,6 +7,8 @@ c. Beat is stopped: the respond API still judges the deadline itself, and a late
 d. A deadlock provoked on purpose: MariaDB picks a victim (1213) and core.db.retry_on_deadlock retries it.
 e. The cache's Redis is stopped while a seat is released: writes and reads go on from the database,
    and what the reads show is true before, during and after.
+f. The worker is killed (SIGKILL): the heartbeat age on /metrics grows with the clock until a worker is back
+   (issue 21: the series the heartbeat alert watches).
 """
 
 import contextlib
@@ -25,10 +27,14 @@ import redis
 from celery.contrib.testing.worker import start_worker
 from django.db import connection, transaction
 from django.db.models import F
+from django.test import Client
 from django.utils import timezone
+from prometheus_client.parser import text_string_to_metric_families
 
 from config import celery_app
 from core.db import retry_on_deadlock
+from core.models import Heartbeat
+from core.tasks import heartbeat_task
 from courses.models import CourseSchedule
 from flows import offers
 from notifications import services
@@ -408,3 +414,49 @@ def test_e_with_the_cache_stopped_seats_are_released_and_reads_stay_true(second_
     assert my_offer() is not None and listed()["booked_count"] == 1
     assert my_offer() is not None  # and from the cache again
     assert check_invariants(schedule_ids=[schedule.pk], profile_ids=[]) == []
+
+
+# --- f. the worker is killed ---------------------------------------------------------------------
+
+
+def heartbeat_age() -> float:
+    """studio_worker_heartbeat_age_seconds as a Prometheus scrape of /metrics reads it now."""
+    response = Client(REMOTE_ADDR="127.0.0.1").get("/metrics")
+    assert response.status_code == 200
+    for family in text_string_to_metric_families(response.content.decode()):
+        if family.name == "studio_worker_heartbeat_age_seconds":
+            (sample,) = family.samples
+            return sample.value
+    raise AssertionError("no studio_worker_heartbeat_age_seconds on /metrics")
+
+
+def test_f_a_killed_worker_makes_the_heartbeat_age_grow_until_a_worker_is_back(redis_broker):
+    """The alert's side (firing once the age passes 2 minutes) is deploy/prometheus/alerts_test.yml's,
+    run by tests/deployment/test_prometheus_rules.py; this is the series it watches, from real processes."""
+    worker = worker_process("http://127.0.0.1:9")  # sends nothing in this drill
+    try:
+        worker_ran_a_marker(seconds=60)
+        assert heartbeat_age() < 30
+        worker.kill()  # SIGKILL: no shutdown, as when the host dies
+        worker.wait(timeout=30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        worker.communicate(timeout=30)
+    seen = Heartbeat.objects.get(name="worker").seen_at
+
+    heartbeat_task.delay()  # beat goes on enqueuing the heartbeat every minute; no worker takes it
+    time.sleep(1)
+    first = heartbeat_age()
+    time.sleep(2)
+    second = heartbeat_age()
+    assert second - first >= 1.9, (first, second)  # it grows with the clock
+    assert Heartbeat.objects.get(name="worker").seen_at == seen
+
+    back = worker_process("http://127.0.0.1:9")  # a worker comes back and takes the queued heartbeat
+    try:
+        assert wait_for(lambda: Heartbeat.objects.get(name="worker").seen_at > seen, 60)
+        assert heartbeat_age() < second
+    finally:
+        back.kill()
+        back.communicate(timeout=30)

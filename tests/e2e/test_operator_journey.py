@@ -149,6 +149,11 @@ def test_an_operators_day(page, live_server, studio):
     shot(page, "08-dashboard")
     assert page.locator("text=候补转化率").count() >= 1
     assert page.locator("svg").count() >= 1
+    # Its 需要处理 panel: no worker ran here, so the heartbeat row needs a person and leads to the jobs.
+    assert page.locator("#attention-heartbeat.alert").count() == 1
+    page.click("#attention-heartbeat a")
+    page.wait_for_load_state()
+    assert "/admin/django_celery_beat/periodictask/" in page.url
 
 
 @pytest.fixture

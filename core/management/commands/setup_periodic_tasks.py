@@ -49,6 +49,13 @@ JOBS = [
         3600,
         "Expires compensation credits and sends the 3-day reminders.",
     ),
+    # Every 10 minutes: the ledger's invariants (RULES §7), for /metrics and the 需要处理 panel.
+    Job(
+        "compensation-ledger-check",
+        "compensation.tasks.compensation_ledger_check_task",
+        600,
+        "Checks the compensation ledger's invariants; broken credits are logged, not fixed.",
+    ),
     # Hourly: make-ups whose class has ended are completed (unless marked absent).
     Job(
         "makeup-completion",
