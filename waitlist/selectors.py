@@ -620,11 +620,9 @@ def schedule_alternatives_for(*, targets: list[tuple[CourseSchedule, object]], n
     The targets' classes need `course` loaded."""
     if not targets:
         return Alternatives(ids=[], first_start=None)
-    groups = Q()
-    for schedule, _ in targets:
-        groups |= Q(course_id=schedule.course_id) | Q(
-            course__course_type_id=schedule.course.course_type_id, course__level=schedule.course.level
-        )
+    groups = Q(course_id__in={schedule.course_id for schedule, _ in targets})
+    for type_id, level in {(schedule.course.course_type_id, schedule.course.level) for schedule, _ in targets}:
+        groups |= Q(course__course_type_id=type_id, course__level=level)
     window_end = max(schedule.starts_at for schedule, _ in targets) + ALTERNATIVES_WINDOW
     candidates = (
         CourseSchedule.objects.filter(status=CourseSchedule.Status.OPEN, starts_at__gt=now, starts_at__lt=window_end)
