@@ -203,6 +203,7 @@ class CourseScheduleAdmin(ForbidForgedActionsMixin, admin.ModelAdmin):
             **(extra_context or {}),
             "can_adjust": request.user.has_perm(CHANGE_PERMISSION),
             "can_act_for_family": request.user.has_perm(DESK_PERMISSION),
+            "alternatives": _alternatives_of_full_class(object_id),
         }
         return super().change_view(request, object_id, form_url, extra)
 
@@ -251,6 +252,35 @@ class CourseScheduleAdmin(ForbidForgedActionsMixin, admin.ModelAdmin):
             studio.schedule_set_capacity(schedule_id=obj.pk, capacity=new_capacity, now=now)
             obj.refresh_from_db()
             self.message_user(request, _capacity_text(obj, old, new_capacity, now), messages.SUCCESS)
+
+
+def _alternatives_of_full_class(object_id) -> list[dict] | None:
+    """RULES §15 for the front desk on the phone: the other classes a parent could book instead of a
+    full one, each linking to its own page. No child here, so the child-overlap rule is not applied
+    (the page says so; booking checks it). None when the class is not full (or does not exist)."""
+    if not str(object_id).isdigit():
+        return None
+    schedule = waitlist_selectors.schedules_with_details(
+        queryset=CourseSchedule.objects.filter(pk=int(object_id)), profile=None
+    ).first()
+    if schedule is None or schedule.available > 0:
+        return None
+    rows = []
+    for other in waitlist_selectors.schedule_alternatives(schedule=schedule, profile=None, now=timezone.now()):
+        starts, ends = timezone.localtime(other.starts_at), timezone.localtime(other.ends_at)
+        rows.append(
+            {
+                "url": reverse("admin:courses_courseschedule_change", args=[other.pk]),
+                "course": other.course.name,
+                "time": backoffice_messages.TIME_RANGE.format(starts=starts, ends=ends),
+                "coach_and_venue": backoffice_messages.COACH_VENUE.format(
+                    coach=other.coach or "—", venue=other.venue or "—"
+                ),
+                "match": waitlist_selectors.schedule_alternative_match(schedule=other, full=schedule)["text"],
+                "available": max(other.available, 0),
+            }
+        )
+    return rows
 
 
 def _capacity_text(schedule, old: int, new: int, now) -> str:

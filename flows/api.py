@@ -52,11 +52,14 @@ from waitlist.api import (
     PositionOutput,
     RespondInput,
     WaitlistMyQuery,
+    alternative_items,
     entry_items,
     entry_of_owner,
     refresh_countdowns,
 )
 from waitlist.selectors import schedules_in_order, schedules_valid_until
+
+WAITLIST_FULL = "waitlist_full"  # the join's refusal that carries other classes (RULES §15)
 
 
 @extend_schema(tags=["bookings"])
@@ -239,15 +242,21 @@ class WaitlistViewSet(viewsets.GenericViewSet):
         data = payload.validated_data
         profile = profile_of_owner(user=request.user, profile_id=data["profile_id"])
         now = timezone.now()
-        result = offers.waitlist_join(
-            profile=profile,
-            schedule_id=data["course_schedule_id"],
-            now=now,
-            confirm_shorter=data["confirm_shorter"],
-            use_compensation=data["use_compensation"],
-            makeup_id=data.get("makeup_id"),
-            auto_accept=data["auto_accept"],
-        )
+        try:
+            result = offers.waitlist_join(
+                profile=profile,
+                schedule_id=data["course_schedule_id"],
+                now=now,
+                confirm_shorter=data["confirm_shorter"],
+                use_compensation=data["use_compensation"],
+                makeup_id=data.get("makeup_id"),
+                auto_accept=data["auto_accept"],
+            )
+        except BusinessError as refusal:
+            if refusal.error == WAITLIST_FULL:  # RULES §15: 请选择其他课程, and here they are
+                schedule = waitlist_selectors.schedule_detail(schedule_id=data["course_schedule_id"], profile=None)
+                refusal.data = {"alternatives": alternative_items(schedule=schedule, profile=profile, now=now)}
+            raise
         schedule = result.entry.schedule
         history = waitlist_selectors.waitlist_offers_released_history(course_ids=[schedule.course_id], now=now)
         return ok(
@@ -286,8 +295,10 @@ class WaitlistViewSet(viewsets.GenericViewSet):
             page = list(self.paginate_queryset(entries))
             now = timezone.now()
             takeable = waitlist_selectors.waitlist_takeable_offers_for(entries=page, now=now)
-            data = self.get_paginated_response(entry_items(page, takeable, now)).data
-            return data, waitlist_selectors.waitlist_entries_valid_until(entries=page, takeable=takeable, now=now)
+            changes = []  # when the alternatives counts change without a write (RULES §15)
+            data = self.get_paginated_response(entry_items(page, takeable, now, changes=changes)).data
+            valid_until = waitlist_selectors.waitlist_entries_valid_until(entries=page, takeable=takeable, now=now)
+            return data, hot_reads.earliest(valid_until, *changes, after=now)
 
         return hot_reads.answer(hot_reads_key(request, "waitlist-my"), compute, refresh=refresh_countdowns)
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
 
 from accounts.selectors import profile_of_owner_or_only
 from core import hot_reads
@@ -45,6 +46,11 @@ class ScheduleMyOutput(serializers.Serializer):
     position = serializers.IntegerField(allow_null=True)
     offer = ScheduleOfferOutput(allow_null=True, required=False, help_text="schedule detail only")
     button = serializers.CharField(allow_null=True, required=False, help_text="schedule detail only: 加入候补 / 已候补")
+    alternatives_count = serializers.IntegerField(
+        allow_null=True,
+        required=False,
+        help_text="schedule detail only: of a full class, how many other classes `alternatives` offers (0-5)",
+    )
 
 
 def offer_view(takeable, now) -> dict:
@@ -134,7 +140,39 @@ class ScheduleItemOutput(serializers.ModelSerializer):
                 and selectors.waitlist_is_open(schedule=schedule, now=self.context["now"])
             )
             my["button"] = messages.BUTTON_JOINED if waiting else (messages.BUTTON_JOIN if joinable else None)
+            my["alternatives_count"] = self.context.get("my_alternatives_count")
         return my
+
+
+class AlternativeMatchOutput(serializers.Serializer):
+    same_course = serializers.BooleanField()
+    same_coach = serializers.BooleanField()
+    same_venue = serializers.BooleanField()
+    text = serializers.CharField(help_text="同课程 / 同类型同级别 · 同教练 · 同场馆 · 周六 10:00")
+
+
+class AlternativeItemOutput(ScheduleItemOutput):
+    """A schedule item offered instead of a full class (RULES §15), with how it matches that class."""
+
+    match = serializers.SerializerMethodField()
+
+    class Meta(ScheduleItemOutput.Meta):
+        fields = [*ScheduleItemOutput.Meta.fields, "match"]
+
+    @extend_schema(responses=AlternativeMatchOutput)
+    def get_match(self, schedule) -> dict:
+        return selectors.schedule_alternative_match(schedule=schedule, full=self.context["full"])
+
+
+def alternative_items(*, schedule: CourseSchedule, profile, now) -> list:
+    """RULES §15's list for `schedule` (its `course` loaded) and the child, as the parent reads it."""
+    page = selectors.schedule_alternatives(schedule=schedule, profile=profile, now=now)
+    context = {"now": now, "full": schedule}
+    if profile is not None:
+        context["my_entries"] = selectors.waitlist_entries_by_schedule(
+            profile=profile, schedule_ids=[item.pk for item in page]
+        )
+    return AlternativeItemOutput(page, many=True, context=context).data
 
 
 class ScheduleQuery(serializers.Serializer):
@@ -152,6 +190,10 @@ class ScheduleQuery(serializers.Serializer):
 
 class ScheduleDetailQuery(serializers.Serializer):
     profile_id = IdField(required=False)
+
+
+class ScheduleAlternativesQuery(serializers.Serializer):
+    profile_id = IdField(required=False, help_text="optional when the parent has exactly one child")
 
 
 def _profile_or_only_child(request, data: dict):
@@ -208,7 +250,24 @@ class ScheduleViewSet(viewsets.GenericViewSet):
             entry = entries.get(schedule.pk)
             offers = selectors.waitlist_takeable_offers(entry=entry, now=now) if entry else []
             context["my_offer"] = offer_view(offers[0], now) if offers else None
+            if schedule.available <= 0:  # RULES §15: a full class says how many others it can offer
+                context["my_alternatives_count"] = len(
+                    selectors.schedule_alternatives_for(targets=[(schedule, profile)], now=now).ids[0]
+                )
         return ok(ScheduleItemOutput(schedule, context=context).data)
+
+    @extend_schema(parameters=[ScheduleAlternativesQuery], responses=AlternativeItemOutput(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)  # at most 5: a plain list, never paged
+    def alternatives(self, request, pk=None):
+        """GET schedules/{id}/alternatives (RULES §15): up to 5 other classes with a free seat for the child.
+        profile_id as in `compensation/balance`: optional for a one-child parent, else 400 when missing."""
+        query = ScheduleAlternativesQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        profile = _profile_or_only_child(request, query.validated_data)
+        if profile is None:
+            raise serializers.ValidationError({"profile_id": [serializers.Field.default_error_messages["required"]]})
+        schedule = selectors.schedule_detail(schedule_id=int(pk), profile=None)
+        return ok(alternative_items(schedule=schedule, profile=profile, now=timezone.now()))
 
 
 class JoinInput(serializers.Serializer):
@@ -247,6 +306,11 @@ class EntryOutput(serializers.Serializer):
     offer = ScheduleOfferOutput(allow_null=True)
     makeup_id = serializers.IntegerField(allow_null=True)
     auto_accept = serializers.BooleanField()
+    alternatives_count = serializers.IntegerField(
+        allow_null=True,
+        help_text="RULES §15: other classes `schedules/{id}/alternatives` offers (0-5), for a waiting entry "
+        "not first in line whose promotion_chance is below 0.3 or null; else null",
+    )
 
 
 class WaitlistMyQuery(serializers.Serializer):
@@ -293,9 +357,14 @@ class NotifyInput(serializers.Serializer):
     course_schedule_id = IdField()
 
 
-def entry_items(entries: list[WaitlistEntry], takeable: dict, now) -> list[dict]:
-    """List items with positions (annotated), estimates and the offers each may take (`takeable`,
-    from selectors.waitlist_takeable_offers_for), in a constant number of queries."""
+ALTERNATIVES_BELOW_CHANCE = 0.3  # RULES §15: a lower chance of a seat offers other classes
+
+
+def entry_items(entries: list[WaitlistEntry], takeable: dict, now, changes: list | None = None) -> list[dict]:
+    """List items with positions (annotated), estimates, the offers each may take (`takeable`, from
+    selectors.waitlist_takeable_offers_for) and, for a long wait, how many other classes are on offer
+    (RULES §15), in a constant number of queries. `changes` receives the moment the counts change
+    without a write (a candidate class starts), for a hot read's `valid_until`."""
     history = selectors.waitlist_offers_released_history(course_ids={e.schedule.course_id for e in entries}, now=now)
     items = []
     for entry in entries:
@@ -318,9 +387,34 @@ def entry_items(entries: list[WaitlistEntry], takeable: dict, now) -> list[dict]
                 "offer": offer_view(offers[0], now) if offers else None,
                 "makeup_id": entry.makeup_id,
                 "auto_accept": entry.auto_accept,
+                "alternatives_count": None,
             }
         )
+    first_start = _count_alternatives(entries, items, now)
+    if changes is not None:
+        changes.append(first_start)
     return EntryOutput(items, many=True).data
+
+
+def _count_alternatives(entries: list[WaitlistEntry], items: list[dict], now) -> datetime | None:
+    """RULES §15: a waiting entry behind someone, with a promotion chance below 0.3 or none, carries how
+    many other classes `alternatives` offers its child (one query for the whole page)."""
+    long_waits = [
+        (entry, item)
+        for entry, item in zip(entries, items, strict=True)
+        if item["position"] is not None
+        and item["position"] > 1
+        and (item["promotion_chance"] is None or item["promotion_chance"] < ALTERNATIVES_BELOW_CHANCE)
+    ]
+    if not long_waits:
+        return None
+    hot_reads.depends_on(any_class=True)  # a seat taken or freed in any class may change the counts
+    found = selectors.schedule_alternatives_for(
+        targets=[(entry.schedule, entry.profile) for entry, _ in long_waits], now=now
+    )
+    for (_, item), ids in zip(long_waits, found.ids, strict=True):
+        item["alternatives_count"] = len(ids)
+    return found.first_start
 
 
 def refresh_countdowns(data: dict, now) -> bool:

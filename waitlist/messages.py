@@ -61,3 +61,12 @@ END_REASONS = {
 # Operators' queue actions, in words
 PRIORITIZED = "已将{name}移到队首：{schedule}"
 REMOVED = "已将{name}移出候补：{schedule}"
+
+# Other classes when a class is full (RULES §15): the match line of each
+SAME_COURSE = "同课程"
+SAME_TYPE_LEVEL = "同类型同级别"
+SAME_COACH = "同教练"
+SAME_VENUE = "同场馆"
+WEEKDAY_TIME = "周{weekday} {time}"
+WEEKDAYS = "一二三四五六日"  # Monday first, as datetime.weekday() counts
+MATCH_SEPARATOR = " · "

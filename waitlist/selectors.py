@@ -25,6 +25,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Cast, Coalesce, Greatest, RowNumber
+from django.utils import timezone
 
 from core.errors import BusinessError
 from core.hot_reads import earliest
@@ -595,3 +596,103 @@ def schedule_has_families(*, schedule: CourseSchedule) -> bool:
         or WaitlistEntry.objects.filter(schedule=schedule, status=WaitlistEntry.Status.WAITING).exists()
         or WaitlistOffer.objects.filter(schedule=schedule, status=WaitlistOffer.Status.OPEN).exists()
     )
+
+
+# --- other classes when one is full (RULES §15) ------------------------------------------------
+
+ALTERNATIVES_LIMIT = 5
+ALTERNATIVES_WINDOW = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class Alternatives:
+    ids: list[list[int]]  # per target, in its order: same course first, then nearest in time
+    first_start: datetime | None  # the earliest start among the candidates read: the lists change then
+
+
+def schedule_alternatives_for(*, targets: list[tuple[CourseSchedule, object]], now: datetime) -> Alternatives:
+    """RULES §15 for several (class, child) pairs at once, in one query whatever the data size: classes
+    with a seat a parent can book now (capacity − booked − held > 0), open, starting after `now` and
+    before the class's start + 14 days (that instant excluded), not the class itself, not overlapping a
+    booked class of the child (make-up seats included; no child: not checked), of the same course or
+    else the same course type at the same level. Each target's list: same course first, then within
+    each group nearest in time to the class (before or after it), then earlier, then by id; at most 5.
+    The targets' classes need `course` loaded."""
+    if not targets:
+        return Alternatives(ids=[], first_start=None)
+    groups = Q(course_id__in={schedule.course_id for schedule, _ in targets})
+    for type_id, level in {(schedule.course.course_type_id, schedule.course.level) for schedule, _ in targets}:
+        groups |= Q(course__course_type_id=type_id, course__level=level)
+    window_end = max(schedule.starts_at for schedule, _ in targets) + ALTERNATIVES_WINDOW
+    candidates = (
+        CourseSchedule.objects.filter(status=CourseSchedule.Status.OPEN, starts_at__gt=now, starts_at__lt=window_end)
+        .filter(groups)
+        .annotate(seats=schedule_seats_expression())
+        .filter(seats__gt=0)
+    )
+    profile_ids = sorted({profile.pk for _, profile in targets if profile is not None})
+    for profile_id in profile_ids:  # a family's few children: one EXISTS each, still one query
+        clashing = Booking.objects.filter(
+            profile_id=profile_id,
+            status=Booking.Status.BOOKED,
+            schedule__starts_at__lt=OuterRef("ends_at"),
+            schedule__ends_at__gt=OuterRef("starts_at"),
+        )
+        candidates = candidates.annotate(**{f"clash_{profile_id}": Exists(clashing)})
+    rows = list(
+        candidates.order_by().values(
+            "pk",
+            "course_id",
+            "course__course_type_id",
+            "course__level",
+            "starts_at",
+            *(f"clash_{profile_id}" for profile_id in profile_ids),
+        )
+    )
+    lists = []
+    for schedule, profile in targets:
+        ranked = []
+        for row in rows:
+            if row["pk"] == schedule.pk or row["starts_at"] >= schedule.starts_at + ALTERNATIVES_WINDOW:
+                continue
+            if profile is not None and row[f"clash_{profile.pk}"]:
+                continue
+            if row["course_id"] == schedule.course_id:
+                group = 0
+            elif (row["course__course_type_id"], row["course__level"]) == (
+                schedule.course.course_type_id,
+                schedule.course.level,
+            ):
+                group = 1
+            else:
+                continue
+            ranked.append((group, abs(row["starts_at"] - schedule.starts_at), row["starts_at"], row["pk"]))
+        lists.append([pk for *_, pk in sorted(ranked)[:ALTERNATIVES_LIMIT]])
+    return Alternatives(ids=lists, first_start=min((row["starts_at"] for row in rows), default=None))
+
+
+def schedule_alternatives(*, schedule: CourseSchedule, profile, now: datetime) -> list[CourseSchedule]:
+    """RULES §15: the other classes to offer instead of `schedule`, as schedule items (two queries)."""
+    ids = schedule_alternatives_for(targets=[(schedule, profile)], now=now).ids[0]
+    return schedules_in_order(schedule_ids=ids, profile=profile)
+
+
+def schedule_alternative_match(*, schedule: CourseSchedule, full: CourseSchedule) -> dict:
+    """How an alternative matches the full class, and its `text` (RULES §15):
+    `同课程 · 同教练 · 同场馆 · 周六 10:00`."""
+    same_course = schedule.course_id == full.course_id
+    same_coach = bool(schedule.coach) and schedule.coach == full.coach
+    same_venue = bool(schedule.venue) and schedule.venue == full.venue
+    parts = [messages.SAME_COURSE if same_course else messages.SAME_TYPE_LEVEL]
+    if same_coach:
+        parts.append(messages.SAME_COACH)
+    if same_venue:
+        parts.append(messages.SAME_VENUE)
+    local = timezone.localtime(schedule.starts_at)
+    parts.append(messages.WEEKDAY_TIME.format(weekday=messages.WEEKDAYS[local.weekday()], time=f"{local:%H:%M}"))
+    return {
+        "same_course": same_course,
+        "same_coach": same_coach,
+        "same_venue": same_venue,
+        "text": messages.MATCH_SEPARATOR.join(parts),
+    }

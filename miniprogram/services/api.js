@@ -123,6 +123,7 @@ const endpoints = {
   courseTypes: () => request({ path: 'course-types' }),
   schedules: (params) => request({ path: `schedules${query(params)}` }),
   schedule: (id, profileId) => request({ path: `schedules/${id}${query({ profile_id: profileId })}` }),
+  scheduleAlternatives: (id, profileId) => request({ path: `schedules/${id}/alternatives${query({ profile_id: profileId })}` }),
   book: (body) => said({ method: 'POST', path: 'bookings', data: body }),
   bookingsMy: (params) => request({ path: `bookings/my${query(params)}` }),
   bookingCancel: (id) => said({ method: 'POST', path: `bookings/${id}/cancel` }),

@@ -179,3 +179,40 @@ def test_changelist_query_counts_do_not_grow(client, operator, make_parent, url,
     populate(12)
     with django_assert_max_num_queries(baseline):
         assert client.get(url).status_code == 200
+
+
+def test_a_full_class_page_lists_the_other_classes_each_linking_to_its_page(client, operator, wednesday_class):
+    """RULES §15 at the front desk: the rules of the parents' list, except the child's own bookings
+    (there is no child on the page, and the page says so)."""
+    from tests.backoffice.admin_text import visible_text
+    from tests.conftest import at
+
+    saturday = ScheduleFactory(course=wednesday_class.course, starts_at=at("2026-12-05 10:00"), venue="海淀馆")
+    thursday = ScheduleFactory(starts_at=at("2026-12-03 18:00"), coach="李教练")  # same type and level
+    ScheduleFactory(course=wednesday_class.course, starts_at=at("2026-12-16 19:00"))  # start + 14 days: out
+    BookingFactory(
+        schedule=ScheduleFactory(course=wednesday_class.course, starts_at=at("2026-12-04 10:00"), capacity=1)
+    )
+    response = client.get(f"/admin/courses/courseschedule/{wednesday_class.pk}/change/")
+    rows = response.context["alternatives"]
+    assert [row["url"] for row in rows] == [
+        f"/admin/courses/courseschedule/{saturday.pk}/change/",
+        f"/admin/courses/courseschedule/{thursday.pk}/change/",
+    ]
+    assert [(row["match"], row["available"]) for row in rows] == [
+        ("同课程 · 同教练 · 周六 10:00", 6),
+        ("同类型同级别 · 同场馆 · 周四 18:00", 6),
+    ]
+    text = " ".join(visible_text(response.content.decode()))
+    assert "其他可选课程" in text and "未核对学员的时间冲突" in text
+    assert f'href="/admin/courses/courseschedule/{saturday.pk}/change/"' in response.content.decode()
+    assert client.get(rows[0]["url"]).status_code == 200
+
+
+def test_a_class_with_seats_lists_no_other_classes_a_full_one_without_any_says_so(client, operator, wednesday_class):
+    free = ScheduleFactory(course=wednesday_class.course, starts_at=wednesday_class.starts_at + timedelta(days=1))
+    page = client.get(f"/admin/courses/courseschedule/{free.pk}/change/")
+    assert page.context["alternatives"] is None and "其他可选课程" not in page.content.decode()
+    BookingFactory.create_batch(6, schedule=free)
+    page = client.get(f"/admin/courses/courseschedule/{wednesday_class.pk}/change/")
+    assert page.context["alternatives"] == [] and "暂无其他可选课程" in page.content.decode()

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -106,6 +107,7 @@ PATHS = [
     "/api/v1/compensation/balance?profile_id={child}",
     "/api/v1/compensation/history?profile_id={child}",
     "/api/v1/makeup/available?profile_id={child}&redeem=true",
+    "/api/v1/schedules/{full}/alternatives?profile_id={child}",  # RULES §15, for a full class
 ]
 
 
@@ -114,9 +116,10 @@ def test_every_list_uses_an_index(studio, settings):
     parent, child = studio
     client = client_for(parent)
     scans = {}
+    full = CourseSchedule.objects.filter(booked_count__gte=F("capacity")).order_by("starts_at").first()
     for path in PATHS:
         with CaptureQueriesContext(connection) as queries:
-            response = client.get(path.format(child=child.pk))
+            response = client.get(path.format(child=child.pk, full=full.pk))
         assert response.status_code == 200, (path, response.content[:300])
         if found := full_scans(queries.captured_queries):
             scans[path] = found

@@ -149,6 +149,7 @@ def test_schedule_detail(parent_client, profile):
         "position": None,
         "offer": None,
         "button": None,
+        "alternatives_count": None,  # RULES §15: only a full class counts other classes
     }
 
 
@@ -193,6 +194,7 @@ def test_the_detail_without_profile_id_shows_my_for_an_only_child(parent_client,
         "position": None,
         "offer": None,
         "button": None,
+        "alternatives_count": None,  # RULES §15: only a full class counts other classes
     }
 
 

@@ -41,6 +41,12 @@ def operations(v):
         ("patch", "/api/v1/auth/me", "/api/v1/auth/me", {"sms_enabled": False}),
         ("get", "/api/v1/schedules", f"/api/v1/schedules?profile_id={p}", None),
         ("get", "/api/v1/schedules/{id}", f"/api/v1/schedules/{v['schedule']}?profile_id={p}", None),
+        (
+            "get",
+            "/api/v1/schedules/{id}/alternatives",
+            f"/api/v1/schedules/{v['schedule']}/alternatives?profile_id={p}",
+            None,
+        ),
         ("post", "/api/v1/bookings", "/api/v1/bookings", {"course_schedule_id": v["schedule"], "profile_id": p}),
         ("get", "/api/v1/bookings/my", f"/api/v1/bookings/my?profile_id={p}", None),
         ("post", "/api/v1/bookings/{id}/cancel", f"/api/v1/bookings/{v['booking']}/cancel", None),

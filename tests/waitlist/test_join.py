@@ -48,7 +48,7 @@ def test_full_queue_refuses_the_ninth(wednesday_class, queue_of, make_parent):
         "code": 409,
         "message": "候补队列已满，请选择其他课程",
         "error": "waitlist_full",
-        "data": None,
+        "data": {"alternatives": []},  # RULES §15: no other class to offer (tests/waitlist/test_alternatives.py)
     }
     assert WaitlistEntry.objects.count() == 8
     assert parent.detail(wednesday_class)["my"]["button"] == "加入候补"  # API.md: shown on a full queue too
@@ -212,6 +212,7 @@ def test_detail_without_profile_id_shows_the_join_button_to_an_only_child(wednes
         "position": None,
         "offer": None,
         "button": "加入候补",
+        "alternatives_count": 0,  # RULES §15: a full class, and no other class to offer
     }
 
 

@@ -1,5 +1,6 @@
 // Helpers shared by the pages (this folder is not a page): profile id, dialogs, navigation,
-// event ids and Asia/Shanghai time formatting.
+// event ids, Asia/Shanghai time formatting and the rows of 其他可选课程.
+const api = require('../../services/api');
 
 const TEXT = {
   cancelWaitlist: '确定取消候补吗？',
@@ -106,4 +107,33 @@ function describeSchedule(schedule) {
   };
 }
 
-module.exports = { TEXT, profileId, confirm, toast, go, eventId, formatTime, formatRange, hasStarted, describeSchedule };
+// The rows of 其他可选课程 (RULES §15: classes with a free seat instead of a full one), as the class
+// detail and the waitlist detail show them: course, time, the server's match line, free seats.
+function alternativeRows(items) {
+  return (items || []).map((item) => ({
+    id: item.id,
+    courseName: (item.course && item.course.name) || '',
+    timeText: formatRange(item.starts_at, item.ends_at),
+    matchText: (item.match && item.match.text) || '',
+    seatsText: `余${item.available}位`,
+  }));
+}
+
+// 预约 on a row of 其他可选课程: one tap books the seat for the current child, shows the server's
+// message and opens that class (您已预约该课程). A refusal shows the server's message and returns false.
+async function bookAlternative(id) {
+  try {
+    const { message } = await api.book({ course_schedule_id: Number(id), profile_id: profileId() });
+    toast(message, 'success');
+    go(`/pages/schedule/detail/index?id=${id}`);
+    return true;
+  } catch (err) {
+    api.showError(err); // e.g. 课程已满员 when the last seat went meanwhile
+    return false;
+  }
+}
+
+module.exports = {
+  TEXT, profileId, confirm, toast, go, eventId, formatTime, formatRange, hasStarted, describeSchedule,
+  alternativeRows, bookAlternative,
+};

@@ -30,8 +30,23 @@ function entry(overrides = {}) {
     offer: null,
     makeup_id: null,
     auto_accept: false,
+    alternatives_count: null,
     ...overrides,
   };
 }
 
-module.exports = { listOf, schedule, entry, COURSE };
+// An item of schedules/{id}/alternatives (RULES §15): a class with free seats and its match line.
+function alternative(overrides = {}) {
+  return schedule({
+    id: 43,
+    starts_at: '2026-12-05T10:00:00+08:00',
+    ends_at: '2026-12-05T12:00:00+08:00',
+    capacity: 6, booked_count: 4, available: 2, is_full: false, label: null,
+    waitlist: { count: 0, capacity: 5, is_open: true, display: '候补: 0/5人' },
+    my: { booking_id: null, waitlist_id: null, waitlist_status: null, position: null },
+    match: { same_course: true, same_coach: true, same_venue: true, text: '同课程 · 同教练 · 同场馆 · 周六 10:00' },
+    ...overrides,
+  });
+}
+
+module.exports = { listOf, schedule, entry, alternative, COURSE };

@@ -1,7 +1,7 @@
 // Schedule detail (pages/schedule/detail): fullness, waitlist count, book / join / take buttons.
 const { ok, fail, respond, settle } = require('../wx-mock');
 const { loadPage, renderPage, text, exists, tap, requests } = require('./helpers');
-const { schedule } = require('./fixtures');
+const { schedule, alternative, COURSE } = require('./fixtures');
 
 const pageId = loadPage('schedule/detail');
 
@@ -78,13 +78,94 @@ test('自动递补 is offered beside 加入候补, off by default; switched on, 
 
 test('a refused join shows the server message and reloads the schedule', async () => {
   const page = await loadedPage(fullSchedule());
-  respond(fail(409, 'waitlist_full', '候补队列已满，请选择其他课程'), ok(fullSchedule({ button: null })));
+  respond(fail(409, 'waitlist_closed', '候补已截止'), ok(fullSchedule({ button: null })));
+  tap(page, '.join');
+  await settle();
+
+  expect(wx.__state.toasts.map((t) => t.title)).toEqual(['候补已截止']);
+  expect(requests()[2]).toMatchObject({ method: 'GET', path: 'schedules/42' });
+  expect(exists(page, '.join')).toBe(false);
+});
+
+// 其他可选课程 (RULES §15): the other classes with free seats, instead of a full one.
+const OTHER_COURSE = { ...COURSE, id: 4, name: '少儿游泳提高班' };
+const ALTERNATIVES = [
+  alternative(),
+  alternative({ id: 44, course: OTHER_COURSE, starts_at: '2026-12-03T18:00:00+08:00', ends_at: '2026-12-03T20:00:00+08:00', available: 1, match: { same_course: false, same_coach: false, same_venue: false, text: '同类型同级别 · 周四 18:00' } }),
+];
+
+function rows(page) {
+  const texts = (selector) => page.querySelectorAll(selector).map((node) => node.dom.textContent.trim());
+  const [course, time, match, seats] = ['.alternative-course', '.alternative-time', '.alternative-match', '.alternative-seats'].map(texts);
+  return course.map((_, i) => ({ course: course[i], time: time[i], match: match[i], seats: seats[i] }));
+}
+
+test('a full class lists 其他可选课程; tapping one opens its detail to book it', async () => {
+  respond(ok(fullSchedule({ alternatives_count: 2 })), ok(ALTERNATIVES));
+  const page = renderPage(pageId);
+  await page.instance.onLoad({ id: '42' });
+  await settle();
+
+  expect(requests()[1]).toEqual({ method: 'GET', path: 'schedules/42/alternatives', query: { profile_id: '5' }, data: undefined });
+  expect(text(page, '.alternatives .section')).toBe('其他可选课程');
+  expect(rows(page)).toEqual([
+    { course: '少儿游泳初级班', time: '12月5日 周六 10:00-12:00', match: '同课程 · 同教练 · 同场馆 · 周六 10:00', seats: '余2位' },
+    { course: '少儿游泳提高班', time: '12月3日 周四 18:00-20:00', match: '同类型同级别 · 周四 18:00', seats: '余1位' },
+  ]);
+  expect(text(page, '.join')).toBe('加入候补'); // the waitlist stays on offer beside them
+  page.querySelectorAll('.alternative')[1].dispatchEvent('tap');
+  await settle();
+  expect(wx.__state.navigations).toEqual(['/pages/schedule/detail/index?id=44']);
+});
+
+test('预约 on one of 其他可选课程 books it in one tap and opens it', async () => {
+  respond(ok(fullSchedule({ alternatives_count: 2 })), ok(ALTERNATIVES));
+  const page = renderPage(pageId);
+  await page.instance.onLoad({ id: '42' });
+  await settle();
+  respond(ok({ booking_id: 31, status: 'booked', kind: 'regular' }, '预约成功'));
+  tap(page, '.alternative-book');
+  await settle();
+
+  expect(requests()[2]).toEqual({ method: 'POST', path: 'bookings', query: {}, data: { course_schedule_id: 43, profile_id: 5 } });
+  expect(wx.__state.toasts).toEqual([expect.objectContaining({ title: '预约成功', icon: 'success' })]);
+  expect(wx.__state.navigations).toEqual(['/pages/schedule/detail/index?id=43']); // the booking's tap opens nothing else
+});
+
+test('no 其他可选课程 (and no request) when none are counted, the child is booked, or the class has seats', async () => {
+  let page = await loadedPage(fullSchedule({ alternatives_count: 0 }));
+  expect(exists(page, '.alternatives')).toBe(false);
+  page = await loadedPage(fullSchedule({ alternatives_count: 3, booking_id: 31, button: null }));
+  expect(exists(page, '.alternatives')).toBe(false);
+  page = await loadedPage(freeSchedule());
+  expect(exists(page, '.alternatives')).toBe(false);
+  expect(requests().map((r) => r.path)).toEqual(['schedules/42', 'schedules/42', 'schedules/42']);
+});
+
+test('加入候补 answered 候补队列已满，请选择其他课程 shows the message and the classes the answer carries', async () => {
+  const page = await loadedPage(fullSchedule());
+  respond(fail(409, 'waitlist_full', '候补队列已满，请选择其他课程', { alternatives: ALTERNATIVES }));
   tap(page, '.join');
   await settle();
 
   expect(wx.__state.toasts.map((t) => t.title)).toEqual(['候补队列已满，请选择其他课程']);
-  expect(requests()[2]).toMatchObject({ method: 'GET', path: 'schedules/42' });
-  expect(exists(page, '.join')).toBe(false);
+  expect(text(page, '.queue-full')).toBe('候补队列已满，请选择其他课程');
+  expect(rows(page).map((row) => row.match)).toEqual(['同课程 · 同教练 · 同场馆 · 周六 10:00', '同类型同级别 · 周四 18:00']);
+  expect(requests()).toHaveLength(2); // the list came with the refusal: nothing more to ask
+  respond(ok({ booking_id: 32, status: 'booked', kind: 'regular' }, '预约成功'));
+  tap(page, '.alternative-book');
+  await settle();
+  expect(requests()[2]).toEqual({ method: 'POST', path: 'bookings', query: {}, data: { course_schedule_id: 43, profile_id: 5 } });
+  expect(wx.__state.navigations).toEqual(['/pages/schedule/detail/index?id=43']);
+});
+
+test('a full queue with no other class says so', async () => {
+  const page = await loadedPage(fullSchedule());
+  respond(fail(409, 'waitlist_full', '候补队列已满，请选择其他课程', { alternatives: [] }));
+  tap(page, '.join');
+  await settle();
+  expect(text(page, '.queue-full')).toBe('候补队列已满，请选择其他课程');
+  expect(text(page, '.alternatives-none')).toBe('暂无其他可选课程');
 });
 
 test('已候补 is shown disabled', async () => {

@@ -1,7 +1,7 @@
 // One waitlist entry (pages/waitlist/detail).
 const { ok, fail, respond, settle } = require('../wx-mock');
 const { loadPage, renderPage, text, exists, tap, requests } = require('./helpers');
-const { listOf, entry } = require('./fixtures');
+const { listOf, entry, alternative } = require('./fixtures');
 
 const pageId = loadPage('waitlist/detail');
 
@@ -79,4 +79,56 @@ test('an open offer links to the offer page', async () => {
   await settle();
 
   expect(wx.__state.navigations).toEqual(['/pages/waitlist/status/index?id=7']);
+});
+
+// 其他可选课程 (RULES §15): the server counts them for a long wait (a low chance, not first in line).
+test('a long wait shows 其他可选课程 with free seats; tapping one opens its detail', async () => {
+  respond(ok(POSITION), ok(entry({ promotion_chance: 0.1, alternatives_count: 1 })), ok(listOf(NOTE)), ok([alternative()]));
+  const page = renderPage(pageId);
+  await page.instance.onLoad({ id: '7' });
+  await settle(8);
+
+  expect(requests()[3]).toEqual({ method: 'GET', path: 'schedules/42/alternatives', query: { profile_id: '5' }, data: undefined });
+  expect(text(page, '.alternatives .section')).toBe('其他可选课程');
+  expect(text(page, '.alternative-course')).toBe('少儿游泳初级班');
+  expect(text(page, '.alternative-time')).toBe('12月5日 周六 10:00-12:00');
+  expect(text(page, '.alternative-match')).toBe('同课程 · 同教练 · 同场馆 · 周六 10:00');
+  expect(text(page, '.alternative-seats')).toBe('余2位');
+  expect(text(page, '.chance')).toBe('10%');
+  tap(page, '.alternative');
+  await settle();
+  expect(wx.__state.navigations).toEqual(['/pages/schedule/detail/index?id=43']);
+});
+
+test('预约 on one of 其他可选课程 books it for the current child in one tap', async () => {
+  respond(ok(POSITION), ok(entry({ promotion_chance: null, alternatives_count: 1 })), ok(listOf(NOTE)), ok([alternative()]));
+  const page = renderPage(pageId);
+  await page.instance.onLoad({ id: '7' });
+  await settle(8);
+  respond(ok({ booking_id: 31, status: 'booked', kind: 'regular' }, '预约成功'));
+  tap(page, '.alternative-book');
+  await settle();
+  expect(requests()[4]).toEqual({ method: 'POST', path: 'bookings', query: {}, data: { course_schedule_id: 43, profile_id: 5 } });
+  expect(wx.__state.toasts.map((t) => t.title)).toEqual(['预约成功']);
+  expect(wx.__state.navigations).toEqual(['/pages/schedule/detail/index?id=43']);
+});
+
+test('a refused 预约 of another class shows the server message and stays', async () => {
+  respond(ok(POSITION), ok(entry({ alternatives_count: 1, promotion_chance: 0.2 })), ok(listOf(NOTE)), ok([alternative()]));
+  const page = renderPage(pageId);
+  await page.instance.onLoad({ id: '7' });
+  await settle(8);
+  respond(fail(409, 'schedule_full', '课程已满员', { can_join_waitlist: true }));
+  tap(page, '.alternative-book');
+  await settle();
+  expect(wx.__state.toasts.map((t) => t.title)).toEqual(['课程已满员']);
+  expect(wx.__state.navigations).toEqual([]);
+});
+
+test('a good chance or no other class asks for no list', async () => {
+  let page = await loadedPage(entry({ alternatives_count: null }));
+  expect(exists(page, '.alternatives')).toBe(false);
+  page = await loadedPage(entry({ promotion_chance: 0.1, alternatives_count: 0 }));
+  expect(exists(page, '.alternatives')).toBe(false);
+  expect(requests().map((r) => r.path)).not.toContain('schedules/42/alternatives');
 });

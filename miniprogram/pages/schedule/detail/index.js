@@ -1,5 +1,6 @@
 // One schedule: course, time, coach, venue, fullness, waitlist count and my button: 预约 a free
-// seat, 加入候补 a full class, 已候补, or take an open offer.
+// seat, 加入候补 a full class, 已候补, or take an open offer. A full class the child has no seat in
+// lists 其他可选课程 (RULES §15), as does the answer of a join refused for a full queue.
 const api = require('../../../services/api');
 const ui = require('../../common/ui');
 
@@ -22,7 +23,10 @@ function actionOf(schedule) {
 }
 
 Component({
-  data: { schedule: null, info: null, action: null, joinedText: '', busy: false, autoAccept: false, autoAcceptHint: ui.TEXT.autoAcceptHint },
+  data: {
+    schedule: null, info: null, action: null, joinedText: '', busy: false, autoAccept: false, autoAcceptHint: ui.TEXT.autoAcceptHint,
+    alternatives: [], queueFullText: '',
+  },
 
   methods: {
     onLoad(options) {
@@ -40,9 +44,29 @@ Component({
         const schedule = await api.schedule(this.scheduleId, ui.profileId());
         this.loadedOnce = true;
         this.setData({ schedule, info: ui.describeSchedule(schedule), action: actionOf(schedule) });
+        await this.loadAlternatives(schedule);
       } catch (err) {
         api.showError(err);
       }
+    },
+
+    // 其他可选课程: asked for only when the server counted some for this full class.
+    async loadAlternatives(schedule) {
+      const { my } = schedule;
+      const wanted = schedule.is_full && my && !my.booking_id && my.alternatives_count > 0;
+      const items = wanted ? await api.scheduleAlternatives(this.scheduleId, ui.profileId()) : [];
+      this.setData({ alternatives: ui.alternativeRows(items) });
+    },
+
+    onOpenAlternative(e) {
+      ui.go(`/pages/schedule/detail/index?id=${ui.eventId(e)}`);
+    },
+
+    async onBookAlternative(e) {
+      if (this.data.busy) return;
+      this.setData({ busy: true });
+      await ui.bookAlternative(ui.eventId(e));
+      this.setData({ busy: false });
     },
 
     onAutoAccept(e) {
@@ -70,7 +94,13 @@ Component({
         ui.toast(message, 'success');
       } catch (err) {
         api.showError(err);
-        if (err.error !== 'network_error') await this.load(); // e.g. a seat opened up meanwhile
+        if (err.error === 'waitlist_full') {
+          // 候补队列已满，请选择其他课程: the same answer carries the classes to choose from.
+          const items = (err.data && err.data.alternatives) || [];
+          this.setData({ queueFullText: err.message, alternatives: ui.alternativeRows(items) });
+        } else if (err.error !== 'network_error') {
+          await this.load(); // e.g. a seat opened up meanwhile
+        }
       }
       this.setData({ busy: false });
     },

@@ -1,4 +1,5 @@
-// One waitlist entry: course, position, joined time, estimated wait, chance, its notifications.
+// One waitlist entry: course, position, joined time, estimated wait, chance, its notifications, and
+// for a long wait (a low chance, not first in line) 其他可选课程 with free seats (RULES §15).
 const api = require('../../../services/api');
 const ui = require('../../common/ui');
 
@@ -17,7 +18,10 @@ const DELIVERY = {
 };
 
 Component({
-  data: { entry: null, info: null, position: null, notifications: [], loaded: false, busy: false, autoAcceptHint: ui.TEXT.autoAcceptHint },
+  data: {
+    entry: null, info: null, position: null, notifications: [], loaded: false, busy: false, autoAcceptHint: ui.TEXT.autoAcceptHint,
+    alternatives: [],
+  },
 
   methods: {
     onLoad(options) {
@@ -55,9 +59,24 @@ Component({
             timeText: ui.formatTime(n.created_at),
           })),
         });
+        // The server counts other classes only for a long wait (RULES §15): asked for only then.
+        const wanted = entry && entry.status === 'waiting' && entry.alternatives_count > 0;
+        const items = wanted ? await api.scheduleAlternatives(entry.schedule.id, ui.profileId()) : [];
+        this.setData({ alternatives: ui.alternativeRows(items) });
       } catch (err) {
         api.showError(err);
       }
+    },
+
+    onOpenAlternative(e) {
+      ui.go(`/pages/schedule/detail/index?id=${ui.eventId(e)}`);
+    },
+
+    async onBookAlternative(e) {
+      if (this.data.busy) return;
+      this.setData({ busy: true });
+      await ui.bookAlternative(ui.eventId(e));
+      this.setData({ busy: false });
     },
 
     // 自动递补 (RULES §12): switched on the server, which answers the entry and its message.
