@@ -297,6 +297,7 @@ class JoinOutput(serializers.Serializer):
 
 class EntryOutput(serializers.Serializer):
     id = serializers.IntegerField()
+    profile_id = serializers.IntegerField(help_text="the child waiting: alternatives and bookings are for this child")
     status = serializers.CharField()
     position = serializers.IntegerField(allow_null=True)
     joined_at = serializers.DateTimeField()
@@ -374,6 +375,7 @@ def entry_items(entries: list[WaitlistEntry], takeable: dict, now, changes: list
         items.append(
             {
                 "id": entry.pk,
+                "profile_id": entry.profile_id,
                 "status": entry.status,
                 "position": position,
                 "joined_at": entry.joined_at,

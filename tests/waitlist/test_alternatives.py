@@ -373,6 +373,16 @@ def test_waitlist_my_counts_other_classes_for_a_long_wait(
     assert second.client.get(f"/api/v1/waitlist/{second.entry_id}").json()["data"] == item
 
 
+def test_an_entry_names_its_child_whichever_child_is_selected(wednesday_class, queue_of):
+    """The mini-program's entry page lists and books other classes for the entry's child (`profile_id`),
+    not the child selected in the app: a message may open the entry of a sibling."""
+    (parent,) = queue_of(wednesday_class, 1)
+    sibling = ProfileFactory(owner=parent.profile.owner)
+    (item,) = parent.client.get(f"/api/v1/waitlist/my?profile_id={parent.profile.pk}").json()["data"]["items"]
+    assert item["profile_id"] == parent.profile.pk != sibling.pk
+    assert parent.client.get(f"/api/v1/waitlist/{parent.entry_id}").json()["data"]["profile_id"] == parent.profile.pk
+
+
 def test_first_in_line_or_no_longer_waiting_counts_nothing(wednesday_class, queue_of):
     same_course(wednesday_class, "2026-12-03 19:00")
     first, second = queue_of(wednesday_class, 2)

@@ -121,9 +121,10 @@ function alternativeRows(items) {
 
 // 预约 on a row of 其他可选课程: one tap books the seat for the current child, shows the server's
 // message and opens that class (您已预约该课程). A refusal shows the server's message and returns false.
-async function bookAlternative(id) {
+// `profile` is the child to book for: a waitlist entry's own child, else the selected one.
+async function bookAlternative(id, profile = profileId()) {
   try {
-    const { message } = await api.book({ course_schedule_id: Number(id), profile_id: profileId() });
+    const { message } = await api.book({ course_schedule_id: Number(id), profile_id: profile });
     toast(message, 'success');
     go(`/pages/schedule/detail/index?id=${id}`);
     return true;

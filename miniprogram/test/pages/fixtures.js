@@ -21,6 +21,7 @@ function schedule(overrides = {}) {
 function entry(overrides = {}) {
   return {
     id: 7,
+    profile_id: 5,
     status: 'waiting',
     position: 2,
     joined_at: '2026-12-01T10:00:00+08:00',

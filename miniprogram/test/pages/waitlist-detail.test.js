@@ -100,7 +100,7 @@ test('a long wait shows 其他可选课程 with free seats; tapping one opens it
   expect(wx.__state.navigations).toEqual(['/pages/schedule/detail/index?id=43']);
 });
 
-test('预约 on one of 其他可选课程 books it for the current child in one tap', async () => {
+test('预约 on one of 其他可选课程 books it for the entry\'s child in one tap', async () => {
   respond(ok(POSITION), ok(entry({ promotion_chance: null, alternatives_count: 1 })), ok(listOf(NOTE)), ok([alternative()]));
   const page = renderPage(pageId);
   await page.instance.onLoad({ id: '7' });
@@ -111,6 +111,19 @@ test('预约 on one of 其他可选课程 books it for the current child in one 
   expect(requests()[4]).toEqual({ method: 'POST', path: 'bookings', query: {}, data: { course_schedule_id: 43, profile_id: 5 } });
   expect(wx.__state.toasts.map((t) => t.title)).toEqual(['预约成功']);
   expect(wx.__state.navigations).toEqual(['/pages/schedule/detail/index?id=43']);
+});
+
+test('an entry of another child than the selected one lists and books for the entry\'s child', async () => {
+  // The selected child is 5 (helpers); a message opens the entry of child 6.
+  respond(ok(POSITION), ok(entry({ profile_id: 6, promotion_chance: 0.1, alternatives_count: 1 })), ok(listOf(NOTE)), ok([alternative()]));
+  const page = renderPage(pageId);
+  await page.instance.onLoad({ id: '7' });
+  await settle(8);
+  expect(requests()[3]).toEqual({ method: 'GET', path: 'schedules/42/alternatives', query: { profile_id: '6' }, data: undefined });
+  respond(ok({ booking_id: 31, status: 'booked', kind: 'regular' }, '预约成功'));
+  tap(page, '.alternative-book');
+  await settle();
+  expect(requests()[4]).toEqual({ method: 'POST', path: 'bookings', query: {}, data: { course_schedule_id: 43, profile_id: 6 } });
 });
 
 test('a refused 预约 of another class shows the server message and stays', async () => {

@@ -61,7 +61,8 @@ Component({
         });
         // The server counts other classes only for a long wait (RULES §15): asked for only then.
         const wanted = entry && entry.status === 'waiting' && entry.alternatives_count > 0;
-        const items = wanted ? await api.scheduleAlternatives(entry.schedule.id, ui.profileId()) : [];
+        // For the entry's own child: the page opens from a message for any of the parent's children.
+        const items = wanted ? await api.scheduleAlternatives(entry.schedule.id, entry.profile_id) : [];
         this.setData({ alternatives: ui.alternativeRows(items) });
       } catch (err) {
         api.showError(err);
@@ -75,7 +76,7 @@ Component({
     async onBookAlternative(e) {
       if (this.data.busy) return;
       this.setData({ busy: true });
-      await ui.bookAlternative(ui.eventId(e));
+      await ui.bookAlternative(ui.eventId(e), this.data.entry.profile_id);
       this.setData({ busy: false });
     },
 
