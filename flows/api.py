@@ -253,7 +253,9 @@ class WaitlistViewSet(viewsets.GenericViewSet):
                 auto_accept=data["auto_accept"],
             )
         except BusinessError as refusal:
-            if refusal.error == WAITLIST_FULL:  # RULES §15: 请选择其他课程, and here they are
+            # RULES §15: 请选择其他课程, and here they are; not for a make-up join, whose other classes
+            # would be regular (paid) bookings while the make-up is still owed.
+            if refusal.error == WAITLIST_FULL and data.get("makeup_id") is None:
                 schedule = waitlist_selectors.schedule_detail(schedule_id=data["course_schedule_id"], profile=None)
                 refusal.data = {"alternatives": alternative_items(schedule=schedule, profile=profile, now=now)}
             raise

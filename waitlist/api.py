@@ -310,7 +310,7 @@ class EntryOutput(serializers.Serializer):
     alternatives_count = serializers.IntegerField(
         allow_null=True,
         help_text="RULES §15: other classes `schedules/{id}/alternatives` offers (0-5), for a waiting entry "
-        "not first in line whose promotion_chance is below 0.3 or null; else null",
+        "(not a make-up wait) not first in line whose promotion_chance is below 0.3 or null; else null",
     )
 
 
@@ -400,11 +400,13 @@ def entry_items(entries: list[WaitlistEntry], takeable: dict, now, changes: list
 
 def _count_alternatives(entries: list[WaitlistEntry], items: list[dict], now) -> datetime | None:
     """RULES §15: a waiting entry behind someone, with a promotion chance below 0.3 or none, carries how
-    many other classes `alternatives` offers its child (one query for the whole page)."""
+    many other classes `alternatives` offers its child (one query for the whole page). Not a make-up
+    wait: its other classes would be regular (paid) bookings while the make-up is still owed."""
     long_waits = [
         (entry, item)
         for entry, item in zip(entries, items, strict=True)
-        if item["position"] is not None
+        if entry.makeup_id is None
+        and item["position"] is not None
         and item["position"] > 1
         and (item["promotion_chance"] is None or item["promotion_chance"] < ALTERNATIVES_BELOW_CHANCE)
     ]

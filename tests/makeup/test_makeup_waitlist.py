@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from compensation.models import ClassCreditCompensation
 from makeup.models import MakeupBooking
+from tests.factories import ScheduleFactory
 from tests.makeup.conftest import book, fill, give_credit
 from tests.waitlist.conftest import new_parent
 from waitlist import services as waitlist_services
@@ -118,3 +119,40 @@ def test_booking_the_makeup_elsewhere_ends_its_other_waitlist_entries(world, dja
         assert book(world, world.sessions["90"], confirm_shorter=True).status_code == 200
     entry = WaitlistEntry.objects.get(pk=entry_id)
     assert (entry.status, entry.end_reason) == ("cancelled", "makeup_booked_elsewhere")
+
+
+# --- RULES §15: no other classes for a make-up wait (docs/decisions.md, issue 22) ------------------
+
+
+def test_a_make_up_wait_counts_no_other_classes(world, queue_of):
+    """Other classes would be regular (paid) bookings while the make-up is still owed: a make-up wait
+    behind someone, with no chance known, carries no `alternatives_count`; a regular wait behind it does."""
+    session = world.sessions["90"]
+    fill(session)
+    ScheduleFactory(course=session.course, starts_at=session.starts_at + timedelta(days=1))  # a free seat
+    queue_of(session, 1)
+    joined = join(world, session, confirm_shorter=True)
+    assert joined.status_code == 200 and joined.json()["data"]["position"] == 2
+    (behind,) = queue_of(session, 1)
+    (item,) = world.client.get("/api/v1/waitlist/my").json()["data"]["items"]
+    assert (item["makeup_id"], item["position"], item["promotion_chance"]) == (world.makeup_id, 2, None)
+    assert item["alternatives_count"] is None
+    assert world.client.get(f"/api/v1/waitlist/{item['id']}").json()["data"]["alternatives_count"] is None
+    (regular,) = behind.client.get("/api/v1/waitlist/my").json()["data"]["items"]
+    assert (regular["position"], regular["alternatives_count"] > 0) == (3, True)
+
+
+def test_a_full_queue_refusal_of_a_make_up_join_carries_no_other_classes(world, queue_of):
+    session = world.sessions["90"]
+    fill(session)
+    ScheduleFactory(course=session.course, starts_at=session.starts_at + timedelta(days=1))  # a free seat
+    queue_of(session, session.course.course_type.waitlist_capacity)
+    response = join(world, session, confirm_shorter=True)
+    assert (response.status_code, response.json()) == (
+        409,
+        {"code": 409, "message": "候补队列已满，请选择其他课程", "error": "waitlist_full", "data": None},
+    )
+    regular = world.client.post(
+        "/api/v1/waitlist/join", {"course_schedule_id": session.pk, "profile_id": world.profile.pk}, format="json"
+    )
+    assert [item["id"] for item in regular.json()["data"]["alternatives"]] != []
