@@ -168,6 +168,29 @@ test('a full queue with no other class says so', async () => {
   expect(text(page, '.alternatives-none')).toBe('暂无其他可选课程');
 });
 
+test('候补队列已满 goes away once a later join succeeds and when the class is loaded again', async () => {
+  let page = await loadedPage(fullSchedule());
+  respond(fail(409, 'waitlist_full', '候补队列已满，请选择其他课程', { alternatives: ALTERNATIVES }));
+  tap(page, '.join');
+  await settle();
+  expect(text(page, '.queue-full')).toBe('候补队列已满，请选择其他课程');
+  respond(ok({ waitlist_id: 9, position: 6, count: 6, capacity: 6, display: '您是第6位候补' }, '加入候补成功'));
+  tap(page, '.join');
+  await settle();
+  expect(text(page, '.joined')).toBe('已候补');
+  expect(exists(page, '.queue-full')).toBe(false);
+
+  page = await loadedPage(fullSchedule());
+  respond(fail(409, 'waitlist_full', '候补队列已满，请选择其他课程', { alternatives: [] }));
+  tap(page, '.join');
+  await settle();
+  expect(exists(page, '.queue-full')).toBe(true);
+  respond(ok(fullSchedule()));
+  await page.instance.onShow(); // back from another page
+  await settle();
+  expect(exists(page, '.queue-full')).toBe(false);
+});
+
 test('已候补 is shown disabled', async () => {
   const page = await loadedPage(fullSchedule({ waitlist_id: 70, waitlist_status: 'waiting', position: 2, button: '已候补' }));
 

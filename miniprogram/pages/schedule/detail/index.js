@@ -43,7 +43,8 @@ Component({
       try {
         const schedule = await api.schedule(this.scheduleId, ui.profileId());
         this.loadedOnce = true;
-        this.setData({ schedule, info: ui.describeSchedule(schedule), action: actionOf(schedule) });
+        // A full-queue refusal is news of that moment: the class as it is now replaces it.
+        this.setData({ schedule, info: ui.describeSchedule(schedule), action: actionOf(schedule), queueFullText: '' });
         await this.loadAlternatives(schedule);
       } catch (err) {
         api.showError(err);
@@ -86,6 +87,7 @@ Component({
         });
         this.setData({
           joinedText: data.display,
+          queueFullText: '',
           action: 'joined',
           'schedule.my.button': '已候补',
           'schedule.my.waitlist_id': data.waitlist_id,
