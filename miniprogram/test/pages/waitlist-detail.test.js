@@ -126,16 +126,39 @@ test('an entry of another child than the selected one lists and books for the en
   expect(requests()[4]).toEqual({ method: 'POST', path: 'bookings', query: {}, data: { course_schedule_id: 43, profile_id: 6 } });
 });
 
-test('a refused 预约 of another class shows the server message and stays', async () => {
+test('a refused 预约 of another class shows the server message, stays and loads again', async () => {
   respond(ok(POSITION), ok(entry({ alternatives_count: 1, promotion_chance: 0.2 })), ok(listOf(NOTE)), ok([alternative()]));
   const page = renderPage(pageId);
   await page.instance.onLoad({ id: '7' });
   await settle(8);
-  respond(fail(409, 'schedule_full', '课程已满员', { can_join_waitlist: true }));
+  respond(
+    fail(409, 'schedule_full', '课程已满员', { can_join_waitlist: true }),
+    ok(POSITION), ok(entry({ alternatives_count: 0, promotion_chance: 0.2 })), ok(listOf(NOTE)),
+  );
   tap(page, '.alternative-book');
-  await settle();
+  await settle(8);
   expect(wx.__state.toasts.map((t) => t.title)).toEqual(['课程已满员']);
   expect(wx.__state.navigations).toEqual([]);
+  // Reloaded: the class that filled is gone from the list.
+  expect(requests().slice(5).map((r) => r.path)).toEqual(['waitlist/position/7', 'waitlist/7', 'waitlist/7/notifications']);
+  expect(exists(page, '.alternatives')).toBe(false);
+});
+
+test('back on the page it loads the entry again (not twice on the first show)', async () => {
+  respond(ok(POSITION), ok(entry()), ok(listOf(NOTE)));
+  const page = renderPage(pageId);
+  const loading = page.instance.onLoad({ id: '7' });
+  page.instance.onShow(); // the first show comes right after onLoad
+  await loading;
+  await settle();
+  expect(requests()).toHaveLength(3);
+  // Back from booking an overlapping class: the wait ended (RULES §13).
+  respond(ok({ ...POSITION, status: 'cancelled', position: null, display: null }), ok(entry({ status: 'cancelled', position: null })), ok(listOf(NOTE)));
+  await page.instance.onShow();
+  await settle();
+  expect(requests()).toHaveLength(6);
+  expect(text(page, '.status')).toBe('已取消');
+  expect(exists(page, '.cancel')).toBe(false);
 });
 
 test('a good chance or no other class asks for no list', async () => {

@@ -29,6 +29,14 @@ Component({
       return this.load();
     },
 
+    // Back from a class booked here (which may end this wait, RULES §13) or from the offer page. The
+    // first show comes right after onLoad, which loads already.
+    onShow() {
+      if (this.shownOnce) return this.load();
+      this.shownOnce = true;
+      return Promise.resolve();
+    },
+
     onPullDownRefresh() {
       return this.load().then(() => wx.stopPullDownRefresh());
     },
@@ -76,7 +84,9 @@ Component({
     async onBookAlternative(e) {
       if (this.data.busy) return;
       this.setData({ busy: true });
-      await ui.bookAlternative(ui.eventId(e), this.data.entry.profile_id);
+      const booked = await ui.bookAlternative(ui.eventId(e), this.data.entry.profile_id);
+      // Refused (e.g. the last seat went meanwhile): the entry and the other classes as they are now.
+      if (!booked) await this.load();
       this.setData({ busy: false });
     },
 
