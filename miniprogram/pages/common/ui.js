@@ -119,7 +119,7 @@ function alternativeRows(items) {
   }));
 }
 
-// 预约 on a row of 其他可选课程: one tap books the seat for the current child, shows the server's
+// 预约 on a row of 其他可选课程: one tap books the seat for the child, shows the server's
 // message and opens that class (您已预约该课程). A refusal shows the server's message and returns false.
 // `profile` is the child to book for: a waitlist entry's own child, else the selected one.
 async function bookAlternative(id, profile = profileId()) {

@@ -161,6 +161,25 @@ test('back on the page it loads the entry again (not twice on the first show)', 
   expect(exists(page, '.cancel')).toBe(false);
 });
 
+test('one line warns that booking an overlapping class ends this wait, only when one overlaps', async () => {
+  // The waited class: 12月2日 19:00-21:00. Touching it (21:00-23:00) is no overlap.
+  const touching = alternative({ id: 44, starts_at: '2026-12-02T21:00:00+08:00', ends_at: '2026-12-02T23:00:00+08:00' });
+  const overlapping = alternative({ id: 45, starts_at: '2026-12-02T20:00:00+08:00', ends_at: '2026-12-02T22:00:00+08:00' });
+  const waiting = entry({ promotion_chance: 0.1, alternatives_count: 2 });
+  respond(ok(POSITION), ok(waiting), ok(listOf(NOTE)), ok([alternative(), touching]));
+  let page = renderPage(pageId);
+  await page.instance.onLoad({ id: '7' });
+  await settle(8);
+  expect(exists(page, '.alternative')).toBe(true);
+  expect(exists(page, '.conflict-hint')).toBe(false);
+
+  respond(ok(POSITION), ok(waiting), ok(listOf(NOTE)), ok([alternative(), overlapping]));
+  page = renderPage(pageId);
+  await page.instance.onLoad({ id: '7' });
+  await settle(8);
+  expect(text(page, '.conflict-hint')).toBe('预约与本课时间冲突的课程后，本课候补将自动取消');
+});
+
 test('a good chance or no other class asks for no list', async () => {
   let page = await loadedPage(entry({ alternatives_count: null }));
   expect(exists(page, '.alternatives')).toBe(false);

@@ -17,10 +17,20 @@ const DELIVERY = {
   skipped_no_subscription: '仅站内信', in_app_only: '仅站内信',
 };
 
+// RULES §13: booking a class whose time overlaps the waited one ends this wait; said once above the list.
+const CONFLICT_HINT = '预约与本课时间冲突的课程后，本课候补将自动取消';
+
+// Whether any of the classes overlaps the waited one (half-open ranges: touching times do not).
+function anyOverlaps(waited, items) {
+  const start = Date.parse(waited.starts_at);
+  const end = Date.parse(waited.ends_at);
+  return items.some((item) => Date.parse(item.starts_at) < end && start < Date.parse(item.ends_at));
+}
+
 Component({
   data: {
     entry: null, info: null, position: null, notifications: [], loaded: false, busy: false, autoAcceptHint: ui.TEXT.autoAcceptHint,
-    alternatives: [],
+    alternatives: [], conflictHint: '',
   },
 
   methods: {
@@ -71,7 +81,10 @@ Component({
         const wanted = entry && entry.status === 'waiting' && entry.alternatives_count > 0;
         // For the entry's own child: the page opens from a message for any of the parent's children.
         const items = wanted ? await api.scheduleAlternatives(entry.schedule.id, entry.profile_id) : [];
-        this.setData({ alternatives: ui.alternativeRows(items) });
+        this.setData({
+          alternatives: ui.alternativeRows(items),
+          conflictHint: items.length && anyOverlaps(entry.schedule, items) ? CONFLICT_HINT : '',
+        });
       } catch (err) {
         api.showError(err);
       }
