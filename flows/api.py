@@ -3,7 +3,7 @@ validate, call one flow (or a selector), render with the serializers of the app 
 The schedule list and detail stay in waitlist/api.py (they read, and write nothing but a catch-up)."""
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAdminUser
@@ -43,6 +43,7 @@ from waitlist import messages as waitlist_messages
 from waitlist import selectors as waitlist_selectors
 from waitlist import services as waitlist_services
 from waitlist.api import (
+    AlternativeItemOutput,
     AutoAcceptInput,
     EntryOutput,
     JoinInput,
@@ -229,12 +230,36 @@ def _entry_item(request, entry_id: int) -> dict:
     return entry_items(entries, takeable, now)[0]
 
 
+JOIN_REFUSED = OpenApiResponse(
+    response=inline_serializer(
+        "WaitlistJoinRefusal",
+        {
+            "code": serializers.IntegerField(),
+            "message": serializers.CharField(),
+            "error": serializers.CharField(help_text="e.g. waitlist_full, already_waitlisted, waitlist_closed"),
+            "data": inline_serializer(
+                "WaitlistFullData",
+                {
+                    "alternatives": AlternativeItemOutput(
+                        many=True, help_text="up to 5 other classes, as `schedules/{id}/alternatives` answers"
+                    )
+                },
+                allow_null=True,
+                help_text="waitlist_full (not a make-up join, RULES §15): the other classes; any other refusal: null",
+            ),
+        },
+    ),
+    description="A business rule refused the join (see `error`). A full queue (`waitlist_full`) carries "
+    "`data.alternatives`, except for a join with a `makeup_id`",
+)
+
+
 @extend_schema(tags=["waitlist"])
 class WaitlistViewSet(viewsets.GenericViewSet):
     lookup_value_regex = r"\d+"
     serializer_class = EntryOutput
 
-    @extend_schema(request=JoinInput, responses=JoinOutput)
+    @extend_schema(request=JoinInput, responses={200: JoinOutput, 409: JOIN_REFUSED})
     @action(detail=False, methods=["post"])
     def join(self, request):
         payload = JoinInput(data=request.data)

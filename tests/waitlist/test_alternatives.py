@@ -4,6 +4,7 @@ is full (6/6) and it is 10:00 (tests/waitlist/conftest.py's clock); 2026-12-05 i
 from datetime import timedelta
 
 import pytest
+import yaml
 
 from courses.models import Booking, CourseSchedule
 from tests.conftest import at
@@ -314,6 +315,22 @@ def test_the_full_queue_answer_carries_the_list_and_one_tap_books_it(wednesday_c
     )
     assert (booked.status_code, booked.json()["message"]) == (200, "预约成功")
     assert Booking.objects.get(profile=parent.profile).schedule == saturday
+
+
+def test_the_schema_documents_the_full_queue_answer_of_a_join(anon_client):
+    """/api/schema/ describes the join's 409: the envelope, `data` null or `{alternatives: [...]}` of
+    the `schedules/{id}/alternatives` items."""
+    schema = yaml.safe_load(anon_client.get("/api/schema/").content)
+    refused = schema["paths"]["/api/v1/waitlist/join"]["post"]["responses"]["409"]
+    ref = refused["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    components = schema["components"]["schemas"]
+    envelope = components[ref]
+    assert set(envelope["required"]) == {"code", "message", "error", "data"}
+    data = envelope["properties"]["data"]
+    assert data["nullable"] is True
+    alternatives_list = components[data["allOf"][0]["$ref"].rsplit("/", 1)[1]]["properties"]["alternatives"]
+    listed = schema["paths"]["/api/v1/schedules/{id}/alternatives"]["get"]["responses"]["200"]
+    assert alternatives_list["items"] == listed["content"]["application/json"]["schema"]["properties"]["data"]["items"]
 
 
 def test_other_refusals_of_a_join_carry_no_list(wednesday_class, make_parent, queue_of):
