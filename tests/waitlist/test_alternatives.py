@@ -461,3 +461,45 @@ def test_waitlist_my_counts_follow_a_seat_taken_elsewhere_and_a_class_starting(
     assert count() == 2  # kept in the cache until 12:30, when the class starts
     clock.go("2026-12-02 12:30")
     assert count() == 1
+
+
+# --- guards: cases that must stay as they are ------------------------------------------------------
+
+
+def test_a_class_with_free_seats_never_lists_itself(wednesday_class, make_parent):
+    free = same_course(wednesday_class, "2026-12-03 19:00")  # 6 seats, none booked
+    other = same_course(wednesday_class, "2026-12-04 19:00")
+    assert ids(make_parent(), free) == [other.pk]
+
+
+def test_waitlist_my_applies_each_entrys_own_fourteen_day_window(wednesday_class, make_parent, queue_of):
+    """Two long waits of one child starting on different days: a class 15 days after the first (out of
+    its window) and 3 days before the second (inside its window) counts for the second only."""
+    late = same_course(wednesday_class, "2026-12-20 19:00", capacity=1)
+    BookingFactory(schedule=late)
+    same_course(wednesday_class, "2026-12-17 19:00")  # 15 days after wednesday_class, 3 days before `late`
+    parent = make_parent()
+    for full in (wednesday_class, late):
+        queue_of(full, 1)
+        assert parent.join(full).status_code == 200
+    items = parent.client.get("/api/v1/waitlist/my").json()["data"]["items"]
+    counts = {item["schedule"]["id"]: (item["position"], item["alternatives_count"]) for item in items}
+    assert counts == {wednesday_class.pk: (2, 0), late.pk: (2, 1)}
+
+
+def test_an_empty_coach_or_venue_is_never_the_same(make_parent):
+    full = ScheduleFactory(starts_at=at("2026-12-03 19:00"), capacity=1, coach="", venue="")
+    BookingFactory(schedule=full)
+    other = same_course(full, "2026-12-04 19:00", coach="", venue="")
+    (item,) = alternatives(make_parent(), full).json()["data"]
+    assert (item["id"], item["match"]) == (
+        other.pk,
+        {"same_course": True, "same_coach": False, "same_venue": False, "text": "同课程 · 周五 19:00"},
+    )
+
+
+def test_the_match_line_reads_the_shanghai_weekday_and_time_past_midnight(wednesday_class, make_parent):
+    """Saturday 00:30 in Shanghai is Friday 16:30 UTC: the line reads the local day and time."""
+    saturday = same_course(wednesday_class, "2026-12-05 00:30")
+    (item,) = alternatives(make_parent(), wednesday_class).json()["data"]
+    assert (item["id"], item["match"]["text"]) == (saturday.pk, "同课程 · 同教练 · 同场馆 · 周六 00:30")
