@@ -26,7 +26,9 @@ def dev_env(tmp_path):
     env = production_env(
         tmp_path, DJANGO_SETTINGS_MODULE="config.settings.dev", LOG_FORMAT="json", CELERY_TASK_LOG_LEVEL="INFO"
     )
-    del env["DATABASE_URL"]  # SQLite under VAR_DIR, filesystem broker under VAR_DIR/celery
+    # SQLite under VAR_DIR and the filesystem broker under VAR_DIR/celery: nothing shared with another
+    # test run on this machine (a worker on a shared Redis database took the other run's heartbeats).
+    del env["DATABASE_URL"], env["REDIS_URL"]
     for folder in ("queue", "processed"):
         (tmp_path / "var" / "celery" / folder).mkdir(parents=True, exist_ok=True)
     return env
