@@ -11,13 +11,22 @@ from core.errors import BusinessError
 from courses.models import Booking, CourseSchedule, CourseType
 
 
+def profile_bookings_overlapping(*, profile_id: int, starts_at, ends_at) -> QuerySet[Booking]:
+    """The profile's booked classes whose time range intersects [starts_at, ends_at): touching is not
+    overlapping. The bounds may be values or OuterRefs (a correlated EXISTS per candidate class)."""
+    return Booking.objects.filter(
+        profile_id=profile_id,
+        status=Booking.Status.BOOKED,
+        schedule__starts_at__lt=ends_at,
+        schedule__ends_at__gt=starts_at,
+    )
+
+
 def profile_conflicting_bookings(*, profile: Profile, schedule: CourseSchedule) -> QuerySet[Booking]:
     """The profile's booked classes (other than `schedule`) whose time range intersects the schedule's."""
-    return (
-        Booking.objects.filter(profile=profile, status=Booking.Status.BOOKED)
-        .exclude(schedule_id=schedule.pk)
-        .filter(schedule__starts_at__lt=schedule.ends_at, schedule__ends_at__gt=schedule.starts_at)
-    )
+    return profile_bookings_overlapping(
+        profile_id=profile.pk, starts_at=schedule.starts_at, ends_at=schedule.ends_at
+    ).exclude(schedule_id=schedule.pk)
 
 
 def profile_has_time_conflict(*, profile: Profile, schedule: CourseSchedule) -> bool:

@@ -632,11 +632,8 @@ def schedule_alternatives_for(*, targets: list[tuple[CourseSchedule, object]], n
     )
     profile_ids = sorted({profile.pk for _, profile in targets if profile is not None})
     for profile_id in profile_ids:  # a family's few children: one EXISTS each, still one query
-        clashing = Booking.objects.filter(
-            profile_id=profile_id,
-            status=Booking.Status.BOOKED,
-            schedule__starts_at__lt=OuterRef("ends_at"),
-            schedule__ends_at__gt=OuterRef("starts_at"),
+        clashing = course_selectors.profile_bookings_overlapping(
+            profile_id=profile_id, starts_at=OuterRef("starts_at"), ends_at=OuterRef("ends_at")
         )
         candidates = candidates.annotate(**{f"clash_{profile_id}": Exists(clashing)})
     rows = list(
